@@ -1,0 +1,360 @@
+//! Accounts and organisations: register, verify e-mail, log in and out, roles, admins.
+
+use std::net::IpAddr;
+
+use anyhow::Context;
+use attune_db::organizations::OrganizationRow;
+use attune_db::sessions::SessionUser;
+use attune_db::users::UserRow;
+use attune_domain::notification::OutgoingEmail;
+use attune_domain::{Country, Email, NewPassword, OrgKind, OrgName, OrgScope, PersonName, PlatformRole, ValidationErrors};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::actor::{Actor, MissingRole};
+use crate::passwords;
+use crate::tokens::{new_token, token_sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the request has invalid fields: {0}")]
+    Validation(ValidationErrors),
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    #[error("the e-mail address or password is wrong")]
+    InvalidCredentials,
+    #[error("too many failed logins; try again later")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Forbidden(#[from] MissingRole),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("this verification link is invalid, used or expired")]
+    InvalidToken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountError::Unexpected(anyhow::Error::new(e))
+    }
+}
+
+/// Account rules that come from settings.
+#[derive(Debug, Clone)]
+pub struct AccountPolicy {
+    pub session_ttl: Duration,
+    pub verification_ttl: Duration,
+    pub login_max_failures: i64,
+    pub login_window: Duration,
+    /// Base URL for links in mail, without a trailing slash.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub organization_name: String,
+    pub organization_country: String,
+    pub organization_kind: String,
+}
+
+pub struct Registered {
+    pub user: UserRow,
+    pub organization: OrganizationRow,
+}
+
+struct ParsedRegistration {
+    email: Email,
+    password: NewPassword,
+    name: PersonName,
+    org_name: OrgName,
+    country: Country,
+    kind: OrgKind,
+}
+
+fn parse_registration(input: &RegisterInput) -> Result<ParsedRegistration, AccountError> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(&input.email));
+    let password = errors.check("password", NewPassword::parse(&input.password));
+    let name = errors.check("name", PersonName::parse(&input.name));
+    let org_name = errors.check("organization.name", OrgName::parse(&input.organization_name));
+    let country = errors.check("organization.country", Country::parse(&input.organization_country));
+    let kind = errors.check("organization.kind", input.organization_kind.parse::<OrgKind>());
+    match (email, password, name, org_name, country, kind) {
+        (Some(email), Some(password), Some(name), Some(org_name), Some(country), Some(kind)) if errors.is_empty() => {
+            Ok(ParsedRegistration { email, password, name, org_name, country, kind })
+        }
+        _ => Err(AccountError::Validation(errors)),
+    }
+}
+
+/// Creates an organisation and its first user, and mails an e-mail verification link — one
+/// transaction with its audit entry and outbox item.
+#[tracing::instrument(skip_all)]
+pub async fn register(pool: &PgPool, policy: &AccountPolicy, input: RegisterInput) -> Result<Registered, AccountError> {
+    let parsed = parse_registration(&input)?;
+    let password_hash = passwords::hash(parsed.password.expose().to_string()).await?;
+    let mut tx = pool.begin().await.context("failed to begin registration")?;
+    let org_id = Uuid::now_v7();
+    let user_id = Uuid::now_v7();
+    let organization = attune_db::organizations::insert(&mut tx, org_id, &parsed.org_name, parsed.country, parsed.kind).await?;
+    attune_db::users::insert(&mut tx, user_id, org_id, &parsed.email, &parsed.name, &password_hash)
+        .await
+        .map_err(|e| if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() })?;
+    attune_db::audit::append(
+        &mut tx,
+        &format!("user:{user_id}"),
+        "organization.registered",
+        &format!("organization:{org_id}"),
+        &json!({"organization": {"name": organization.name, "country": organization.country, "kind": organization.kind}, "user_id": user_id}),
+    )
+    .await?;
+    attune_db::audit::append(&mut tx, &format!("user:{user_id}"), "user.registered", &format!("user:{user_id}"), &json!({"email": parsed.email.as_str(), "organization_id": org_id}))
+        .await?;
+    enqueue_verification_mail(&mut tx, policy, user_id, &parsed.email, &parsed.name).await?;
+    let user = attune_db::users::get(&mut tx, OrgScope::Platform, user_id).await?.context("the new user vanished")?;
+    tx.commit().await.context("failed to commit registration")?;
+    Ok(Registered { user, organization })
+}
+
+async fn enqueue_verification_mail(conn: &mut sqlx::PgConnection, policy: &AccountPolicy, user_id: Uuid, email: &Email, name: &PersonName) -> anyhow::Result<()> {
+    let token = new_token();
+    attune_db::users::insert_email_verification(conn, &token_sha256(&token), user_id, email.as_str(), Utc::now() + policy.verification_ttl).await?;
+    let link = format!("{}/verify-email?token={token}", policy.public_url);
+    let mail = OutgoingEmail {
+        to: email.as_str().to_string(),
+        subject: "Confirm your e-mail address for Attune".into(),
+        text: format!(
+            "Hello {},\n\nplease confirm that this is your e-mail address by opening this link:\n\n{link}\n\n\
+             The link works once and expires in {} hours. If you did not create an Attune account, ignore this message.\n\n— Attune\n",
+            name.as_str(),
+            policy.verification_ttl.num_hours()
+        ),
+        html: None,
+    };
+    attune_db::outbox::enqueue(conn, "email", &serde_json::to_value(&mail).context("failed to encode mail")?).await?;
+    Ok(())
+}
+
+/// Confirms an e-mail address with the token from the link.
+#[tracing::instrument(skip_all)]
+pub async fn verify_email(pool: &PgPool, token: &str) -> Result<Uuid, AccountError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AccountError::InvalidToken);
+    }
+    let mut tx = pool.begin().await.context("failed to begin verification")?;
+    let user_id = attune_db::users::consume_email_verification(&mut tx, &token_sha256(token)).await?.ok_or(AccountError::InvalidToken)?;
+    attune_db::audit::append(&mut tx, &format!("user:{user_id}"), "user.email_verified", &format!("user:{user_id}"), &json!({})).await?;
+    tx.commit().await.context("failed to commit verification")?;
+    Ok(user_id)
+}
+
+pub struct LoggedIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserRow,
+}
+
+/// Checks credentials and opens a session. Unknown e-mail and wrong password answer the same,
+/// after the same work; 5 failures per e-mail or per client address in 15 minutes lock logins.
+#[tracing::instrument(skip_all)]
+pub async fn login(pool: &PgPool, policy: &AccountPolicy, email: &str, password: &str, ip: Option<IpAddr>, user_agent: Option<&str>) -> Result<LoggedIn, AccountError> {
+    let email = email.trim();
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let since = Utc::now() - policy.login_window;
+    let (by_email, by_ip) = attune_db::sessions::recent_failures(&mut conn, email, ip, since).await?;
+    if by_email >= policy.login_max_failures || by_ip >= policy.login_max_failures {
+        return Err(AccountError::RateLimited { retry_after_secs: policy.login_window.num_seconds().max(1) as u64 });
+    }
+    let credentials = attune_db::users::credentials_by_email(&mut conn, email).await?;
+    drop(conn);
+    let ok = passwords::verify(password.to_string(), credentials.as_ref().map(|c| c.password_hash.clone())).await?;
+    let mut tx = pool.begin().await.context("failed to begin login")?;
+    attune_db::sessions::record_login_attempt(&mut tx, email, ip, ok).await?;
+    let Some(credentials) = credentials.filter(|_| ok) else {
+        tx.commit().await.context("failed to record the failed login")?;
+        return Err(AccountError::InvalidCredentials);
+    };
+    let token = new_token();
+    let expires_at = Utc::now() + policy.session_ttl;
+    let session_id = Uuid::now_v7();
+    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    attune_db::sessions::insert(&mut tx, session_id, credentials.id, &token_sha256(&token), expires_at, user_agent.as_deref()).await?;
+    attune_db::audit::append(
+        &mut tx,
+        &format!("user:{}", credentials.id),
+        "session.created",
+        &format!("user:{}", credentials.id),
+        &json!({"session_id": session_id, "ip": ip.map(|i| i.to_string())}),
+    )
+    .await?;
+    let user = attune_db::users::get(&mut tx, OrgScope::Platform, credentials.id).await?.context("the user vanished")?;
+    tx.commit().await.context("failed to commit login")?;
+    Ok(LoggedIn { token, expires_at, user })
+}
+
+/// The actor behind a session or bearer token, if it is live.
+pub async fn authenticate(pool: &PgPool, token: &str) -> anyhow::Result<Option<Actor>> {
+    if token.is_empty() || token.len() > 256 {
+        return Ok(None);
+    }
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let session: Option<SessionUser> = attune_db::sessions::find_live(&mut conn, &token_sha256(token)).await?;
+    Ok(session.map(Actor::from))
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %actor.user_id))]
+pub async fn logout(pool: &PgPool, actor: &Actor) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await.context("failed to begin logout")?;
+    attune_db::sessions::delete(&mut tx, actor.session_id).await?;
+    attune_db::audit::append(&mut tx, &actor.audit_id(), "session.ended", &actor.audit_id(), &json!({"session_id": actor.session_id})).await?;
+    tx.commit().await.context("failed to commit logout")?;
+    Ok(())
+}
+
+/// The caller's own account and organisation.
+pub async fn me(pool: &PgPool, actor: &Actor) -> Result<(UserRow, OrganizationRow), AccountError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let user = attune_db::users::get(&mut conn, actor.scope(), actor.user_id).await?.ok_or(AccountError::NotFound)?;
+    let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AccountError::NotFound)?;
+    Ok((user, org))
+}
+
+/// An organisation and its members, as the caller may see it (another organisation is 404).
+pub async fn organization(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(OrganizationRow, Vec<UserRow>), AccountError> {
+    let scope = if actor.has_role(PlatformRole::Admin) { OrgScope::Platform } else { actor.scope() };
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let org = attune_db::organizations::get(&mut conn, scope, id).await?.ok_or(AccountError::NotFound)?;
+    let members = attune_db::users::list(&mut conn, OrgScope::Organization(org.id), None, 500).await?;
+    Ok((org, members))
+}
+
+/// Replaces a user's platform roles (admin only). An admin cannot drop their own admin role, so
+/// the platform never locks itself out by accident.
+#[tracing::instrument(skip_all, fields(target = %user_id))]
+pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[String]) -> Result<UserRow, AccountError> {
+    let scope = actor.admin_scope()?;
+    let mut errors = ValidationErrors::new();
+    let mut parsed: Vec<PlatformRole> = Vec::new();
+    for (i, role) in roles.iter().enumerate() {
+        if let Some(role) = errors.check(&format!("roles[{i}]"), role.parse::<PlatformRole>()) {
+            if !parsed.contains(&role) {
+                parsed.push(role);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AccountError::Validation(errors));
+    }
+    if user_id == actor.user_id && !parsed.contains(&PlatformRole::Admin) {
+        return Err(AccountError::Conflict("you cannot remove your own admin role".into()));
+    }
+    let mut tx = pool.begin().await.context("failed to begin role change")?;
+    if !attune_db::users::lock_for_update(&mut tx, user_id).await? {
+        return Err(AccountError::NotFound);
+    }
+    let before = attune_db::users::get(&mut tx, scope, user_id).await?.ok_or(AccountError::NotFound)?;
+    attune_db::users::set_roles(&mut tx, user_id, &parsed).await?;
+    let after = attune_db::users::get(&mut tx, scope, user_id).await?.ok_or(AccountError::NotFound)?;
+    attune_db::audit::append(&mut tx, &actor.audit_id(), "user.roles_changed", &format!("user:{user_id}"), &json!({"before": before.roles, "after": after.roles})).await?;
+    tx.commit().await.context("failed to commit role change")?;
+    Ok(after)
+}
+
+pub struct UserPage {
+    pub items: Vec<UserRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// All users, newest first (admin only). The cursor is opaque to clients.
+pub async fn list_users(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<UserPage, AccountError> {
+    let scope = actor.admin_scope()?;
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            let mut e = ValidationErrors::new();
+            e.push("cursor", "is not a cursor this server issued");
+            AccountError::Validation(e)
+        })?),
+    };
+    let limit = limit.clamp(1, 200);
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut items = attune_db::users::list(&mut conn, scope, after, limit + 1).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|u| encode_cursor(u.created_at, u.id))
+    } else {
+        None
+    };
+    Ok(UserPage { items, next_cursor })
+}
+
+fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}_{}", at.timestamp_micros(), id.simple())
+}
+
+fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let (micros, id) = cursor.split_once('_')?;
+    Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, Uuid::parse_str(id).ok()?))
+}
+
+/// Name and country of the organisation that holds platform staff created from the command line.
+pub const PLATFORM_ORGANIZATION: &str = "Attune platform operator";
+
+pub enum AdminCreated {
+    Created(Uuid),
+    /// The account existed; it was given the admin role.
+    Promoted(Uuid),
+}
+
+/// Creates a platform admin (command line and first start), or grants the role to an existing
+/// account with that e-mail address.
+#[tracing::instrument(skip_all)]
+pub async fn create_admin(pool: &PgPool, actor: &str, email: &str, password: &str, name: &str) -> Result<AdminCreated, AccountError> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let password = errors.check("password", NewPassword::parse(password));
+    let name = errors.check("name", PersonName::parse(name));
+    let (Some(email), Some(password), Some(name)) = (email, password, name) else {
+        return Err(AccountError::Validation(errors));
+    };
+    let mut tx = pool.begin().await.context("failed to begin admin creation")?;
+    if let Some(existing) = attune_db::users::get_by_email(&mut tx, email.as_str()).await? {
+        attune_db::users::add_role(&mut tx, existing.id, PlatformRole::Admin).await?;
+        attune_db::audit::append(&mut tx, actor, "user.roles_changed", &format!("user:{}", existing.id), &json!({"before": existing.roles, "added": "admin"})).await?;
+        tx.commit().await.context("failed to commit admin promotion")?;
+        return Ok(AdminCreated::Promoted(existing.id));
+    }
+    let password_hash = passwords::hash(password.expose().to_string()).await?;
+    let org = match attune_db::organizations::find_by_name(&mut tx, PLATFORM_ORGANIZATION).await? {
+        Some(org) => org,
+        None => {
+            let org_name = OrgName::parse(PLATFORM_ORGANIZATION).map_err(|e| anyhow::anyhow!(e))?;
+            let country = Country::parse("IE").map_err(|e| anyhow::anyhow!(e))?;
+            attune_db::organizations::insert(&mut tx, Uuid::now_v7(), &org_name, country, OrgKind::Enterprise).await?
+        }
+    };
+    let user_id = Uuid::now_v7();
+    attune_db::users::insert(&mut tx, user_id, org.id, &email, &name, &password_hash)
+        .await
+        .map_err(|e| if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() })?;
+    attune_db::users::add_role(&mut tx, user_id, PlatformRole::Admin).await?;
+    // An operator typed this address on the server; it counts as verified.
+    sqlx::query("update app_user set email_verified_at = now() where id = $1").bind(user_id).execute(&mut *tx).await.context("failed to mark admin verified")?;
+    attune_db::audit::append(&mut tx, actor, "user.admin_created", &format!("user:{user_id}"), &json!({"email": email.as_str(), "organization_id": org.id})).await?;
+    tx.commit().await.context("failed to commit admin creation")?;
+    Ok(AdminCreated::Created(user_id))
+}
+
+pub async fn admin_exists(pool: &PgPool) -> anyhow::Result<bool> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::users::admin_exists(&mut conn).await
+}

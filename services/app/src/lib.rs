@@ -1,0 +1,15 @@
+//! attune-app: the marketplace's use cases. Handlers call exactly one function here; each state
+//! change is one transaction that also writes its audit entry and its outbox items.
+
+pub mod accounts;
+pub mod actor;
+pub mod audit;
+pub mod database;
+pub mod outbox;
+pub mod passwords;
+pub mod settings;
+pub mod telemetry;
+pub mod tokens;
+
+pub use actor::Actor;
+pub use settings::Settings;

@@ -1,0 +1,111 @@
+//! One layered settings struct: code defaults (the embedded setup) → optional `attune.toml` →
+//! `ATTUNE_*` environment variables (and `DATABASE_URL`). Tests build the struct directly.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// Where the embedded state lives (database cluster, outbox, secrets).
+    pub data_dir: PathBuf,
+    /// The URL users reach the marketplace at, for links in e-mails. Default: derived from `bind`.
+    pub public_url: Option<String>,
+    /// An external PostgreSQL; unset → the private cluster under `<data_dir>/pg`.
+    pub database_url: Option<SecretString>,
+    /// Directory holding initdb/pg_ctl for the embedded cluster (default: searched for).
+    pub pg_bin_dir: Option<PathBuf>,
+    pub database_max_connections: u32,
+    /// SMTP server for mail; unset → `.eml` files in `<data_dir>/outbox`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub bootstrap_admin_email: Option<String>,
+    pub bootstrap_admin_password: Option<SecretString>,
+    /// Lets outbound fetchers reach loopback and private addresses (off by default: SSRF guard).
+    pub allow_private_networks: bool,
+    /// Sandbox KYC/onramp providers; default: on in embedded mode.
+    pub sandbox: Option<bool>,
+    pub log_format: LogFormat,
+    pub chain_rpc_url: Option<String>,
+    pub operator_key: Option<SecretString>,
+    /// Key for CSRF tokens and other MACs. Unset → generated once into `<data_dir>/secret-key`.
+    pub secret_key: Option<SecretString>,
+    pub session_ttl_hours: i64,
+    pub email_verification_ttl_hours: i64,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    pub login_max_failures: i64,
+    pub login_window_minutes: i64,
+    /// Run the background tasks (outbox mailer, session cleanup). Tests drive them step by step.
+    pub background_tasks: bool,
+    pub mail_max_attempts: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from(".attune"),
+            public_url: None,
+            database_url: None,
+            pg_bin_dir: None,
+            database_max_connections: 20,
+            smtp_url: None,
+            mail_from: "Attune <no-reply@attune.localhost>".into(),
+            bootstrap_admin_email: None,
+            bootstrap_admin_password: None,
+            allow_private_networks: false,
+            sandbox: None,
+            log_format: LogFormat::Pretty,
+            chain_rpc_url: None,
+            operator_key: None,
+            secret_key: None,
+            session_ttl_hours: 24 * 7,
+            email_verification_ttl_hours: 48,
+            max_body_bytes: 2 * 1024 * 1024,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            background_tasks: true,
+            mail_max_attempts: 8,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `config_file` (or `./attune.toml` if present), then the environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let file = config_file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("attune.toml"));
+        Figment::new()
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("ATTUNE_").ignore(&["ATTUNE_CONFIG"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn is_embedded_database(&self) -> bool {
+        self.database_url.is_none()
+    }
+
+    pub fn sandbox_enabled(&self) -> bool {
+        self.sandbox.unwrap_or(self.chain_rpc_url.is_none())
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}

@@ -1,0 +1,21 @@
+//! attune-db: every SQL statement of the marketplace. Functions take a `&mut PgConnection` (a
+//! pooled connection or an open transaction) so the caller decides the transaction boundary.
+
+pub mod audit;
+pub mod organizations;
+pub mod outbox;
+pub mod sessions;
+pub mod users;
+
+pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// The schema migrations, embedded at compile time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Whether an error is the violation of the named constraint (or unique index).
+pub fn is_constraint_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db.constraint() == Some(constraint),
+        _ => false,
+    }
+}

@@ -1,0 +1,53 @@
+use anyhow::Context;
+use attune_domain::{Country, OrgKind, OrgName, OrgScope};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub country: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all, fields(organization_id = %id))]
+pub async fn insert(conn: &mut PgConnection, id: Uuid, name: &OrgName, country: Country, kind: OrgKind) -> anyhow::Result<OrganizationRow> {
+    sqlx::query_as::<_, OrganizationRow>(
+        "insert into organization (id, name, country, kind) values ($1, $2, $3, $4)
+         returning id, name, country, kind, created_at",
+    )
+    .bind(id)
+    .bind(name.as_str())
+    .bind(country.as_str())
+    .bind(kind.as_str())
+    .fetch_one(conn)
+    .await
+    .context("failed to insert organization")
+}
+
+/// An organisation as seen from `scope`: `None` when it does not exist or belongs to another
+/// organisation.
+#[tracing::instrument(skip_all, fields(organization_id = %id))]
+pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::Result<Option<OrganizationRow>> {
+    sqlx::query_as::<_, OrganizationRow>(
+        "select id, name, country, kind, created_at from organization
+         where id = $1 and ($2::uuid is null or id = $2)",
+    )
+    .bind(id)
+    .bind(scope.organization_filter())
+    .fetch_optional(conn)
+    .await
+    .context("failed to fetch organization")
+}
+
+/// The platform operator's own organisation, which holds the bootstrap admin.
+pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> anyhow::Result<Option<OrganizationRow>> {
+    sqlx::query_as::<_, OrganizationRow>("select id, name, country, kind, created_at from organization where name = $1 order by created_at limit 1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+        .context("failed to fetch organization by name")
+}

@@ -1,0 +1,113 @@
+use std::net::IpAddr;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The user behind a live session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+    pub roles: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user_id: Uuid,
+    token_sha256: &[u8],
+    expires_at: DateTime<Utc>,
+    user_agent: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("insert into session (id, user_id, token_sha256, expires_at, user_agent) values ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(user_id)
+        .bind(token_sha256)
+        .bind(expires_at)
+        .bind(user_agent)
+        .execute(conn)
+        .await
+        .context("failed to insert session")?;
+    Ok(())
+}
+
+/// The live (unexpired) session with this token hash, touching its last-seen time.
+pub async fn find_live(conn: &mut PgConnection, token_sha256: &[u8]) -> anyhow::Result<Option<SessionUser>> {
+    sqlx::query_as::<_, SessionUser>(
+        "with s as (
+            update session set last_seen_at = now()
+            where token_sha256 = $1 and expires_at > now()
+            returning id, user_id, expires_at
+         )
+         select s.id as session_id, u.id as user_id, u.organization_id, u.email, u.name,
+                u.email_verified_at is not null as email_verified,
+                coalesce((select array_agg(r.role order by r.role) from user_role r where r.user_id = u.id), '{}') as roles,
+                s.expires_at
+         from s join app_user u on u.id = s.user_id",
+    )
+    .bind(token_sha256)
+    .fetch_optional(conn)
+    .await
+    .context("failed to look up session")
+}
+
+pub async fn delete(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
+    let done = sqlx::query("delete from session where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await
+        .context("failed to delete session")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete_expired(conn: &mut PgConnection) -> anyhow::Result<u64> {
+    let done = sqlx::query("delete from session where expires_at <= now()")
+        .execute(conn)
+        .await
+        .context("failed to delete expired sessions")?;
+    Ok(done.rows_affected())
+}
+
+// ---- login attempts (rate limiting) ----
+
+pub async fn record_login_attempt(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>, succeeded: bool) -> anyhow::Result<()> {
+    sqlx::query("insert into login_attempt (email, ip, succeeded) values ($1, $2::inet, $3)")
+        .bind(email)
+        .bind(ip.map(|i| i.to_string()))
+        .bind(succeeded)
+        .execute(conn)
+        .await
+        .context("failed to record login attempt")?;
+    Ok(())
+}
+
+/// Failed logins since `since` for this e-mail address and for this client address.
+pub async fn recent_failures(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>, since: DateTime<Utc>) -> anyhow::Result<(i64, i64)> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "select
+            (select count(*) from login_attempt where not succeeded and lower(email) = lower($1) and at > $3),
+            (select count(*) from login_attempt where not succeeded and $2::inet is not null and ip = $2::inet and at > $3)",
+    )
+    .bind(email)
+    .bind(ip.map(|i| i.to_string()))
+    .bind(since)
+    .fetch_one(conn)
+    .await
+    .context("failed to count login failures")
+}
+
+pub async fn prune_login_attempts(conn: &mut PgConnection, before: DateTime<Utc>) -> anyhow::Result<u64> {
+    let done = sqlx::query("delete from login_attempt where at < $1")
+        .bind(before)
+        .execute(conn)
+        .await
+        .context("failed to prune login attempts")?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,194 @@
+use anyhow::Context;
+use attune_domain::{Email, OrgScope, PersonName, PlatformRole};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub roles: Vec<String>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.organization_id, u.email, u.name, u.email_verified_at, u.created_at,
+    coalesce((select array_agg(r.role order by r.role) from user_role r where r.user_id = u.id), '{}') as roles";
+
+#[derive(sqlx::FromRow)]
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: String,
+}
+
+/// Name of the unique index that makes an e-mail address belong to one account.
+pub const EMAIL_KEY: &str = "app_user_email_key";
+
+#[tracing::instrument(skip_all, fields(user_id = %id))]
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    organization_id: Uuid,
+    email: &Email,
+    name: &PersonName,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into app_user (id, organization_id, email, name, password_hash) values ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(organization_id)
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(password_hash)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn credentials_by_email(conn: &mut PgConnection, email: &str) -> anyhow::Result<Option<Credentials>> {
+    sqlx::query_as::<_, Credentials>("select id, password_hash from app_user where lower(email) = lower($1)")
+        .bind(email)
+        .fetch_optional(conn)
+        .await
+        .context("failed to fetch credentials")
+}
+
+pub async fn update_password_hash(conn: &mut PgConnection, id: Uuid, password_hash: &str) -> anyhow::Result<()> {
+    sqlx::query("update app_user set password_hash = $2 where id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .execute(conn)
+        .await
+        .context("failed to update password hash")?;
+    Ok(())
+}
+
+/// A user as seen from `scope` (`None` for another organisation's user).
+pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::Result<Option<UserRow>> {
+    let sql = format!("select {USER_COLUMNS} from app_user u where u.id = $1 and ($2::uuid is null or u.organization_id = $2)");
+    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(scope.organization_filter())
+        .fetch_optional(conn)
+        .await
+        .context("failed to fetch user")
+}
+
+pub async fn get_by_email(conn: &mut PgConnection, email: &str) -> anyhow::Result<Option<UserRow>> {
+    let sql = format!("select {USER_COLUMNS} from app_user u where lower(u.email) = lower($1)");
+    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(conn)
+        .await
+        .context("failed to fetch user by email")
+}
+
+/// Users visible in `scope`, newest first, keyset-paginated on (created_at, id).
+pub async fn list(
+    conn: &mut PgConnection,
+    scope: OrgScope,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> anyhow::Result<Vec<UserRow>> {
+    let sql = format!(
+        "select {USER_COLUMNS} from app_user u
+         where ($1::uuid is null or u.organization_id = $1)
+           and ($2::timestamptz is null or (u.created_at, u.id) < ($2, $3))
+         order by u.created_at desc, u.id desc limit $4"
+    );
+    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(scope.organization_filter())
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .context("failed to list users")
+}
+
+/// Replaces a user's platform roles; returns false when the user does not exist.
+pub async fn set_roles(conn: &mut PgConnection, id: Uuid, roles: &[PlatformRole]) -> anyhow::Result<()> {
+    sqlx::query("delete from user_role where user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("failed to clear roles")?;
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    sqlx::query("insert into user_role (user_id, role) select $1, unnest($2::text[]) on conflict do nothing")
+        .bind(id)
+        .bind(&names)
+        .execute(conn)
+        .await
+        .context("failed to insert roles")?;
+    Ok(())
+}
+
+pub async fn add_role(conn: &mut PgConnection, id: Uuid, role: PlatformRole) -> anyhow::Result<()> {
+    sqlx::query("insert into user_role (user_id, role) values ($1, $2) on conflict do nothing")
+        .bind(id)
+        .bind(role.as_str())
+        .execute(conn)
+        .await
+        .context("failed to add role")?;
+    Ok(())
+}
+
+pub async fn admin_exists(conn: &mut PgConnection) -> anyhow::Result<bool> {
+    sqlx::query_scalar::<_, bool>("select exists (select 1 from user_role where role = 'admin')")
+        .fetch_one(conn)
+        .await
+        .context("failed to check for an admin")
+}
+
+pub async fn lock_for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
+    let found = sqlx::query_scalar::<_, Uuid>("select id from app_user where id = $1 for update")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to lock user")?;
+    Ok(found.is_some())
+}
+
+// ---- e-mail verification ----
+
+pub async fn insert_email_verification(
+    conn: &mut PgConnection,
+    token_sha256: &[u8],
+    user_id: Uuid,
+    email: &str,
+    expires_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("insert into email_verification (token_sha256, user_id, email, expires_at) values ($1, $2, $3, $4)")
+        .bind(token_sha256)
+        .bind(user_id)
+        .bind(email)
+        .bind(expires_at)
+        .execute(conn)
+        .await
+        .context("failed to insert email verification")?;
+    Ok(())
+}
+
+/// Uses a verification token once: marks it used and the user's address verified, guarded so a
+/// token can only succeed once and only before it expires. Returns the user id.
+pub async fn consume_email_verification(conn: &mut PgConnection, token_sha256: &[u8]) -> anyhow::Result<Option<Uuid>> {
+    let user_id = sqlx::query_scalar::<_, Uuid>(
+        "update email_verification set used_at = now()
+         where token_sha256 = $1 and used_at is null and expires_at > now()
+         returning user_id",
+    )
+    .bind(token_sha256)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("failed to consume email verification")?;
+    if let Some(id) = user_id {
+        sqlx::query("update app_user set email_verified_at = coalesce(email_verified_at, now()) where id = $1")
+            .bind(id)
+            .execute(conn)
+            .await
+            .context("failed to mark email verified")?;
+    }
+    Ok(user_id)
+}

@@ -1,0 +1,16 @@
+//! attune-domain: the marketplace's vocabulary and rules, pure (no I/O).
+//!
+//! Request bodies become these types at the edge (`Email::parse`, `Country::parse`, …) so that the
+//! inside of the system cannot hold an invalid value.
+
+pub mod account;
+pub mod audit;
+pub mod email;
+pub mod notification;
+pub mod scope;
+pub mod validation;
+
+pub use account::{Country, NewPassword, OrgKind, OrgName, PersonName, PlatformRole};
+pub use email::Email;
+pub use scope::OrgScope;
+pub use validation::{FieldError, ValidationErrors};

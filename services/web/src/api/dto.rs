@@ -1,0 +1,129 @@
+//! Request and response bodies of the accounts API.
+
+use attune_db::organizations::OrganizationRow;
+use attune_db::users::UserRow;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    #[schema(example = "ada@example.org")]
+    pub email: String,
+    /// 12 to 128 characters.
+    pub password: String,
+    pub name: String,
+    pub organization: OrganizationInput,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrganizationInput {
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "DE")]
+    pub country: String,
+    /// `sme`, `enterprise`, `research` or `public_body`.
+    #[schema(example = "sme")]
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    /// Platform roles: `admin`, `auditor`.
+    pub roles: Vec<String>,
+    pub email_verified: bool,
+    pub organization_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserDto {
+    fn from(u: UserRow) -> Self {
+        Self { id: u.id, email: u.email, name: u.name, roles: u.roles, email_verified: u.email_verified_at.is_some(), organization_id: u.organization_id, created_at: u.created_at }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDto {
+    pub id: Uuid,
+    pub name: String,
+    pub country: String,
+    pub kind: String,
+}
+
+impl From<OrganizationRow> for OrganizationDto {
+    fn from(o: OrganizationRow) -> Self {
+        Self { id: o.id, name: o.name, country: o.country, kind: o.kind }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterResponse {
+    pub user: UserDto,
+    pub organization: OrganizationDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`; the same token is set as the session cookie.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KycSummary {
+    /// `none`, `basic` or `enhanced`.
+    pub level: String,
+    /// `not_started`, `pending`, `approved`, `rejected`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationWithKyc {
+    #[serde(flatten)]
+    pub organization: OrganizationDto,
+    pub kyc: KycSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserDto,
+    pub organization: OrganizationWithKyc,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RolesRequest {
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDetail {
+    #[serde(flatten)]
+    pub organization: OrganizationDto,
+    pub members: Vec<UserDto>,
+}

@@ -1,0 +1,16 @@
+//! The JSON API under `/api/v1`. Each resource module registers its own routes.
+
+pub mod accounts;
+pub mod admin;
+pub mod dto;
+pub mod organizations;
+pub mod service;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    accounts::configure(cfg);
+    admin::configure(cfg);
+    organizations::configure(cfg);
+    cfg.route("/openapi.json", web::get().to(service::openapi_json));
+}

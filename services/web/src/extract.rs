@@ -1,0 +1,152 @@
+//! Request extractors: JSON bodies parsed with the path of the field at fault, the authenticated
+//! actor (bearer token or session cookie), and the client's address.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use attune_app::Actor;
+use attune_domain::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "attune_session";
+
+/// A JSON body. Wrong content type → 415, too large → 413, not JSON → 400, wrong shape → 422
+/// naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()));
+        let limit = req.app_data::<web::Data<AppState>>().map_or(2 * 1024 * 1024, |s| s.settings.max_body_bytes);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "Send the body as application/json.",
+                ));
+            }
+            let bytes = body.await.map_err(|e| payload_error(&e))?;
+            if bytes.len() > limit {
+                return Err(too_large());
+            }
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+fn mime_json() -> &'static str {
+    "json"
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", "The request body is larger than this endpoint accepts.")
+}
+
+fn payload_error(e: &actix_web::Error) -> ApiError {
+    if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::malformed(format!("The request body could not be read: {e}"))
+    }
+}
+
+/// Parses JSON, reporting where a value of the wrong shape sits.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::malformed(format!("The body is not valid JSON: {inner}")));
+            }
+            let message = inner.to_string();
+            // serde reports a missing field at its parent; name the field itself.
+            let (field, message) = match message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
+                Some((name, _)) => (join_path(&path, name), "is required".to_string()),
+                None => (if path == "." { "body".to_string() } else { path }, strip_position(&message)),
+            };
+            Err(ApiError::validation(vec![FieldError::new(field, message)]))
+        }
+    }
+}
+
+fn join_path(parent: &str, name: &str) -> String {
+    if parent == "." || parent.is_empty() { name.to_string() } else { format!("{parent}.{name}") }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The token a request carries: `Authorization: Bearer …` first, then the session cookie.
+pub fn request_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+/// The authenticated caller; 401 problem+json otherwise.
+pub struct Authenticated(pub Actor);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match current_actor(&req).await? {
+                Some(actor) => Ok(Authenticated(actor)),
+                None => Err(ApiError::unauthenticated()),
+            }
+        })
+    }
+}
+
+/// Resolves the caller once per request (cached in the request's extensions).
+pub async fn current_actor(req: &HttpRequest) -> Result<Option<Actor>, ApiError> {
+    if let Some(cached) = req.extensions().get::<Option<Actor>>() {
+        return Ok(cached.clone());
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return Err(ApiError::internal(anyhow::anyhow!("application state missing")));
+    };
+    let actor = match request_token(req) {
+        Some(token) => attune_app::accounts::authenticate(&state.pool, &token).await?,
+        None => None,
+    };
+    if let Some(actor) = &actor {
+        tracing::Span::current().record("user_id", tracing::field::display(actor.user_id));
+    }
+    req.extensions_mut().insert(actor.clone());
+    Ok(actor)
+}
+
+/// The client's address: the TCP peer (a trusted proxy setup would rewrite it at the edge).
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+pub fn user_agent(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,14 @@
+//! attune-web: the HTTP face of the marketplace (JSON API, HTML UI, service endpoints) and the
+//! `attune` command line.
+
+pub mod api;
+pub mod cli;
+pub mod csrf;
+pub mod extract;
+pub mod openapi;
+pub mod pages;
+pub mod problem;
+pub mod startup;
+pub mod state;
+
+pub use startup::Application;

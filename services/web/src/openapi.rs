@@ -1,0 +1,35 @@
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Attune API", description = "Attune, a marketplace for compliant fine-tuning. Errors are application/problem+json (RFC 9457)."),
+    paths(
+        api::service::healthz,
+        api::service::readyz,
+        api::service::metrics_doc,
+        api::service::openapi_json,
+        api::accounts::register,
+        api::accounts::login,
+        api::accounts::logout,
+        api::accounts::me,
+        api::admin::set_roles,
+        api::admin::list_users,
+        api::organizations::get_organization,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "accounts"), (name = "admin"), (name = "service"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}

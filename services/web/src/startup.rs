@@ -1,0 +1,255 @@
+//! Building and running the server. `Application::build` lives in the library so tests start the
+//! real server in-process on port 0.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use attune_app::accounts::AccountPolicy;
+use attune_app::database::{self, Database};
+use attune_app::outbox::OutboxDelivery;
+use attune_app::{Settings, accounts};
+use attune_integrations::mail::Mailer;
+use secrecy::{ExposeSecret, SecretSlice};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::state::AppState;
+use crate::{api, pages, problem};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    database: Database,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What the bootstrap step did about the first admin.
+pub enum BootstrapAdmin {
+    AlreadyPresent,
+    FromSettings { email: String },
+    Generated { email: String, password_file: std::path::PathBuf },
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database = database::open(&settings).await?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("failed to bind {}", settings.bind))?;
+        let address = listener.local_addr().context("failed to read the bound address")?;
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
+        let mailer = match &settings.smtp_url {
+            Some(url) => Mailer::smtp(url.expose_secret())?,
+            None => Mailer::file(settings.outbox_dir())?,
+        };
+        let csrf_key = match &settings.secret_key {
+            Some(key) => SecretSlice::from(key.expose_secret().as_bytes().to_vec()),
+            None => SecretSlice::from(load_or_create_secret(&settings.data_dir)?),
+        };
+        let policy = AccountPolicy {
+            session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
+            verification_ttl: chrono::Duration::hours(settings.email_verification_ttl_hours),
+            login_max_failures: settings.login_max_failures,
+            login_window: chrono::Duration::minutes(settings.login_window_minutes),
+            public_url,
+        };
+        let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
+        let state = web::Data::new(AppState {
+            pool: database.pool.clone(),
+            chain_configured: settings.chain_rpc_url.is_some(),
+            settings,
+            policy,
+            delivery,
+            csrf_key,
+        });
+        let server = run(listener, state.clone())?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        if state.settings.background_tasks {
+            let delivery = OutboxDelivery {
+                mailer: state.delivery.mailer.clone(),
+                mail_from: state.delivery.mail_from.clone(),
+                max_attempts: state.delivery.max_attempts,
+            };
+            tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
+            tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx)));
+        }
+        Ok(Self { port: address.port(), server, state, database, shutdown, tasks })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.state.pool
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.policy.public_url
+    }
+
+    pub fn outbox(&self) -> Arc<OutboxDelivery> {
+        self.state.delivery.clone()
+    }
+
+    pub fn database_location(&self) -> &str {
+        &self.database.location
+    }
+
+    pub fn mail_description(&self) -> String {
+        self.state.delivery.mailer.describe()
+    }
+
+    /// Creates the first admin when none exists: from `ATTUNE_BOOTSTRAP_ADMIN_*`, or with a random
+    /// password written to `<data_dir>/admin-password` (mode 0600).
+    pub async fn bootstrap_admin(&self) -> anyhow::Result<BootstrapAdmin> {
+        let settings = &self.state.settings;
+        if accounts::admin_exists(&self.state.pool).await? {
+            return Ok(BootstrapAdmin::AlreadyPresent);
+        }
+        let email = settings.bootstrap_admin_email.clone().unwrap_or_else(|| "admin@attune.localhost".to_string());
+        let (password, generated) = match &settings.bootstrap_admin_password {
+            Some(p) => (p.expose_secret().to_string(), false),
+            None => (attune_app::tokens::new_token()[..24].to_string(), true),
+        };
+        accounts::create_admin(&self.state.pool, "system:bootstrap", &email, &password, "Administrator")
+            .await
+            .map_err(|e| anyhow::anyhow!("could not create the bootstrap admin: {e}"))?;
+        if generated {
+            let path = settings.data_dir.join("admin-password");
+            write_private_file(&path, format!("{password}\n").as_bytes())?;
+            Ok(BootstrapAdmin::Generated { email, password_file: path })
+        } else {
+            Ok(BootstrapAdmin::FromSettings { email })
+        }
+    }
+
+    /// Serves until SIGINT/SIGTERM, then stops background tasks, closes the pool and stops the
+    /// embedded PostgreSQL if this process started it.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.state.pool.close().await;
+        if let Some(pg) = &self.database.embedded
+            && pg.started_here()
+        {
+            tracing::info!("stopping the embedded PostgreSQL cluster");
+            pg.stop().await?;
+        }
+        result.context("the HTTP server failed")
+    }
+}
+
+async fn session_sweeper(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Ok(mut conn) = pool.acquire().await {
+            if let Err(e) = attune_db::sessions::delete_expired(&mut conn).await {
+                tracing::warn!(error = %e, "session cleanup failed");
+            }
+            let cutoff = chrono::Utc::now() - chrono::Duration::days(30);
+            if let Err(e) = attune_db::sessions::prune_login_attempts(&mut conn, cutoff).await {
+                tracing::warn!(error = %e, "login-attempt cleanup failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("failed to write {}", path.display()))?;
+    file.write_all(bytes).with_context(|| format!("failed to write {}", path.display()))
+}
+
+/// The MAC key for CSRF tokens: kept in `<data_dir>/secret-key` so restarts keep forms valid.
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("failed to create {}", data_dir.display()))?;
+    let path = data_dir.join("secret-key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
+        _ => {
+            let key = attune_app::tokens::new_token();
+            write_private_file(&path, key.as_bytes())?;
+            Ok(key.into_bytes())
+        }
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"))
+        .add((HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let metrics = PrometheusMetricsBuilder::new("attune")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("failed to set up metrics: {e}"))?;
+    let max_body = state.settings.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(security_headers())
+            .wrap(metrics.clone())
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let fut = actix_web::dev::Service::call(srv, req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .route("/healthz", web::get().to(api::service::healthz))
+            .route("/readyz", web::get().to(api::service::readyz))
+            .service(
+                web::scope("/api")
+                    .wrap(ErrorHandlers::new().default_handler(problem::problemize))
+                    .service(web::scope("/v1").configure(api::configure))
+                    .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(crate::problem::ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource or route.")) })),
+            )
+            .configure(pages::configure)
+            .default_service(web::to(pages::not_found))
+    })
+    .shutdown_timeout(10)
+    .listen(listener)
+    .context("failed to listen")?
+    .run();
+    Ok(server)
+}
