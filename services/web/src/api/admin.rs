@@ -10,7 +10,8 @@ use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(list_users)).route("/admin/users/{id}/roles", web::post().to(set_roles));
+    cfg.service(web::resource("/admin/users").route(web::get().to(list_users)))
+        .service(web::resource("/admin/users/{id}/roles").route(web::post().to(set_roles)));
 }
 
 /// Replace a user's platform roles (admin).

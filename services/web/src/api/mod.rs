@@ -12,5 +12,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     admin::configure(cfg);
     organizations::configure(cfg);
-    cfg.route("/openapi.json", web::get().to(service::openapi_json));
+    cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

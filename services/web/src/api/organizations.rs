@@ -11,7 +11,7 @@ use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{id}", web::get().to(get_organization));
+    cfg.service(web::resource("/orgs/{id}").route(web::get().to(get_organization)));
 }
 
 /// An organisation and its members (your own; admins may see any).

@@ -1,0 +1,174 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{PASSWORD, assert_problem, spawn_app};
+
+#[tokio::test]
+async fn register_creates_an_organisation_and_its_first_user() {
+    let app = spawn_app().await;
+    let res = app.register("Ada@Example.org", "Analytical Engines Ltd").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "Ada@example.org");
+    assert_eq!(body["user"]["name"], "Test User");
+    assert_eq!(body["user"]["roles"], json!([]));
+    assert!(body["user"]["id"].as_str().unwrap().parse::<uuid::Uuid>().is_ok());
+    assert_eq!(body["organization"]["name"], "Analytical Engines Ltd");
+    assert_eq!(body["organization"]["country"], "DE");
+    assert_eq!(body["organization"]["kind"], "sme");
+    let stored: String = sqlx::query_scalar("select password_hash from app_user").fetch_one(&app.pool).await.unwrap();
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "argon2id with OWASP parameters, got {stored}");
+}
+
+#[tokio::test]
+async fn a_taken_email_is_409_whatever_its_case() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("grace@example.org", "A").await.status(), StatusCode::CREATED);
+    let res = app.register("GRACE@example.org", "B").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_problem(&res);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/email-taken");
+    assert_eq!(body["errors"][0]["field"], "email");
+    let orgs: i64 = sqlx::query_scalar("select count(*) from organization").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(orgs, 1, "the failed registration left nothing behind");
+}
+
+#[tokio::test]
+async fn invalid_fields_are_all_reported_with_their_names() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json("/api/v1/auth/register", &json!({"email": "not-an-address", "password": "short", "name": " ", "organization": {"name": "", "country": "XX", "kind": "startup"}}), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&res);
+    let body: Value = res.json().await.unwrap();
+    let mut fields: Vec<String> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+    fields.sort();
+    assert_eq!(fields, ["email", "name", "organization.country", "organization.kind", "organization.name", "password"]);
+}
+
+#[tokio::test]
+async fn a_missing_or_mistyped_field_is_named() {
+    let app = spawn_app().await;
+    let res = app.post_json("/api/v1/auth/register", &json!({"email": "a@example.org", "password": PASSWORD, "name": "A", "organization": {"name": "A", "country": "DE"}}), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "organization.kind");
+    let res = app.post_json("/api/v1/auth/login", &json!({"email": 42, "password": "x"}), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "email");
+}
+
+#[tokio::test]
+async fn login_returns_a_token_and_an_httponly_lax_session_cookie() {
+    let app = spawn_app().await;
+    app.register("lin@example.org", "Lin GmbH").await;
+    let res = app.login("lin@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let body: Value = res.json().await.unwrap();
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 64, "256-bit token, hex");
+    assert_eq!(body["user"]["email"], "lin@example.org");
+    assert!(cookie.starts_with(&format!("attune_session={token}")), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http must not mark the cookie Secure");
+    // Only the token's hash is stored.
+    let stored: Vec<u8> = sqlx::query_scalar("select token_sha256 from session").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored, attune_app::tokens::token_sha256(token));
+
+    // The bearer token and the cookie both authenticate.
+    let me: Value = app.get("/api/v1/me", Some(token)).await.json().await.unwrap();
+    assert_eq!(me["user"]["email"], "lin@example.org");
+    assert_eq!(me["organization"]["name"], "Lin GmbH");
+    assert_eq!(me["organization"]["kyc"]["level"], "none");
+    let with_cookie = app.api.get(app.url("/api/v1/me")).header("cookie", format!("attune_session={token}")).send().await.unwrap();
+    assert_eq!(with_cookie.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_https() {
+    let app = crate::common::spawn_app_with(|s| s.public_url = Some("https://attune.example".into())).await;
+    app.register("sec@example.org", "Sec").await;
+    let res = app.login("sec@example.org", PASSWORD).await;
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_401() {
+    let app = spawn_app().await;
+    app.register("mo@example.org", "Mo").await;
+    let wrong = app.login("mo@example.org", "not the password at all").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_problem(&wrong);
+    let unknown = app.login("nobody@example.org", PASSWORD).await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let (a, b): (Value, Value) = (wrong.json().await.unwrap(), unknown.json().await.unwrap());
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn five_failures_for_one_email_lock_it_for_15_minutes() {
+    let app = spawn_app().await;
+    app.register("kim@example.org", "Kim").await;
+    for _ in 0..5 {
+        assert_eq!(app.login("kim@example.org", "wrong password!!").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now, with a Retry-After.
+    let res = app.login("KIM@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_problem(&res);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "900");
+    // Failures older than the window no longer count.
+    sqlx::query("update login_attempt set at = at - interval '16 minutes'").execute(&app.pool).await.unwrap();
+    assert_eq!(app.login("kim@example.org", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn five_failures_from_one_address_lock_it_for_every_email() {
+    let app = spawn_app().await;
+    app.register("ivy@example.org", "Ivy").await;
+    for i in 0..5 {
+        assert_eq!(app.login(&format!("guess{i}@example.org"), "whatever password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.login("ivy@example.org", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let res = app.post_json("/api/v1/auth/logout", &json!({}), Some(&user.token)).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("attune_session=;"), "{cookie}");
+    let me = app.get("/api/v1/me", Some(&user.token)).await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    let again = app.post_json("/api/v1/auth/logout", &json!({}), Some(&user.token)).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn me_needs_a_live_session() {
+    let app = spawn_app().await;
+    let res = app.get("/api/v1/me", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_problem(&res);
+    assert_eq!(app.get("/api/v1/me", Some("deadbeef")).await.status(), StatusCode::UNAUTHORIZED);
+    let user = app.new_user().await;
+    sqlx::query("update session set expires_at = now() - interval '1 second'").execute(&app.pool).await.unwrap();
+    assert_eq!(app.get("/api/v1/me", Some(&user.token)).await.status(), StatusCode::UNAUTHORIZED, "expired sessions do not authenticate");
+}
+
+#[tokio::test]
+async fn organisations_are_scoped_another_organisations_is_404() {
+    let app = spawn_app().await;
+    let owner = app.new_user().await;
+    app.assert_org_scoped(&owner, owner.organization_id, |id| format!("/api/v1/orgs/{id}")).await;
+    let body: Value = app.get(&format!("/api/v1/orgs/{}", owner.organization_id), Some(&owner.token)).await.json().await.unwrap();
+    assert_eq!(body["members"][0]["email"], owner.email.as_str());
+    assert_eq!(app.get("/api/v1/orgs/not-a-uuid", Some(&owner.token)).await.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,13 @@
+//! Black-box tests of the HTTP API against a real server and a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod admin;
+mod audit;
+mod errors;
+mod mail;
+mod pages;
+mod service;

@@ -1,0 +1,69 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::common::spawn_app;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.json::<Value>().await.unwrap()["checks"]["database"], "ok");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.pool.close().await;
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_status() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    app.get(&format!("/api/v1/orgs/{}", user.organization_id), Some(&user.token)).await;
+    app.get("/api/v1/me", None).await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(text.contains(r#"attune_http_requests_total{endpoint="/api/v1/orgs/{id}",method="GET",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"attune_http_requests_total{endpoint="/api/v1/me",method="GET",status="401"} 1"#), "{text}");
+    assert!(text.contains("attune_http_requests_duration_seconds_bucket{endpoint=\"/api/v1/auth/login\""), "{text}");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz", None).await;
+    let id = res.headers().get("x-request-id").unwrap().to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/v1/openapi.json", None).await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/openapi.json", "get"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/admin/users/{id}/roles", "post"),
+        ("/api/v1/admin/users", "get"),
+        ("/api/v1/orgs/{id}", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
+    }
+    let register = &paths["/api/v1/auth/register"]["post"]["responses"];
+    for status in ["201", "400", "409", "422"] {
+        assert!(register.get(status).is_some(), "register lacks {status}");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
