@@ -51,7 +51,13 @@ async fn invalid_fields_are_all_reported_with_their_names() {
 #[tokio::test]
 async fn a_missing_or_mistyped_field_is_named() {
     let app = spawn_app().await;
-    let res = app.post_json("/api/v1/auth/register", &json!({"email": "a@example.org", "password": PASSWORD, "name": "A", "organization": {"name": "A", "country": "DE"}}), None).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "a@example.org", "password": PASSWORD, "name": "A", "organization": {"name": "A", "country": "DE"}}),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "organization.kind");

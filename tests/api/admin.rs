@@ -20,7 +20,9 @@ async fn an_admin_grants_and_revokes_platform_roles() {
     let app = spawn_app().await;
     let admin = app.new_admin().await;
     let user = app.new_user().await;
-    let res = app.post_json(&format!("/api/v1/admin/users/{}/roles", user.id), &json!({"roles": ["auditor", "auditor"]}), Some(&admin.token)).await;
+    let res = app
+        .post_json(&format!("/api/v1/admin/users/{}/roles", user.id), &json!({"roles": ["auditor", "auditor"]}), Some(&admin.token))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["roles"], json!(["auditor"]));
@@ -44,7 +46,8 @@ async fn role_changes_are_validated() {
     let res = app.post_json(&format!("/api/v1/admin/users/{}/roles", user.id), &json!({"roles": ["superuser"]}), Some(&admin.token)).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["field"], "roles[0]");
-    let res = app.post_json(&format!("/api/v1/admin/users/{}/roles", uuid::Uuid::new_v4()), &json!({"roles": []}), Some(&admin.token)).await;
+    let res =
+        app.post_json(&format!("/api/v1/admin/users/{}/roles", uuid::Uuid::new_v4()), &json!({"roles": []}), Some(&admin.token)).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = app.post_json(&format!("/api/v1/admin/users/{}/roles", admin.id), &json!({"roles": ["auditor"]}), Some(&admin.token)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT, "an admin cannot drop their own admin role");
@@ -63,7 +66,13 @@ async fn admins_page_through_all_users() {
     let second: Value = app.get(&format!("/api/v1/admin/users?limit=2&cursor={cursor}"), Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(second["items"].as_array().unwrap().len(), 2);
     assert!(second["next_cursor"].is_null());
-    let mut emails: Vec<&str> = first["items"].as_array().unwrap().iter().chain(second["items"].as_array().unwrap()).map(|u| u["email"].as_str().unwrap()).collect();
+    let mut emails: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["items"].as_array().unwrap())
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
     emails.sort();
     emails.dedup();
     assert_eq!(emails.len(), 4);

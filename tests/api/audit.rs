@@ -17,7 +17,10 @@ async fn changes_write_a_verifiable_chain() {
     app.new_user().await;
     app.new_user().await;
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by seq").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(actions, ["organization.registered", "user.registered", "session.created", "organization.registered", "user.registered", "session.created"]);
+    assert_eq!(
+        actions,
+        ["organization.registered", "user.registered", "session.created", "organization.registered", "user.registered", "session.created"]
+    );
     assert_eq!(verify(&app.pool).await.unwrap(), 6);
 }
 

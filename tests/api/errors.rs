@@ -8,7 +8,8 @@ use crate::common::{assert_problem, spawn_app, spawn_app_with};
 #[tokio::test]
 async fn malformed_json_is_400() {
     let app = spawn_app().await;
-    let res = app.api.post(app.url("/api/v1/auth/login")).header("content-type", "application/json").body("{\"email\": ").send().await.unwrap();
+    let res =
+        app.api.post(app.url("/api/v1/auth/login")).header("content-type", "application/json").body("{\"email\": ").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_problem(&res);
     let body: Value = res.json().await.unwrap();

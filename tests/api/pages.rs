@@ -30,20 +30,38 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = browser.get(app.url("/login")).send().await.unwrap();
     let set_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(set_cookie.contains("attune_csrf=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("attune_csrf=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
     let token = csrf_token(&page.text().await.unwrap());
 
-    let forged = browser.post(app.url("/login")).form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", &"0".repeat(64))]).send().await.unwrap();
+    let forged = browser
+        .post(app.url("/login"))
+        .form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", &"0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let missing = browser.post(app.url("/login")).form(&[("email", "csrf@example.org"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
     // Another browser's token does not fit this browser's cookie.
     let other = reqwest::Client::builder().cookie_store(true).build().unwrap();
     other.get(app.url("/login")).send().await.unwrap();
-    let stolen = other.post(app.url("/login")).form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", token.as_str())]).send().await.unwrap();
+    let stolen = other
+        .post(app.url("/login"))
+        .form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stolen.status(), StatusCode::FORBIDDEN);
 
-    let ok = browser.post(app.url("/login")).form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", token.as_str())]).send().await.unwrap();
+    let ok = browser
+        .post(app.url("/login"))
+        .form(&[("email", "csrf@example.org"), ("password", PASSWORD), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(ok.headers()["location"], "/account");
     let account = browser.get(app.url("/account")).send().await.unwrap();
@@ -58,7 +76,15 @@ async fn the_register_form_shows_field_errors() {
     let token = csrf_token(&browser.get(app.url("/register")).send().await.unwrap().text().await.unwrap());
     let res = browser
         .post(app.url("/register"))
-        .form(&[("csrf_token", token.as_str()), ("email", "nope"), ("password", "short"), ("name", "Bo"), ("organization_name", "Bo Ltd"), ("organization_country", "GB"), ("organization_kind", "sme")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "nope"),
+            ("password", "short"),
+            ("name", "Bo"),
+            ("organization_name", "Bo Ltd"),
+            ("organization_country", "GB"),
+            ("organization_kind", "sme"),
+        ])
         .send()
         .await
         .unwrap();

@@ -32,10 +32,17 @@ impl Drop for Driver {
 }
 
 async fn start_browser() -> Driver {
-    let chromedriver = find(&["chromedriver"]).expect("chromedriver is not installed: the README's test command installs chromium and chromium-driver");
-    let chromium = find(&["chromium", "chromium-browser", "google-chrome"]).expect("chromium is not installed: the README's test command installs it");
+    let chromedriver =
+        find(&["chromedriver"]).expect("chromedriver is not installed: the README's test command installs chromium and chromium-driver");
+    let chromium =
+        find(&["chromium", "chromium-browser", "google-chrome"]).expect("chromium is not installed: the README's test command installs it");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let process = Command::new(chromedriver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let process = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
     let profile = tempfile::tempdir().unwrap();
     let caps = json!({
         "browserName": "chrome",

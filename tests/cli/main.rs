@@ -101,7 +101,12 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let admin_login = http.post(format!("{}/api/v1/auth/login", first.base)).json(&json!({"email": "admin@attune.localhost", "password": admin_password})).send().await.unwrap();
+    let admin_login = http
+        .post(format!("{}/api/v1/auth/login", first.base))
+        .json(&json!({"email": "admin@attune.localhost", "password": admin_password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(admin_login.status(), 200);
     let roles = admin_login.json::<Value>().await.unwrap()["user"]["roles"].clone();
     assert_eq!(roles, json!(["admin"]));
@@ -113,7 +118,12 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     // A second start reuses the same cluster and data, and does not make another admin.
     let second = serve(data.path());
     assert!(!second.stdout.iter().any(|l| l.contains("admin:")), "{:?}", second.stdout);
-    let res = http.post(format!("{}/api/v1/auth/login", second.base)).json(&json!({"email": "persist@example.org", "password": common::PASSWORD})).send().await.unwrap();
+    let res = http
+        .post(format!("{}/api/v1/auth/login", second.base))
+        .json(&json!({"email": "persist@example.org", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "the user registered before the restart can log in");
     stop(second);
 
@@ -127,10 +137,20 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
 #[test]
 fn without_postgres_binaries_the_error_says_what_to_do() {
     let data = tempfile::tempdir().unwrap();
-    let out = attune().args(["serve", "--bind", "127.0.0.1:0", "--data-dir"]).arg(data.path()).env("ATTUNE_PG_BIN_DIR", data.path()).output().unwrap();
+    let out = attune()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env("ATTUNE_PG_BIN_DIR", data.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no PostgreSQL server binaries") && stderr.contains("apt-get install postgresql") && stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(
+        stderr.contains("no PostgreSQL server binaries")
+            && stderr.contains("apt-get install postgresql")
+            && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
 }
 
 fn admin_create(database_url: &str, email: &str, password: &str) -> std::process::Output {

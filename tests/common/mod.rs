@@ -144,7 +144,13 @@ impl TestApp {
         };
         let token = self.token_for(&email, PASSWORD).await;
         let me: Value = self.get("/api/v1/me", Some(&token)).await.json().await.expect("json");
-        TestUser { id, organization_id: me["user"]["organization_id"].as_str().expect("org").parse().expect("uuid"), email, password: PASSWORD.into(), token }
+        TestUser {
+            id,
+            organization_id: me["user"]["organization_id"].as_str().expect("org").parse().expect("uuid"),
+            email,
+            password: PASSWORD.into(),
+            token,
+        }
     }
 
     pub async fn token_for(&self, email: &str, password: &str) -> String {

@@ -106,9 +106,9 @@ pub async fn register(pool: &PgPool, policy: &AccountPolicy, input: RegisterInpu
     let org_id = Uuid::now_v7();
     let user_id = Uuid::now_v7();
     let organization = attune_db::organizations::insert(&mut tx, org_id, &parsed.org_name, parsed.country, parsed.kind).await?;
-    attune_db::users::insert(&mut tx, user_id, org_id, &parsed.email, &parsed.name, &password_hash)
-        .await
-        .map_err(|e| if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() })?;
+    attune_db::users::insert(&mut tx, user_id, org_id, &parsed.email, &parsed.name, &password_hash).await.map_err(|e| {
+        if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() }
+    })?;
     attune_db::audit::append(
         &mut tx,
         &format!("user:{user_id}"),
@@ -117,17 +117,30 @@ pub async fn register(pool: &PgPool, policy: &AccountPolicy, input: RegisterInpu
         &json!({"organization": {"name": organization.name, "country": organization.country, "kind": organization.kind}, "user_id": user_id}),
     )
     .await?;
-    attune_db::audit::append(&mut tx, &format!("user:{user_id}"), "user.registered", &format!("user:{user_id}"), &json!({"email": parsed.email.as_str(), "organization_id": org_id}))
-        .await?;
+    attune_db::audit::append(
+        &mut tx,
+        &format!("user:{user_id}"),
+        "user.registered",
+        &format!("user:{user_id}"),
+        &json!({"email": parsed.email.as_str(), "organization_id": org_id}),
+    )
+    .await?;
     enqueue_verification_mail(&mut tx, policy, user_id, &parsed.email, &parsed.name).await?;
     let user = attune_db::users::get(&mut tx, OrgScope::Platform, user_id).await?.context("the new user vanished")?;
     tx.commit().await.context("failed to commit registration")?;
     Ok(Registered { user, organization })
 }
 
-async fn enqueue_verification_mail(conn: &mut sqlx::PgConnection, policy: &AccountPolicy, user_id: Uuid, email: &Email, name: &PersonName) -> anyhow::Result<()> {
+async fn enqueue_verification_mail(
+    conn: &mut sqlx::PgConnection,
+    policy: &AccountPolicy,
+    user_id: Uuid,
+    email: &Email,
+    name: &PersonName,
+) -> anyhow::Result<()> {
     let token = new_token();
-    attune_db::users::insert_email_verification(conn, &token_sha256(&token), user_id, email.as_str(), Utc::now() + policy.verification_ttl).await?;
+    attune_db::users::insert_email_verification(conn, &token_sha256(&token), user_id, email.as_str(), Utc::now() + policy.verification_ttl)
+        .await?;
     let link = format!("{}/verify-email?token={token}", policy.public_url);
     let mail = OutgoingEmail {
         to: email.as_str().to_string(),
@@ -166,7 +179,14 @@ pub struct LoggedIn {
 /// Checks credentials and opens a session. Unknown e-mail and wrong password answer the same,
 /// after the same work; 5 failures per e-mail or per client address in 15 minutes lock logins.
 #[tracing::instrument(skip_all)]
-pub async fn login(pool: &PgPool, policy: &AccountPolicy, email: &str, password: &str, ip: Option<IpAddr>, user_agent: Option<&str>) -> Result<LoggedIn, AccountError> {
+pub async fn login(
+    pool: &PgPool,
+    policy: &AccountPolicy,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<LoggedIn, AccountError> {
     let email = email.trim();
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let since = Utc::now() - policy.login_window;
@@ -215,7 +235,8 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> anyhow::Result<Option<A
 pub async fn logout(pool: &PgPool, actor: &Actor) -> Result<(), AccountError> {
     let mut tx = pool.begin().await.context("failed to begin logout")?;
     attune_db::sessions::delete(&mut tx, actor.session_id).await?;
-    attune_db::audit::append(&mut tx, &actor.audit_id(), "session.ended", &actor.audit_id(), &json!({"session_id": actor.session_id})).await?;
+    attune_db::audit::append(&mut tx, &actor.audit_id(), "session.ended", &actor.audit_id(), &json!({"session_id": actor.session_id}))
+        .await?;
     tx.commit().await.context("failed to commit logout")?;
     Ok(())
 }
@@ -245,10 +266,10 @@ pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[Str
     let mut errors = ValidationErrors::new();
     let mut parsed: Vec<PlatformRole> = Vec::new();
     for (i, role) in roles.iter().enumerate() {
-        if let Some(role) = errors.check(&format!("roles[{i}]"), role.parse::<PlatformRole>()) {
-            if !parsed.contains(&role) {
-                parsed.push(role);
-            }
+        if let Some(role) = errors.check(&format!("roles[{i}]"), role.parse::<PlatformRole>())
+            && !parsed.contains(&role)
+        {
+            parsed.push(role);
         }
     }
     if !errors.is_empty() {
@@ -264,7 +285,14 @@ pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[Str
     let before = attune_db::users::get(&mut tx, scope, user_id).await?.ok_or(AccountError::NotFound)?;
     attune_db::users::set_roles(&mut tx, user_id, &parsed).await?;
     let after = attune_db::users::get(&mut tx, scope, user_id).await?.ok_or(AccountError::NotFound)?;
-    attune_db::audit::append(&mut tx, &actor.audit_id(), "user.roles_changed", &format!("user:{user_id}"), &json!({"before": before.roles, "after": after.roles})).await?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "user.roles_changed",
+        &format!("user:{user_id}"),
+        &json!({"before": before.roles, "after": after.roles}),
+    )
+    .await?;
     tx.commit().await.context("failed to commit role change")?;
     Ok(after)
 }
@@ -329,7 +357,14 @@ pub async fn create_admin(pool: &PgPool, actor: &str, email: &str, password: &st
     let mut tx = pool.begin().await.context("failed to begin admin creation")?;
     if let Some(existing) = attune_db::users::get_by_email(&mut tx, email.as_str()).await? {
         attune_db::users::add_role(&mut tx, existing.id, PlatformRole::Admin).await?;
-        attune_db::audit::append(&mut tx, actor, "user.roles_changed", &format!("user:{}", existing.id), &json!({"before": existing.roles, "added": "admin"})).await?;
+        attune_db::audit::append(
+            &mut tx,
+            actor,
+            "user.roles_changed",
+            &format!("user:{}", existing.id),
+            &json!({"before": existing.roles, "added": "admin"}),
+        )
+        .await?;
         tx.commit().await.context("failed to commit admin promotion")?;
         return Ok(AdminCreated::Promoted(existing.id));
     }
@@ -343,13 +378,24 @@ pub async fn create_admin(pool: &PgPool, actor: &str, email: &str, password: &st
         }
     };
     let user_id = Uuid::now_v7();
-    attune_db::users::insert(&mut tx, user_id, org.id, &email, &name, &password_hash)
-        .await
-        .map_err(|e| if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() })?;
+    attune_db::users::insert(&mut tx, user_id, org.id, &email, &name, &password_hash).await.map_err(|e| {
+        if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() }
+    })?;
     attune_db::users::add_role(&mut tx, user_id, PlatformRole::Admin).await?;
     // An operator typed this address on the server; it counts as verified.
-    sqlx::query("update app_user set email_verified_at = now() where id = $1").bind(user_id).execute(&mut *tx).await.context("failed to mark admin verified")?;
-    attune_db::audit::append(&mut tx, actor, "user.admin_created", &format!("user:{user_id}"), &json!({"email": email.as_str(), "organization_id": org.id})).await?;
+    sqlx::query("update app_user set email_verified_at = now() where id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .context("failed to mark admin verified")?;
+    attune_db::audit::append(
+        &mut tx,
+        actor,
+        "user.admin_created",
+        &format!("user:{user_id}"),
+        &json!({"email": email.as_str(), "organization_id": org.id}),
+    )
+    .await?;
     tx.commit().await.context("failed to commit admin creation")?;
     Ok(AdminCreated::Created(user_id))
 }

@@ -27,11 +27,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
     let (options, embedded, location) = match &settings.database_url {
         Some(url) => {
             let options = PgConnectOptions::from_str(url.expose_secret()).context("DATABASE_URL is not a valid PostgreSQL URL")?;
-            let location = format!(
-                "PostgreSQL database {:?} on {}",
-                options.get_database().unwrap_or("(default)"),
-                options.get_host()
-            );
+            let location = format!("PostgreSQL database {:?} on {}", options.get_database().unwrap_or("(default)"), options.get_host());
             (options, None, location)
         }
         None => {
@@ -42,7 +38,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
             (base.database(EMBEDDED_DATABASE), Some(pg), location)
         }
     };
-    let options = options.log_statements(tracing::log::LevelFilter::Debug).log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+    let options = options
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
     let pool = PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_secs(10))

@@ -46,7 +46,8 @@ impl OutboxDelivery {
             }
             Err(error) => {
                 let attempt = u32::try_from(item.attempts).unwrap_or(0) + 1;
-                let retry_at = retry_delay_secs(attempt, self.max_attempts).map(|s| chrono::Utc::now() + chrono::Duration::seconds(s as i64));
+                let retry_at =
+                    retry_delay_secs(attempt, self.max_attempts).map(|s| chrono::Utc::now() + chrono::Duration::seconds(s as i64));
                 tracing::warn!(outbox_id = %item.id, attempt, error = format!("{error:#}"), gives_up = retry_at.is_none(), "outbox delivery failed");
                 attune_db::outbox::mark_failed(&mut tx, item.id, &format!("{error:#}"), retry_at).await?;
                 DeliveryOutcome::Failed

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -93,8 +93,29 @@ impl Settings {
             .merge(Toml::file(file))
             .merge(Env::prefixed("ATTUNE_").ignore(&["ATTUNE_CONFIG"]))
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            .extract()
+            .extract::<Settings>()
+            .map(Settings::without_blanks)
             .map_err(Box::new)
+    }
+
+    /// An empty variable (`ATTUNE_SMTP_URL=` in a compose file) means "unset", not "empty".
+    fn without_blanks(mut self) -> Self {
+        fn blank(s: &Option<SecretString>) -> bool {
+            s.as_ref().is_some_and(|v| v.expose_secret().trim().is_empty())
+        }
+        for secret in
+            [&mut self.database_url, &mut self.smtp_url, &mut self.bootstrap_admin_password, &mut self.operator_key, &mut self.secret_key]
+        {
+            if blank(secret) {
+                *secret = None;
+            }
+        }
+        for text in [&mut self.public_url, &mut self.bootstrap_admin_email, &mut self.chain_rpc_url] {
+            if text.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *text = None;
+            }
+        }
+        self
     }
 
     pub fn is_embedded_database(&self) -> bool {
@@ -107,5 +128,40 @@ impl Settings {
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file_and_blanks_mean_unset() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "attune.toml",
+                "bind = \"0.0.0.0:9000\"\nmail_from = \"From File <f@example.org>\"\nlogin_max_failures = 7\n",
+            )?;
+            jail.set_env("ATTUNE_BIND", "127.0.0.1:0");
+            jail.set_env("ATTUNE_SMTP_URL", "");
+            jail.set_env("ATTUNE_LOG_FORMAT", "json");
+            jail.set_env("DATABASE_URL", "postgres://u@db/attune");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.bind, "127.0.0.1:0");
+            assert_eq!(s.mail_from, "From File <f@example.org>");
+            assert_eq!(s.login_max_failures, 7);
+            assert_eq!(s.log_format, LogFormat::Json);
+            assert!(s.smtp_url.is_none());
+            assert!(!s.is_embedded_database());
+            assert!(format!("{s:?}").contains("[REDACTED]") && !format!("{s:?}").contains("postgres://u@db"), "secrets never print");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = Settings::default();
+        assert!(s.is_embedded_database() && s.smtp_url.is_none() && s.sandbox_enabled() && !s.allow_private_networks);
+        assert_eq!(s.outbox_dir(), PathBuf::from(".attune/outbox"));
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 /// Advisory-lock key that serialises writers of the chain ("audit" in ASCII).
-const AUDIT_LOCK_KEY: i64 = 0x6175_6469_74;
+const AUDIT_LOCK_KEY: i64 = 0x0061_7564_6974;
 
 /// Appends an entry in the caller's transaction. The advisory lock is held until that transaction
 /// ends, so entries form one linear chain even with many writers and replicas.
@@ -72,7 +72,16 @@ struct AuditRow {
 
 impl From<AuditRow> for AuditRecord {
     fn from(r: AuditRow) -> Self {
-        AuditRecord { seq: r.seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, data: r.data, prev_hash: r.prev_hash, hash: r.hash }
+        AuditRecord {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
+            data: r.data,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
     }
 }
 

@@ -45,9 +45,11 @@ pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::
 
 /// The platform operator's own organisation, which holds the bootstrap admin.
 pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> anyhow::Result<Option<OrganizationRow>> {
-    sqlx::query_as::<_, OrganizationRow>("select id, name, country, kind, created_at from organization where name = $1 order by created_at limit 1")
-        .bind(name)
-        .fetch_optional(conn)
-        .await
-        .context("failed to fetch organization by name")
+    sqlx::query_as::<_, OrganizationRow>(
+        "select id, name, country, kind, created_at from organization where name = $1 order by created_at limit 1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await
+    .context("failed to fetch organization by name")
 }

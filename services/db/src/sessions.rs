@@ -59,19 +59,13 @@ pub async fn find_live(conn: &mut PgConnection, token_sha256: &[u8]) -> anyhow::
 }
 
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
-    let done = sqlx::query("delete from session where id = $1")
-        .bind(id)
-        .execute(conn)
-        .await
-        .context("failed to delete session")?;
+    let done = sqlx::query("delete from session where id = $1").bind(id).execute(conn).await.context("failed to delete session")?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn delete_expired(conn: &mut PgConnection) -> anyhow::Result<u64> {
-    let done = sqlx::query("delete from session where expires_at <= now()")
-        .execute(conn)
-        .await
-        .context("failed to delete expired sessions")?;
+    let done =
+        sqlx::query("delete from session where expires_at <= now()").execute(conn).await.context("failed to delete expired sessions")?;
     Ok(done.rows_affected())
 }
 

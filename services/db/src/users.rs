@@ -78,11 +78,7 @@ pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::
 
 pub async fn get_by_email(conn: &mut PgConnection, email: &str) -> anyhow::Result<Option<UserRow>> {
     let sql = format!("select {USER_COLUMNS} from app_user u where lower(u.email) = lower($1)");
-    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
-        .bind(email)
-        .fetch_optional(conn)
-        .await
-        .context("failed to fetch user by email")
+    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(conn).await.context("failed to fetch user by email")
 }
 
 /// Users visible in `scope`, newest first, keyset-paginated on (created_at, id).
@@ -110,11 +106,7 @@ pub async fn list(
 
 /// Replaces a user's platform roles; returns false when the user does not exist.
 pub async fn set_roles(conn: &mut PgConnection, id: Uuid, roles: &[PlatformRole]) -> anyhow::Result<()> {
-    sqlx::query("delete from user_role where user_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .context("failed to clear roles")?;
+    sqlx::query("delete from user_role where user_id = $1").bind(id).execute(&mut *conn).await.context("failed to clear roles")?;
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     sqlx::query("insert into user_role (user_id, role) select $1, unnest($2::text[]) on conflict do nothing")
         .bind(id)

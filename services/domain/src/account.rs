@@ -41,10 +41,7 @@ impl OrgKind {
 impl FromStr for OrgKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| "must be one of sme, enterprise, research, public_body".to_string())
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| "must be one of sme, enterprise, research, public_body".to_string())
     }
 }
 
@@ -77,10 +74,7 @@ impl PlatformRole {
 impl FromStr for PlatformRole {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}; roles are admin, auditor"))
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown role {s:?}; roles are admin, auditor"))
     }
 }
 

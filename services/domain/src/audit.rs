@@ -25,19 +25,13 @@ pub struct AuditRecord {
 
 /// Hash of an entry: SHA-256 over a domain tag and the length-prefixed fields, so no two
 /// different entries can produce the same byte string.
-pub fn entry_hash(
-    prev_hash: &[u8],
-    seq: i64,
-    at: &DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    data: &str,
-) -> [u8; 32] {
+pub fn entry_hash(prev_hash: &[u8], seq: i64, at: &DateTime<Utc>, actor: &str, action: &str, subject: &str, data: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
     let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
     let seq = seq.to_string();
-    for part in [DOMAIN_TAG, prev_hash, seq.as_bytes(), at.as_bytes(), actor.as_bytes(), action.as_bytes(), subject.as_bytes(), data.as_bytes()] {
+    for part in
+        [DOMAIN_TAG, prev_hash, seq.as_bytes(), at.as_bytes(), actor.as_bytes(), action.as_bytes(), subject.as_bytes(), data.as_bytes()]
+    {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part);
     }
@@ -82,7 +76,8 @@ impl ChainVerifier {
             };
             return Err(ChainBreak { seq: record.seq, reason });
         }
-        let recomputed = entry_hash(&record.prev_hash, record.seq, &record.at, &record.actor, &record.action, &record.subject, &record.data);
+        let recomputed =
+            entry_hash(&record.prev_hash, record.seq, &record.at, &record.actor, &record.action, &record.subject, &record.data);
         if record.hash != recomputed {
             return Err(ChainBreak { seq: record.seq, reason: "its contents do not match its hash; the entry was edited".into() });
         }
@@ -120,7 +115,16 @@ mod tests {
             .map(|seq| {
                 let data = format!("{{\"n\": {seq}}}");
                 let hash = entry_hash(&prev, seq, &at, "user:1", "user.registered", "user:1", &data).to_vec();
-                let record = AuditRecord { seq, at, actor: "user:1".into(), action: "user.registered".into(), subject: "user:1".into(), data, prev_hash: prev.clone(), hash: hash.clone() };
+                let record = AuditRecord {
+                    seq,
+                    at,
+                    actor: "user:1".into(),
+                    action: "user.registered".into(),
+                    subject: "user:1".into(),
+                    data,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 record
             })

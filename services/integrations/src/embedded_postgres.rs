@@ -115,7 +115,8 @@ impl EmbeddedPostgres {
     }
 
     pub async fn is_running(&self) -> anyhow::Result<bool> {
-        let out = self.command("pg_ctl").arg("-D").arg(&self.cluster_dir).arg("status").output().await.context("failed to run pg_ctl status")?;
+        let out =
+            self.command("pg_ctl").arg("-D").arg(&self.cluster_dir).arg("status").output().await.context("failed to run pg_ctl status")?;
         // pg_ctl status: 0 running, 3 not running, 4 no accessible data directory.
         Ok(out.status.code() == Some(0))
     }
@@ -134,7 +135,8 @@ impl EmbeddedPostgres {
     fn prepare_directories(&self, data_dir: &Path) -> anyhow::Result<()> {
         for dir in [&self.cluster_dir, &self.socket_dir] {
             std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).with_context(|| format!("failed to restrict {}", dir.display()))?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("failed to restrict {}", dir.display()))?;
         }
         if let Some(run_as) = self.run_as {
             // The cluster's owner must be able to reach its directories: give the data directory
@@ -145,7 +147,8 @@ impl EmbeddedPostgres {
                     .context("failed to let the postgres user traverse the data directory")?;
             }
             for dir in [&self.cluster_dir, &self.socket_dir] {
-                std::os::unix::fs::chown(dir, Some(run_as.uid), Some(run_as.gid)).with_context(|| format!("failed to hand {} to the postgres user", dir.display()))?;
+                std::os::unix::fs::chown(dir, Some(run_as.uid), Some(run_as.gid))
+                    .with_context(|| format!("failed to hand {} to the postgres user", dir.display()))?;
             }
         }
         Ok(())

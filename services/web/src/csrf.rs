@@ -35,7 +35,8 @@ pub fn token_for(req: &HttpRequest, state: &AppState) -> CsrfToken {
         None => {
             let value = attune_app::tokens::new_token();
             let secure = req.connection_info().scheme() == "https";
-            let cookie = Cookie::build(CSRF_COOKIE, value.clone()).path("/").http_only(true).same_site(SameSite::Strict).secure(secure).finish();
+            let cookie =
+                Cookie::build(CSRF_COOKIE, value.clone()).path("/").http_only(true).same_site(SameSite::Strict).secure(secure).finish();
             CsrfToken { token: sign(state, &value), cookie: Some(cookie) }
         }
     }

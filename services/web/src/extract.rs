@@ -26,7 +26,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()));
+        let is_json =
+            req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()));
         let limit = req.app_data::<web::Data<AppState>>().map_or(2 * 1024 * 1024, |s| s.settings.max_body_bytes);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
@@ -52,7 +53,12 @@ fn mime_json() -> &'static str {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", "The request body is larger than this endpoint accepts.")
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Payload too large",
+        "The request body is larger than this endpoint accepts.",
+    )
 }
 
 fn payload_error(e: &actix_web::Error) -> ApiError {

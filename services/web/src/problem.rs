@@ -73,7 +73,12 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", "Log in and send the token as `Authorization: Bearer <token>` or with the session cookie.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            "Log in and send the token as `Authorization: Bearer <token>` or with the session cookie.",
+        )
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -90,13 +95,24 @@ impl ApiError {
     }
 
     pub fn internal(cause: anyhow::Error) -> Self {
-        let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "Something went wrong on our side; it has been logged.");
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side; it has been logged.",
+        );
         e.cause = Some(cause);
         e
     }
 
     pub fn problem(&self) -> Problem {
-        Problem { kind: format!("/problems/{}", self.code), title: self.title.to_string(), status: self.status.as_u16(), detail: self.detail.clone(), errors: self.errors.clone() }
+        Problem {
+            kind: format!("/problems/{}", self.code),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
     }
 }
 
@@ -131,18 +147,38 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Validation(errors) => ApiError::validation(errors.0),
-            AccountError::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email-taken", "E-mail address taken", "An account with this e-mail address already exists.")
-                .with_errors(vec![FieldError::new("email", "is already registered")]),
-            AccountError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials", "The e-mail address or password is wrong."),
+            AccountError::EmailTaken => ApiError::new(
+                StatusCode::CONFLICT,
+                "email-taken",
+                "E-mail address taken",
+                "An account with this e-mail address already exists.",
+            )
+            .with_errors(vec![FieldError::new("email", "is already registered")]),
+            AccountError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid credentials",
+                "The e-mail address or password is wrong.",
+            ),
             AccountError::RateLimited { retry_after_secs } => {
-                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", "Too many attempts", "Too many failed logins; try again later.");
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    "Too many attempts",
+                    "Too many failed logins; try again later.",
+                );
                 e.retry_after_secs = Some(retry_after_secs);
                 e
             }
             AccountError::NotFound => ApiError::not_found(),
             AccountError::Forbidden(missing) => ApiError::forbidden(missing.to_string()),
             AccountError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
-            AccountError::InvalidToken => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-token", "Invalid token", "This verification link is invalid, used or expired."),
+            AccountError::InvalidToken => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-token",
+                "Invalid token",
+                "This verification link is invalid, used or expired.",
+            ),
             AccountError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
@@ -152,23 +188,33 @@ impl From<AccountError> for ApiError {
 /// extractor errors) into problem+json, so clients never see a plain-text error.
 pub fn problemize<B>(res: actix_web::dev::ServiceResponse<B>) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
     use actix_web::middleware::ErrorHandlerResponse;
-    let is_problem = res
-        .response()
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    let is_problem =
+        res.response().headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_JSON));
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::new(status, "not-found", "Not found", "No such resource or route."),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(status, "method-not-allowed", "Method not allowed", format!("{} is not allowed on this route.", res.request().method())),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload-too-large", "Payload too large", "The request body is larger than this endpoint accepts."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "unsupported-media-type", "Unsupported media type", "Send application/json."),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("{} is not allowed on this route.", res.request().method()),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(status, "payload-too-large", "Payload too large", "The request body is larger than this endpoint accepts.")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "unsupported-media-type", "Unsupported media type", "Send application/json.")
+        }
         s if s.is_server_error() => ApiError::new(s, "internal", "Internal error", "Something went wrong on our side; it has been logged."),
-        s => ApiError::new(s, "request-error", "Request error", s.canonical_reason().unwrap_or("The request could not be served.").to_string()),
+        s => ApiError::new(
+            s,
+            "request-error",
+            "Request error",
+            s.canonical_reason().unwrap_or("The request could not be served.").to_string(),
+        ),
     };
     let (req, _) = res.into_parts();
     let response = error.error_response();

@@ -242,7 +242,14 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 web::scope("/api")
                     .wrap(ErrorHandlers::new().default_handler(problem::problemize))
                     .service(web::scope("/v1").configure(api::configure))
-                    .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(crate::problem::ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource or route.")) })),
+                    .default_service(web::to(|| async {
+                        Err::<actix_web::HttpResponse, _>(crate::problem::ApiError::new(
+                            actix_web::http::StatusCode::NOT_FOUND,
+                            "not-found",
+                            "Not found",
+                            "No such resource or route.",
+                        ))
+                    })),
             )
             .configure(pages::configure)
             .default_service(web::to(pages::not_found))

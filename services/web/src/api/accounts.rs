@@ -53,7 +53,11 @@ pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
     let logged_in = accounts::login(&state.pool, &state.policy, &body.0.email, &body.0.password, client_ip(&req), user_agent(&req)).await?;
     let cookie = session_cookie(&req, &logged_in.token, &state);
-    Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse { token: logged_in.token, expires_at: logged_in.expires_at, user: logged_in.user.into() }))
+    Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse {
+        token: logged_in.token,
+        expires_at: logged_in.expires_at,
+        user: logged_in.user.into(),
+    }))
 }
 
 /// End the current session (the bearer token or cookie stops working).

@@ -26,7 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 422, description = "Unknown role", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn set_roles(state: web::Data<AppState>, Authenticated(actor): Authenticated, path: web::Path<String>, body: ApiJson<RolesRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn set_roles(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<String>,
+    body: ApiJson<RolesRequest>,
+) -> Result<HttpResponse, ApiError> {
     actor.admin_scope().map_err(|e| ApiError::forbidden(e.to_string()))?;
     let id = Uuid::parse_str(&path.into_inner()).map_err(|_| ApiError::not_found())?;
     let user = accounts::set_roles(&state.pool, &actor, id, &body.0.roles).await?;
@@ -41,7 +46,11 @@ pub async fn set_roles(state: web::Data<AppState>, Authenticated(actor): Authent
         (status = 403, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn list_users(state: web::Data<AppState>, Authenticated(actor): Authenticated, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_users(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let page = accounts::list_users(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
     Ok(HttpResponse::Ok().json(UserList { items: page.items.into_iter().map(UserDto::from).collect(), next_cursor: page.next_cursor }))
 }

@@ -42,7 +42,15 @@ pub struct UserDto {
 
 impl From<UserRow> for UserDto {
     fn from(u: UserRow) -> Self {
-        Self { id: u.id, email: u.email, name: u.name, roles: u.roles, email_verified: u.email_verified_at.is_some(), organization_id: u.organization_id, created_at: u.created_at }
+        Self {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            roles: u.roles,
+            email_verified: u.email_verified_at.is_some(),
+            organization_id: u.organization_id,
+            created_at: u.created_at,
+        }
     }
 }
 

@@ -23,7 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 404, description = "Unknown, or another organisation's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get_organization(state: web::Data<AppState>, Authenticated(actor): Authenticated, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_organization(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path.into_inner()).map_err(|_| ApiError::not_found())?;
     let (org, members) = accounts::organization(&state.pool, &actor, id).await?;
     Ok(HttpResponse::Ok().json(OrganizationDetail { organization: org.into(), members: members.into_iter().map(UserDto::from).collect() }))

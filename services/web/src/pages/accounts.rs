@@ -55,7 +55,14 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     OrgKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect()
 }
 
-async fn render_register(req: &HttpRequest, state: &AppState, status: StatusCode, values: RegisterForm, errors: Vec<FieldError>, form_error: &str) -> HttpResponse {
+async fn render_register(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    values: RegisterForm,
+    errors: Vec<FieldError>,
+    form_error: &str,
+) -> HttpResponse {
     let page = Page::new(req, state, "Register").await;
     let body = RegisterPage { layout: page_layout(&page), values, errors, form_error: form_error.into(), kinds: kinds() }.render();
     page.render(status, body)
@@ -94,14 +101,24 @@ async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web
             }
             Err(_) => redirect("/login"),
         },
-        Err(AccountError::Validation(errors)) => render_register(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, form, errors.0, "Please correct the marked fields.").await,
+        Err(AccountError::Validation(errors)) => {
+            render_register(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, form, errors.0, "Please correct the marked fields.").await
+        }
         Err(AccountError::EmailTaken) => {
             let errors = vec![FieldError::new("email", "An account with this e-mail address already exists.")];
             render_register(&req, &state, StatusCode::CONFLICT, form, errors, "This e-mail address is already registered.").await
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "registration failed");
-            render_register(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, form, Vec::new(), "Something went wrong on our side. Please try again.").await
+            render_register(
+                &req,
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                form,
+                Vec::new(),
+                "Something went wrong on our side. Please try again.",
+            )
+            .await
         }
     }
 }
@@ -145,13 +162,23 @@ async fn login_submit(req: HttpRequest, state: web::Data<AppState>, form: web::F
             }
             response
         }
-        Err(AccountError::InvalidCredentials) => render_login(&req, &state, StatusCode::UNAUTHORIZED, form.email, "The e-mail address or password is wrong.").await,
+        Err(AccountError::InvalidCredentials) => {
+            render_login(&req, &state, StatusCode::UNAUTHORIZED, form.email, "The e-mail address or password is wrong.").await
+        }
         Err(AccountError::RateLimited { .. }) => {
-            render_login(&req, &state, StatusCode::TOO_MANY_REQUESTS, form.email, "Too many failed logins. Please wait 15 minutes and try again.").await
+            render_login(
+                &req,
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.email,
+                "Too many failed logins. Please wait 15 minutes and try again.",
+            )
+            .await
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "login failed");
-            render_login(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, form.email, "Something went wrong on our side. Please try again.").await
+            render_login(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, form.email, "Something went wrong on our side. Please try again.")
+                .await
         }
     }
 }
@@ -187,9 +214,27 @@ pub struct VerifyQuery {
 
 async fn verify_email(req: HttpRequest, state: web::Data<AppState>, query: web::Query<VerifyQuery>) -> HttpResponse {
     match accounts::verify_email(&state.pool, &query.token).await {
-        Ok(_) => message(&req, &state, StatusCode::OK, "E-mail address confirmed", "Thank you — your e-mail address is confirmed.", Some(("/account", "Go to your account"))).await,
+        Ok(_) => {
+            message(
+                &req,
+                &state,
+                StatusCode::OK,
+                "E-mail address confirmed",
+                "Thank you — your e-mail address is confirmed.",
+                Some(("/account", "Go to your account")),
+            )
+            .await
+        }
         Err(AccountError::InvalidToken) => {
-            message(&req, &state, StatusCode::BAD_REQUEST, "Link not valid", "This confirmation link is invalid, was already used, or has expired.", Some(("/account", "Go to your account"))).await
+            message(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                "Link not valid",
+                "This confirmation link is invalid, was already used, or has expired.",
+                Some(("/account", "Go to your account")),
+            )
+            .await
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "email verification failed");
@@ -220,7 +265,8 @@ async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let loaded = accounts::organization(&state.pool, &actor, actor.organization_id).await;
     let me = accounts::me(&state.pool, &actor).await;
     let (Ok((org, members)), Ok((user, _))) = (loaded, me) else {
-        return message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Your account could not be loaded.", None).await;
+        return message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Your account could not be loaded.", None)
+            .await;
     };
     debug_assert!(OrgScope::Organization(actor.organization_id).permits(org.id));
     let kind = org.kind.parse::<OrgKind>().map(|k| k.label().to_string()).unwrap_or(org.kind.clone());

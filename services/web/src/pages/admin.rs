@@ -43,7 +43,15 @@ async fn users(req: HttpRequest, state: web::Data<AppState>, query: web::Query<U
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "listing users failed");
-            message(&req, &state, StatusCode::BAD_REQUEST, "Could not list users", "The page link is not valid.", Some(("/admin/users", "First page"))).await
+            message(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                "Could not list users",
+                "The page link is not valid.",
+                Some(("/admin/users", "First page")),
+            )
+            .await
         }
     }
 }

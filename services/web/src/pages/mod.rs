@@ -99,7 +99,14 @@ pub struct MessagePage {
 }
 
 /// A simple page with a heading, a sentence and an optional link.
-pub async fn message(req: &HttpRequest, state: &AppState, status: StatusCode, heading: &str, message: &str, link: Option<(&str, &str)>) -> HttpResponse {
+pub async fn message(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> HttpResponse {
     let page = Page::new(req, state, heading).await;
     let (link_href, link_text) = link.map_or((String::new(), String::new()), |(h, t)| (h.to_string(), t.to_string()));
     let body = MessagePage { layout: page_layout(&page), heading: heading.into(), message: message.into(), link_href, link_text }.render();
@@ -108,7 +115,8 @@ pub async fn message(req: &HttpRequest, state: &AppState, status: StatusCode, he
 
 /// The HTML 404 for everything outside `/api`.
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    message(&req, &state, StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.", Some(("/", "Go to the home page"))).await
+    message(&req, &state, StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.", Some(("/", "Go to the home page")))
+        .await
 }
 
 async fn stylesheet() -> HttpResponse {
