@@ -3,6 +3,7 @@
 //!   - `GET /api/v1/me` with a bearer token (session lookup + two scoped reads),
 //!   - `GET /healthz` (the framework floor),
 //!   - `POST /api/v1/auth/login` (argon2id dominates, by design).
+//!
 //! Each phase runs `--concurrency` workers for `--seconds` (capped at 60) and prints throughput and
 //! latency percentiles. Run: `cargo run --release --example load -- --seconds 10 --concurrency 16`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -38,13 +38,16 @@ pub async fn insert(
     Ok(())
 }
 
-/// The live (unexpired) session with this token hash, touching its last-seen time.
+/// The live (unexpired) session with this token hash. Its last-seen time is refreshed at most
+/// once a minute, so authenticated reads do not each cost a write.
 pub async fn find_live(conn: &mut PgConnection, token_sha256: &[u8]) -> anyhow::Result<Option<SessionUser>> {
     sqlx::query_as::<_, SessionUser>(
         "with s as (
-            update session set last_seen_at = now()
+            select id, user_id, expires_at, last_seen_at from session
             where token_sha256 = $1 and expires_at > now()
-            returning id, user_id, expires_at
+         ), touched as (
+            update session set last_seen_at = now()
+            from s where session.id = s.id and s.last_seen_at < now() - interval '1 minute'
          )
          select s.id as session_id, u.id as user_id, u.organization_id, u.email, u.name,
                 u.email_verified_at is not null as email_verified,

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::accounts::{self, AccountError, RegisterInput};
-use attune_domain::{FieldError, OrgKind, OrgScope};
+use attune_domain::{FieldError, OrgKind};
 use serde::Deserialize;
 
 use super::{Layout, Page, message, page_layout, redirect};
@@ -268,7 +268,6 @@ async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         return message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Your account could not be loaded.", None)
             .await;
     };
-    debug_assert!(OrgScope::Organization(actor.organization_id).permits(org.id));
     let kind = org.kind.parse::<OrgKind>().map(|k| k.label().to_string()).unwrap_or(org.kind.clone());
     let body = AccountPage {
         layout: page_layout(&page),
