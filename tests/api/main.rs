@@ -6,8 +6,11 @@ mod common;
 
 mod accounts;
 mod admin;
+mod assessments;
 mod audit;
 mod errors;
 mod mail;
+mod models;
 mod pages;
 mod service;
+mod wallets;

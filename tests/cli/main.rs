@@ -82,7 +82,7 @@ fn stop(mut served: Served) {
 #[tokio::test]
 async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     let data = tempfile::tempdir().unwrap();
-    let http = reqwest::Client::new();
+    let http = common::http_client();
 
     let first = serve(data.path());
     assert!(first.stdout.iter().any(|l| l.contains("embedded PostgreSQL cluster in")), "{:?}", first.stdout);

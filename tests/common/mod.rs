@@ -2,7 +2,9 @@
 //! a fresh PostgreSQL database, and helpers act as users over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod files;
 pub mod smtp;
+pub mod wallet;
 
 use std::sync::Arc;
 
@@ -14,6 +16,13 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
+
+/// reqwest's rustls needs a process-wide crypto provider; the server installs ring, and so must a
+/// test that makes requests before (or without) starting one.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
 
 /// The server the per-test databases are created on (the machine's PostgreSQL by default).
 pub fn test_server_url() -> String {
@@ -74,15 +83,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = app.pool().clone();
     let outbox = app.outbox();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        pool,
-        database_url,
-        outbox,
-        data_dir,
-        api: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
-    }
+    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, data_dir, api: http_client() }
 }
 
 impl TestApp {

@@ -325,11 +325,11 @@ pub async fn list_users(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limi
     Ok(UserPage { items, next_cursor })
 }
 
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+pub(crate) fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     format!("{}_{}", at.timestamp_micros(), id.simple())
 }
 
-fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
+pub(crate) fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
     let (micros, id) = cursor.split_once('_')?;
     Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, Uuid::parse_str(id).ok()?))
 }

@@ -3,13 +3,17 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod assessments;
 pub mod audit;
 pub mod database;
+pub mod error;
+pub mod models;
 pub mod outbox;
 pub mod passwords;
 pub mod settings;
 pub mod telemetry;
 pub mod tokens;
+pub mod wallets;
 
 pub use actor::Actor;
 pub use settings::Settings;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub bootstrap_admin_password: Option<SecretString>,
     /// Lets outbound fetchers reach loopback and private addresses (off by default: SSRF guard).
     pub allow_private_networks: bool,
+    /// Directory under which model files may be given as `file://` URIs (unset: none may).
+    pub model_file_root: Option<PathBuf>,
     /// Sandbox KYC/onramp providers; default: on in embedded mode.
     pub sandbox: Option<bool>,
     pub log_format: LogFormat,
@@ -69,6 +71,7 @@ impl Default for Settings {
             bootstrap_admin_email: None,
             bootstrap_admin_password: None,
             allow_private_networks: false,
+            model_file_root: None,
             sandbox: None,
             log_format: LogFormat::Pretty,
             chain_rpc_url: None,

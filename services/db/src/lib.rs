@@ -2,10 +2,12 @@
 //! pooled connection or an open transaction) so the caller decides the transaction boundary.
 
 pub mod audit;
+pub mod models;
 pub mod organizations;
 pub mod outbox;
 pub mod sessions;
 pub mod users;
+pub mod wallets;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 

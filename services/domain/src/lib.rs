@@ -5,10 +5,14 @@
 
 pub mod account;
 pub mod audit;
+pub mod compliance;
 pub mod email;
+pub mod evm;
 pub mod notification;
+pub mod provenance;
 pub mod scope;
 pub mod validation;
+pub mod vocabulary;
 
 pub use account::{Country, NewPassword, OrgKind, OrgName, PersonName, PlatformRole};
 pub use email::Email;

@@ -2,4 +2,5 @@
 //! the embedded database, and mail transports. Later: chain, KYC/onramp providers, list fetchers.
 
 pub mod embedded_postgres;
+pub mod fetch;
 pub mod mail;

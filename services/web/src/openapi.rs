@@ -19,9 +19,19 @@ use crate::api;
         api::admin::set_roles,
         api::admin::list_users,
         api::organizations::get_organization,
+        api::wallets::challenge,
+        api::wallets::link,
+        api::wallets::list,
+        api::models::create,
+        api::models::list,
+        api::models::get,
+        api::models::manifest,
+        api::models::sign,
+        api::models::decide,
+        api::assessments::assess,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"))
 )]
 pub struct ApiDoc;
 

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use attune_app::accounts::AccountError;
+use attune_app::error::AppError;
 use attune_domain::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -140,6 +141,22 @@ impl ResponseError for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Validation(errors) => ApiError::validation(errors.0),
+            AppError::NotFound => ApiError::not_found(),
+            AppError::Forbidden(missing) => ApiError::forbidden(missing.to_string()),
+            AppError::Conflict { code, detail } => ApiError::new(StatusCode::CONFLICT, code, "Conflict", detail),
+            AppError::Refused { code, detail, field } => {
+                let errors = field.map(|f| vec![FieldError::new(f, detail.clone())]).unwrap_or_default();
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Refused", detail).with_errors(errors)
+            }
+            AppError::Unexpected(cause) => ApiError::internal(cause),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use attune_app::accounts::AccountPolicy;
 use attune_app::database::{self, Database};
 use attune_app::outbox::OutboxDelivery;
 use attune_app::{Settings, accounts};
+use attune_integrations::fetch::SafeFetcher;
 use attune_integrations::mail::Mailer;
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::PgPool;
@@ -63,6 +64,11 @@ impl Application {
             login_window: chrono::Duration::minutes(settings.login_window_minutes),
             public_url,
         };
+        let fetcher = SafeFetcher::new(
+            settings.allow_private_networks,
+            settings.model_file_root.clone(),
+            concat!("AttuneBot/", env!("CARGO_PKG_VERSION")),
+        )?;
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
@@ -70,6 +76,7 @@ impl Application {
             settings,
             policy,
             delivery,
+            fetcher,
             csrf_key,
         });
         let server = run(listener, state.clone())?;

@@ -2,9 +2,12 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod assessments;
 pub mod dto;
+pub mod models;
 pub mod organizations;
 pub mod service;
+pub mod wallets;
 
 use actix_web::web;
 
@@ -12,5 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     admin::configure(cfg);
     organizations::configure(cfg);
+    wallets::configure(cfg);
+    models::configure(cfg);
+    assessments::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

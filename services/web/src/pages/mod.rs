@@ -2,6 +2,8 @@
 
 mod accounts;
 mod admin;
+mod assess;
+mod provider;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -18,7 +20,11 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     admin::configure(cfg);
-    cfg.route("/", web::get().to(home)).route("/static/style.css", web::get().to(stylesheet));
+    provider::configure(cfg);
+    assess::configure(cfg);
+    cfg.route("/", web::get().to(home))
+        .route("/static/style.css", web::get().to(stylesheet))
+        .route("/static/wizard.js", web::get().to(wizard_script));
 }
 
 pub struct NavUser {
@@ -124,4 +130,45 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../../../static/style.css"))
+}
+
+async fn wizard_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../../static/wizard.js"))
+}
+
+/// Parses an `application/x-www-form-urlencoded` body keeping repeated keys (checkbox groups).
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+pub fn form_value(pairs: &[(String, String)], key: &str) -> String {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+pub fn form_values(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+}
+
+/// Integer USDC base units (6 decimals) as a decimal string for people: "1250000" → "1.25".
+pub fn usdc(base_units: &str) -> String {
+    let digits = base_units.trim_start_matches('0');
+    let padded = format!("{digits:0>7}");
+    let (whole, frac) = padded.split_at(padded.len() - 6);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() { whole.to_string() } else { format!("{whole}.{frac}") }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn usdc_amounts_read_as_decimals() {
+        assert_eq!(super::usdc("1250000"), "1.25");
+        assert_eq!(super::usdc("0"), "0");
+        assert_eq!(super::usdc("25000000"), "25");
+        assert_eq!(super::usdc("1"), "0.000001");
+        assert_eq!(super::usdc("123456789012"), "123456.789012");
+    }
 }

@@ -1,0 +1,54 @@
+//! The deployment-risk assessment: a dry run of the compliance engine (nothing is stored).
+
+use anyhow::Context;
+use attune_domain::OrgKind;
+use attune_domain::compliance::{
+    Assessment, AssessmentInput, BaseModelFacts, DeploymentContext, Hyperparameters, Policy, assess as run_engine,
+};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+pub struct AssessmentRequest {
+    pub base_model_id: Uuid,
+    pub dataset_id: Option<Uuid>,
+    pub method: String,
+    pub hyperparameters: Hyperparameters,
+    pub deployment: DeploymentContext,
+}
+
+/// Assesses a fine-tune of any listed model for the caller's organisation.
+#[tracing::instrument(skip_all, fields(model = %request.base_model_id))]
+pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -> Result<Assessment, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let model = attune_db::models::get(&mut conn, request.base_model_id)
+        .await?
+        .ok_or_else(|| AppError::field("base_model_id", "no such listed model"))?;
+    if request.dataset_id.is_some() {
+        // Datasets arrive with the dataset-gate issue; until then none can exist.
+        return Err(AppError::field("dataset_id", "no such dataset"));
+    }
+    let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AppError::NotFound)?;
+    let organization_kind: OrgKind = org.kind.parse().map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    drop(conn);
+    let facts = BaseModelFacts {
+        parameter_count: model.parameter_count as u64,
+        training_flops: model.training_flops,
+        intended_uses: model.intended_uses.clone(),
+        systemic_risk_designated: model.systemic_risk,
+        licence_fee: u128::try_from(model.licence_fee).unwrap_or(0),
+    };
+    let input = AssessmentInput {
+        model: &facts,
+        method: request.method.clone(),
+        hyperparameters: &request.hyperparameters,
+        tokens: None,
+        deployment: &request.deployment,
+        organization_kind,
+        dataset_has_personal_data: false,
+    };
+    let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
+    Ok(run_engine(policy, &input)?)
+}

@@ -1,0 +1,431 @@
+//! Providers list base models; the automatic provenance checks; admins verify or reject.
+
+use anyhow::Context;
+use attune_db::models::{ModelFilter, ModelRow, NewModel};
+use attune_domain::evm::{Address, recover_personal_sign};
+use attune_domain::provenance::{
+    LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, training_summary_gaps, validate_files,
+};
+use attune_domain::vocabulary::is_sector;
+use attune_domain::{OrgScope, ValidationErrors};
+use attune_integrations::fetch::SafeFetcher;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+/// Declared training compute at or above which a model is a GPAI model with systemic risk.
+pub const SYSTEMIC_RISK_FLOPS: f64 = 1e25;
+
+/// One automatic check, as stored and shown: `{name, ok, detail}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
+        Self { name: name.into(), ok, detail: detail.into() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListingInput {
+    pub name: String,
+    pub version: String,
+    pub architecture: String,
+    pub parameter_count: u64,
+    pub training_flops: Option<f64>,
+    pub intended_uses: Vec<String>,
+    pub licence: String,
+    pub files: Vec<ModelFile>,
+    pub card_markdown: String,
+    pub training_summary: serde_json::Value,
+    pub lineage: Lineage,
+    pub licence_fee: String,
+}
+
+fn text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.push(field, "is required");
+    } else if v.chars().count() > max {
+        errors.push(field, format!("must be at most {max} characters"));
+    }
+    v.to_string()
+}
+
+fn parse_fee(raw: &str) -> Result<i64, String> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be a string of integer base units, e.g. \"25000000\" for 25 USDC".into());
+    }
+    raw.parse::<i64>().map_err(|_| "is too large".to_string())
+}
+
+/// The licence check, from the versioned policy's SPDX table.
+fn licence_check(spdx: &str) -> Check {
+    match attune_domain::compliance::Policy::v1() {
+        Ok(policy) => {
+            let verdict = policy.licence_allows_commercial_finetuning(spdx);
+            let ok = verdict.known && verdict.commercial_finetuning;
+            let detail = if !verdict.known {
+                format!("{spdx} is not a licence the policy knows; list it with an SPDX id the policy covers. {}", verdict.note)
+            } else if verdict.commercial_finetuning {
+                format!("{spdx} allows commercial fine-tuning. {}", verdict.note)
+            } else {
+                format!("{spdx} does not allow commercial fine-tuning. {}", verdict.note)
+            };
+            Check::new("licence", ok, detail.trim().to_string())
+        }
+        Err(e) => Check::new("licence", false, format!("the licence policy could not be loaded: {e}")),
+    }
+}
+
+fn summary_check(summary: &serde_json::Value) -> Check {
+    let gaps = training_summary_gaps(summary);
+    if gaps.is_empty() {
+        Check::new("training_summary", true, "every section of the training content summary is filled")
+    } else {
+        Check::new("training_summary", false, format!("missing or empty sections: {}", gaps.join(", ")))
+    }
+}
+
+fn flops_check(flops: Option<f64>) -> Check {
+    match flops {
+        None => Check::new("training_flops", false, "training compute is not declared; declare the base model's training FLOPs"),
+        Some(f) if f >= SYSTEMIC_RISK_FLOPS => Check::new(
+            "training_flops",
+            true,
+            format!("declared {f:.3e} FLOPs, at or above 1e25: a GPAI model with systemic risk (AI Act Art. 51); flagged"),
+        ),
+        Some(f) => Check::new("training_flops", true, format!("declared {f:.3e} FLOPs")),
+    }
+}
+
+fn card_check(card: &str) -> Check {
+    if card.trim().len() >= 40 {
+        Check::new("model_card", true, "model card present")
+    } else {
+        Check::new("model_card", false, "the model card is missing or too short to be useful")
+    }
+}
+
+/// Fetches every file (a few at a time) and compares size and SHA-256 with the listing.
+async fn files_check(fetcher: &SafeFetcher, files: &[ModelFile]) -> Check {
+    let results: Vec<(String, Result<(), String>)> = futures_util::stream::iter(files.iter().cloned())
+        .map(|f| async move {
+            let outcome = match fetcher.digest(&f.uri, f.size).await {
+                Ok(d) if d.size != f.size => Err(format!("size {} bytes, listed as {}", d.size, f.size)),
+                Ok(d) if d.sha256 != f.sha256 => Err(format!("sha256 {} does not match the listed {}", d.sha256, f.sha256)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            };
+            (f.path, outcome)
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let failures: Vec<String> = results.iter().filter_map(|(p, r)| r.as_ref().err().map(|e| format!("{p}: {e}"))).collect();
+    if failures.is_empty() {
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        Check::new("files", true, format!("{} file(s), {bytes} bytes: fetched and re-hashed, every size and sha256 matches", files.len()))
+    } else {
+        Check::new("files", false, failures.join("; "))
+    }
+}
+
+/// Recovers the signer of `manifest_sha256` and checks it is an active wallet of the owner.
+async fn signature_check(
+    conn: &mut sqlx::PgConnection,
+    owner: Uuid,
+    manifest_sha256: &str,
+    signature: Option<&str>,
+) -> anyhow::Result<(Check, Option<Address>)> {
+    let Some(signature) = signature else {
+        return Ok((
+            Check::new("signature", false, "not signed yet: sign manifest_sha256 with a verified wallet of your organisation"),
+            None,
+        ));
+    };
+    let signer = match recover_personal_sign(manifest_sha256, signature) {
+        Ok(a) => a,
+        Err(e) => return Ok((Check::new("signature", false, format!("the signature {e}")), None)),
+    };
+    let wallet = attune_db::wallets::find_active(conn, owner, &signer.to_lower_hex()).await?;
+    let check = match wallet {
+        Some(_) => Check::new("signature", true, format!("manifest signed by {}, a verified wallet of the provider", signer.checksummed())),
+        None => Check::new(
+            "signature",
+            false,
+            format!("signed by {}, which is not a verified wallet of the provider's organisation", signer.checksummed()),
+        ),
+    };
+    Ok((check, Some(signer)))
+}
+
+fn manifest_for(org: Uuid, input: &ListingInput) -> Manifest {
+    Manifest {
+        schema: MANIFEST_SCHEMA,
+        provider_organization_id: org,
+        name: input.name.trim().to_string(),
+        version: input.version.trim().to_string(),
+        architecture: input.architecture.trim().to_string(),
+        parameter_count: input.parameter_count,
+        training_flops: input.training_flops,
+        intended_uses: input.intended_uses.clone(),
+        licence: input.licence.trim().to_string(),
+        files: input.files.clone(),
+        card_sha256: sha256_hex(input.card_markdown.as_bytes()),
+        training_summary: input.training_summary.clone(),
+        lineage: input.lineage.clone(),
+    }
+}
+
+fn validate(input: &ListingInput) -> Result<i64, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    text(&mut e, "name", &input.name, 200);
+    text(&mut e, "version", &input.version, 64);
+    text(&mut e, "architecture", &input.architecture, 100);
+    text(&mut e, "licence", &input.licence, 100);
+    if input.parameter_count == 0 || input.parameter_count > i64::MAX as u64 {
+        e.push("parameter_count", "must be a positive integer");
+    }
+    if let Some(f) = input.training_flops
+        && (!f.is_finite() || f <= 0.0)
+    {
+        e.push("training_flops", "must be a positive number of FLOPs, or null when unknown");
+    }
+    if input.intended_uses.is_empty() {
+        e.push("intended_uses", "name at least one sector");
+    }
+    for (i, u) in input.intended_uses.iter().enumerate() {
+        if !is_sector(u) {
+            e.push(&format!("intended_uses[{i}]"), format!("{u:?} is not a sector of the vocabulary"));
+        }
+    }
+    validate_files(&input.files, &mut e);
+    if !input.training_summary.is_object() {
+        e.push("training_summary", "must be an object");
+    }
+    match (&input.lineage.base_model_id, &input.lineage.relation) {
+        (Some(_), None) => e.push("lineage.relation", "is required when base_model_id is given"),
+        (_, Some(r)) if !LINEAGE_RELATIONS.contains(&r.as_str()) => {
+            e.push("lineage.relation", "must be one of finetune, adapter, merge, quantized")
+        }
+        _ => {}
+    }
+    let fee = e.check("pricing.licence_fee", parse_fee(&input.licence_fee));
+    e.into_result()?;
+    Ok(fee.unwrap_or(0))
+}
+
+/// Lists a base model: validates, builds the canonical manifest, runs the automatic checks
+/// (fetching and re-hashing every file), stores it pending, audited.
+#[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
+pub async fn list_model(pool: &PgPool, fetcher: &SafeFetcher, actor: &Actor, input: ListingInput) -> Result<ModelRow, AppError> {
+    let licence_fee = validate(&input)?;
+    let manifest = manifest_for(actor.organization_id, &input);
+    let (canonical, digest) = manifest.canonical().map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let mut checks = vec![files_check(fetcher, &input.files).await];
+    let mut tx = pool.begin().await.context("failed to begin listing")?;
+    if let Some(base) = input.lineage.base_model_id
+        && attune_db::models::get(&mut tx, base).await?.is_none()
+    {
+        return Err(AppError::field("lineage.base_model_id", "no such listed model"));
+    }
+    checks.push(signature_check(&mut tx, actor.organization_id, &digest, None).await?.0);
+    checks.extend([
+        licence_check(&input.licence),
+        summary_check(&input.training_summary),
+        flops_check(input.training_flops),
+        card_check(&input.card_markdown),
+    ]);
+    let id = Uuid::now_v7();
+    let files = serde_json::to_value(
+        input.files.iter().map(|f| json!({"path": f.path, "size": f.size, "sha256": f.sha256, "uri": f.uri})).collect::<Vec<_>>(),
+    )
+    .context("failed to encode files")?;
+    let checks_json = serde_json::to_value(&checks).context("failed to encode checks")?;
+    let new = NewModel {
+        id,
+        organization_id: actor.organization_id,
+        created_by: actor.user_id,
+        name: input.name.trim(),
+        version: input.version.trim(),
+        architecture: input.architecture.trim(),
+        parameter_count: input.parameter_count as i64,
+        training_flops: input.training_flops,
+        intended_uses: &input.intended_uses,
+        licence: input.licence.trim(),
+        files: &files,
+        card_markdown: &input.card_markdown,
+        training_summary: &input.training_summary,
+        lineage_base_model_id: input.lineage.base_model_id,
+        lineage_relation: input.lineage.relation.as_deref(),
+        licence_fee,
+        systemic_risk: input.training_flops.is_some_and(|f| f >= SYSTEMIC_RISK_FLOPS),
+        manifest_canonical: &canonical,
+        manifest_sha256: &digest,
+        checks: &checks_json,
+    };
+    attune_db::models::insert(&mut tx, &new).await.map_err(|e| {
+        if attune_db::is_constraint_violation(&e, attune_db::models::NAME_VERSION_KEY) {
+            AppError::conflict("model-exists", "Your organisation already listed this name and version.")
+        } else {
+            e.into()
+        }
+    })?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "model.listed",
+        &format!("model:{id}"),
+        &json!({"manifest_sha256": digest, "checks": checks}),
+    )
+    .await?;
+    let row = attune_db::models::get(&mut tx, id).await?.context("the new model vanished")?;
+    tx.commit().await.context("failed to commit listing")?;
+    Ok(row)
+}
+
+/// Stores the provider's signature over `manifest_sha256` and re-runs the checks (the file check
+/// keeps its result: the files were fetched at listing and the digests are in the manifest).
+#[tracing::instrument(skip_all, fields(model = %id))]
+pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, signature: &str) -> Result<ModelRow, AppError> {
+    let claimed = Address::parse(signer_address).map_err(|m| AppError::field("signer_address", m))?;
+    let mut tx = pool.begin().await.context("failed to begin signing")?;
+    let model = attune_db::models::get_for_update(&mut tx, actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    if model.provenance_status != "pending" {
+        return Err(AppError::conflict(
+            "not-pending",
+            format!("The model is {}; only pending listings can be signed.", model.provenance_status),
+        ));
+    }
+    // A signature over anything but this manifest's hash (say, the manifest before a change)
+    // recovers some other address: that is recorded as a failed check, with what it recovered.
+    recover_personal_sign(&model.manifest_sha256, signature).map_err(|m| AppError::field("signature", m))?;
+    let previous: Vec<Check> = serde_json::from_value(model.checks.clone()).unwrap_or_default();
+    let files = previous.into_iter().find(|c| c.name == "files").unwrap_or_else(|| Check::new("files", false, "files were not checked"));
+    let (mut sig_check, recovered) = signature_check(&mut tx, model.organization_id, &model.manifest_sha256, Some(signature)).await?;
+    if let Some(recovered) = recovered
+        && recovered != claimed
+    {
+        sig_check = Check::new(
+            "signature",
+            false,
+            format!(
+                "the signature does not match this manifest: over manifest_sha256 {} it recovers to {}, not to the signer {} — was the manifest changed after signing?",
+                model.manifest_sha256,
+                recovered.checksummed(),
+                claimed.checksummed()
+            ),
+        );
+    }
+    let checks = vec![
+        files,
+        sig_check,
+        licence_check(&model.licence),
+        summary_check(&model.training_summary),
+        flops_check(model.training_flops),
+        card_check(&model.card_markdown),
+    ];
+    let checks_json = serde_json::to_value(&checks).context("failed to encode checks")?;
+    attune_db::models::set_signature(&mut tx, id, &claimed.to_lower_hex(), signature, &checks_json).await?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "model.signed",
+        &format!("model:{id}"),
+        &json!({"signer": claimed.to_lower_hex(), "manifest_sha256": model.manifest_sha256}),
+    )
+    .await?;
+    let row = attune_db::models::get(&mut tx, id).await?.context("the model vanished")?;
+    tx.commit().await.context("failed to commit signature")?;
+    Ok(row)
+}
+
+/// An admin verifies (only when every automatic check passes) or rejects a pending listing.
+#[tracing::instrument(skip_all, fields(model = %id))]
+pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, notes: &str) -> Result<ModelRow, AppError> {
+    let scope = actor.admin_scope()?;
+    let status = match decision {
+        "verify" => "verified",
+        "reject" => "rejected",
+        _ => return Err(AppError::field("decision", "must be verify or reject")),
+    };
+    let mut tx = pool.begin().await.context("failed to begin decision")?;
+    let model = attune_db::models::get_for_update(&mut tx, scope, id).await?.ok_or(AppError::NotFound)?;
+    if model.provenance_status != "pending" {
+        return Err(AppError::conflict("not-pending", format!("The model is already {}.", model.provenance_status)));
+    }
+    let checks: Vec<Check> = serde_json::from_value(model.checks.clone()).unwrap_or_default();
+    let failing: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect();
+    if status == "verified" && (checks.is_empty() || !failing.is_empty()) {
+        return Err(AppError::conflict(
+            "checks-failing",
+            format!("Verification needs every automatic check to pass; failing: {}.", failing.join(", ")),
+        ));
+    }
+    if !attune_db::models::decide(&mut tx, id, status, actor.user_id, notes.trim()).await? {
+        return Err(AppError::conflict("not-pending", "The model was decided meanwhile."));
+    }
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        &format!("model.{status}"),
+        &format!("model:{id}"),
+        &json!({"manifest_sha256": model.manifest_sha256, "notes": notes}),
+    )
+    .await?;
+    let row = attune_db::models::get(&mut tx, id).await?.context("the model vanished")?;
+    tx.commit().await.context("failed to commit decision")?;
+    Ok(row)
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<ModelRow, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::models::get(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+pub struct ModelPage {
+    pub items: Vec<ModelRow>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(pool: &PgPool, filter: ModelFilter, cursor: Option<&str>, limit: i64) -> Result<ModelPage, AppError> {
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(crate::accounts::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
+    };
+    let limit = limit.clamp(1, 200);
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut items = attune_db::models::list(&mut conn, &filter, after, limit + 1).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|m| crate::accounts::encode_cursor(m.created_at, m.id))
+    } else {
+        None
+    };
+    Ok(ModelPage { items, next_cursor })
+}
+
+/// Models awaiting an admin decision, oldest first.
+pub async fn verification_queue(pool: &PgPool, actor: &Actor) -> Result<Vec<ModelRow>, AppError> {
+    actor.admin_scope()?;
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut items =
+        attune_db::models::list(&mut conn, &ModelFilter { status: Some("pending".into()), ..Default::default() }, None, 200).await?;
+    items.reverse();
+    Ok(items)
+}
+
+/// Whether `scope` owns the model (for showing provider-only actions).
+pub fn owned_by(model: &ModelRow, scope: OrgScope) -> bool {
+    scope.permits(model.organization_id)
+}

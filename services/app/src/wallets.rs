@@ -1,0 +1,125 @@
+//! Linking wallets: an EIP-191 challenge with expiry, used once, signed by the wallet.
+
+use anyhow::Context;
+use attune_db::wallets::WalletRow;
+use attune_domain::evm::{Address, recover_personal_sign};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+/// How long a challenge can be signed.
+pub const CHALLENGE_TTL_MINUTES: i64 = 10;
+
+pub struct Challenge {
+    pub nonce: String,
+    pub message: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues a challenge for `address`: the exact text the wallet must sign with `personal_sign`.
+#[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
+pub async fn challenge(pool: &PgPool, actor: &Actor, address: &str) -> Result<Challenge, AppError> {
+    let address = Address::parse(address).map_err(|m| AppError::field("address", m))?;
+    let nonce = crate::tokens::new_token()[..32].to_string();
+    let now = Utc::now();
+    let expires_at = now + Duration::minutes(CHALLENGE_TTL_MINUTES);
+    let message = format!(
+        "Attune asks you to prove that you control this wallet.\n\n\
+         Address: {}\nOrganisation: {}\nNonce: {nonce}\nIssued at: {}\nExpires at: {}\n\n\
+         Signing this message costs nothing and authorises no transaction.",
+        address.checksummed(),
+        actor.organization_id,
+        now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        expires_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    );
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::wallets::insert_challenge(
+        &mut conn,
+        Uuid::now_v7(),
+        actor.organization_id,
+        actor.user_id,
+        &address.to_lower_hex(),
+        &nonce,
+        &message,
+        expires_at,
+    )
+    .await?;
+    Ok(Challenge { nonce, message, expires_at })
+}
+
+/// What sanctions screening says about a newly linked wallet. The screening issue replaces this
+/// step with the real list lookup (a hit gives `under_review` and opens a case); until then every
+/// proven wallet is active.
+fn sanctions_screening_on_link(_address: &Address) -> &'static str {
+    "active"
+}
+
+/// Links a wallet after checking the signature of the latest unexpired, unused challenge.
+#[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
+pub async fn link(pool: &PgPool, actor: &Actor, address: &str, signature: &str) -> Result<WalletRow, AppError> {
+    let address = Address::parse(address).map_err(|m| AppError::field("address", m))?;
+    let mut tx = pool.begin().await.context("failed to begin wallet link")?;
+    let challenge =
+        attune_db::wallets::latest_challenge(&mut tx, actor.organization_id, &address.to_lower_hex()).await?.ok_or_else(|| {
+            AppError::refused(
+                "no-challenge",
+                Some("address"),
+                "Ask for a challenge for this address first (POST /api/v1/wallets/challenge).",
+            )
+        })?;
+    if challenge.used_at.is_some() {
+        return Err(AppError::refused("challenge-used", Some("signature"), "This challenge was already used; ask for a new one."));
+    }
+    if challenge.expires_at <= Utc::now() {
+        return Err(AppError::refused("challenge-expired", Some("signature"), "The challenge expired; ask for a new one."));
+    }
+    let signer = recover_personal_sign(&challenge.message, signature).map_err(|m| AppError::field("signature", m))?;
+    if signer != address {
+        return Err(AppError::refused(
+            "signature-mismatch",
+            Some("signature"),
+            format!("The signature was made by {}, not by {}.", signer.checksummed(), address.checksummed()),
+        ));
+    }
+    if !attune_db::wallets::consume_challenge(&mut tx, challenge.id).await? {
+        return Err(AppError::refused("challenge-expired", Some("signature"), "The challenge expired or was used; ask for a new one."));
+    }
+    let status = sanctions_screening_on_link(&address);
+    let wallet = attune_db::wallets::insert(
+        &mut tx,
+        Uuid::now_v7(),
+        actor.organization_id,
+        &address.to_lower_hex(),
+        status,
+        actor.user_id,
+        &challenge.message,
+        signature,
+    )
+    .await
+    .map_err(|e| {
+        if attune_db::is_constraint_violation(&e, attune_db::wallets::ADDRESS_KEY) {
+            AppError::conflict("wallet-taken", "This wallet is already linked to an organisation.")
+        } else {
+            e.into()
+        }
+    })?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "wallet.linked",
+        &format!("wallet:{}", wallet.id),
+        &json!({"address": wallet.address, "status": wallet.status, "proof": "eip191_personal_sign", "organization_id": actor.organization_id}),
+    )
+    .await?;
+    tx.commit().await.context("failed to commit wallet link")?;
+    Ok(wallet)
+}
+
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<WalletRow>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    Ok(attune_db::wallets::list(&mut conn, actor.scope()).await?)
+}

@@ -1,0 +1,126 @@
+use anyhow::Context;
+use attune_domain::OrgScope;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WalletRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub address: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub const ADDRESS_KEY: &str = "wallet_address_key";
+
+#[expect(clippy::too_many_arguments, reason = "one argument per column of the row")]
+pub async fn insert_challenge(
+    conn: &mut PgConnection,
+    id: Uuid,
+    organization_id: Uuid,
+    user_id: Uuid,
+    address: &str,
+    nonce: &str,
+    message: &str,
+    expires_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into wallet_challenge (id, organization_id, user_id, address, nonce, message, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(organization_id)
+    .bind(user_id)
+    .bind(address)
+    .bind(nonce)
+    .bind(message)
+    .bind(expires_at)
+    .execute(conn)
+    .await
+    .context("failed to insert wallet challenge")?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChallengeRow {
+    pub id: Uuid,
+    pub message: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// The newest challenge this organisation asked for this address, locked for the caller's transaction.
+pub async fn latest_challenge(conn: &mut PgConnection, organization_id: Uuid, address: &str) -> anyhow::Result<Option<ChallengeRow>> {
+    sqlx::query_as::<_, ChallengeRow>(
+        "select id, message, expires_at, used_at from wallet_challenge
+         where organization_id = $1 and address = $2 order by created_at desc limit 1 for update",
+    )
+    .bind(organization_id)
+    .bind(address)
+    .fetch_optional(conn)
+    .await
+    .context("failed to fetch wallet challenge")
+}
+
+/// Uses a challenge once; false when it was used or expired meanwhile.
+pub async fn consume_challenge(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
+    let done = sqlx::query("update wallet_challenge set used_at = now() where id = $1 and used_at is null and expires_at > now()")
+        .bind(id)
+        .execute(conn)
+        .await
+        .context("failed to consume wallet challenge")?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one argument per column of the row")]
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    organization_id: Uuid,
+    address: &str,
+    status: &str,
+    linked_by: Uuid,
+    proof_message: &str,
+    proof_signature: &str,
+) -> Result<WalletRow, sqlx::Error> {
+    sqlx::query_as::<_, WalletRow>(
+        "insert into wallet (id, organization_id, address, status, linked_by, proof_message, proof_signature)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         returning id, organization_id, address, status, created_at",
+    )
+    .bind(id)
+    .bind(organization_id)
+    .bind(address)
+    .bind(status)
+    .bind(linked_by)
+    .bind(proof_message)
+    .bind(proof_signature)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn list(conn: &mut PgConnection, scope: OrgScope) -> anyhow::Result<Vec<WalletRow>> {
+    sqlx::query_as::<_, WalletRow>(
+        "select id, organization_id, address, status, created_at from wallet
+         where ($1::uuid is null or organization_id = $1) order by created_at",
+    )
+    .bind(scope.organization_filter())
+    .fetch_all(conn)
+    .await
+    .context("failed to list wallets")
+}
+
+/// An active wallet of the organisation with this address, if any.
+pub async fn find_active(conn: &mut PgConnection, organization_id: Uuid, address: &str) -> anyhow::Result<Option<WalletRow>> {
+    sqlx::query_as::<_, WalletRow>(
+        "select id, organization_id, address, status, created_at from wallet
+         where organization_id = $1 and address = $2 and status = 'active'",
+    )
+    .bind(organization_id)
+    .bind(address)
+    .fetch_optional(conn)
+    .await
+    .context("failed to look up wallet")
+}

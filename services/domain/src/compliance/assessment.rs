@@ -1,0 +1,102 @@
+//! The result of an assessment, shaped exactly like the `POST /api/v1/assessments` response.
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::{Obligation, PolicyRef};
+use super::vocab::{ProviderRole, RiskTier};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub risk_tier: RiskTier,
+    /// Every rule that fired, in the order the engine applied them.
+    pub reasons: Vec<Reason>,
+    /// Deduplicated, in catalogue order.
+    pub obligations: Vec<Obligation>,
+    pub flops: FlopsEstimate,
+    pub provider_role: ProviderRole,
+    pub audit_required: bool,
+    pub quote: Quote,
+    pub estimated_duration_s: u64,
+    pub policy: PolicyRef,
+}
+
+/// A rule that fired: a stable id and a sentence for a compliance officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub rule: String,
+    pub detail: String,
+}
+
+impl Reason {
+    pub(crate) fn new(rule: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { rule: rule.into(), detail: detail.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlopsEstimate {
+    pub estimate: f64,
+    /// The formula with its numbers filled in, kept with the estimate so it can be checked.
+    pub formula: String,
+    /// The base model's declared training compute; `None` when unknown.
+    pub base_training_flops: Option<f64>,
+    /// Above this the modification is presumed substantial.
+    pub threshold: f64,
+    /// Which fallback supplied the threshold when the base compute is unknown.
+    pub fallback_used: Option<String>,
+    pub substantial_modification: bool,
+}
+
+/// A price in integer base units of `token`; the lines add up to `amount` exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub token: String,
+    #[serde(with = "amount_string")]
+    pub amount: u128,
+    pub breakdown: Vec<QuoteLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteLine {
+    pub payee: Payee,
+    pub role: PayeeRole,
+    #[serde(with = "amount_string")]
+    pub amount: u128,
+}
+
+/// Who an escrow release pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payee {
+    Provider,
+    Compute,
+    Platform,
+    AuditPool,
+}
+
+/// What a payee is paid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayeeRole {
+    LicenceFee,
+    Compute,
+    PlatformFee,
+    AuditFee,
+}
+
+/// Money travels as a decimal string of base units: JSON numbers lose precision past 2^53.
+pub mod amount_string {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(amount: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(amount)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(D::Error::custom("an amount is a string of decimal digits (integer base units)"));
+        }
+        text.parse().map_err(D::Error::custom)
+    }
+}

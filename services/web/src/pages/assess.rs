@@ -1,0 +1,311 @@
+//! The buyer's assessment wizard: a deployment questionnaire with live recalculation (a small
+//! script posts the form to `/assess/preview` as answers change) and a plain submit without JS.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use attune_app::assessments::{self, AssessmentRequest};
+use attune_app::error::AppError;
+use attune_app::models;
+use attune_db::models::ModelFilter;
+use attune_domain::FieldError;
+use attune_domain::compliance::{DeploymentContext, Derogation, Hyperparameters};
+use attune_domain::vocabulary::SECTORS;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Layout, Page, form_pairs, form_value, form_values, page_layout, redirect, usdc};
+use crate::csrf;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assess", web::get().to(wizard)).route("/assess", web::post().to(submit)).route("/assess/preview", web::post().to(preview));
+}
+
+const PRACTICES: [&str; 8] = [
+    "social_scoring",
+    "subliminal_manipulation",
+    "exploiting_vulnerabilities",
+    "facial_scraping",
+    "emotion_recognition_workplace_education",
+    "predictive_policing_profiling",
+    "biometric_categorisation_sensitive",
+    "realtime_remote_biometric_id_public",
+];
+const JURISDICTIONS: [&str; 6] = ["EU", "UK", "US", "US-CO", "US-CA", "CH"];
+
+struct Answers {
+    base_model_id: String,
+    method: String,
+    epochs: String,
+    tokens: String,
+    purpose: String,
+    sectors: Vec<String>,
+    prohibited_practices: Vec<String>,
+    jurisdictions: Vec<String>,
+    expected_monthly_users: String,
+    monthly_queries: String,
+    autonomy: String,
+    revenue_dependence: String,
+    public_facing: bool,
+    vulnerable_groups: bool,
+    profiles_natural_persons: bool,
+    derogation_ground: String,
+    derogation_justification: String,
+}
+
+impl Answers {
+    fn defaults(first_model: Option<String>) -> Self {
+        Self {
+            base_model_id: first_model.unwrap_or_default(),
+            method: "lora".into(),
+            epochs: "3".into(),
+            tokens: "10000000".into(),
+            purpose: String::new(),
+            sectors: vec!["customer_service".into()],
+            prohibited_practices: Vec::new(),
+            jurisdictions: vec!["EU".into()],
+            expected_monthly_users: "1000".into(),
+            monthly_queries: "10000".into(),
+            autonomy: "human_in_the_loop".into(),
+            revenue_dependence: "low".into(),
+            public_facing: false,
+            vulnerable_groups: false,
+            profiles_natural_persons: false,
+            derogation_ground: String::new(),
+            derogation_justification: String::new(),
+        }
+    }
+
+    fn from_form(p: &[(String, String)]) -> Self {
+        Self {
+            base_model_id: form_value(p, "base_model_id"),
+            method: form_value(p, "method"),
+            epochs: form_value(p, "epochs"),
+            tokens: form_value(p, "tokens"),
+            purpose: form_value(p, "purpose"),
+            sectors: form_values(p, "sectors"),
+            prohibited_practices: form_values(p, "prohibited_practices"),
+            jurisdictions: form_values(p, "jurisdictions"),
+            expected_monthly_users: form_value(p, "expected_monthly_users"),
+            monthly_queries: form_value(p, "monthly_queries"),
+            autonomy: form_value(p, "autonomy"),
+            revenue_dependence: form_value(p, "revenue_dependence"),
+            public_facing: form_value(p, "public_facing") == "true",
+            vulnerable_groups: form_value(p, "vulnerable_groups") == "true",
+            profiles_natural_persons: form_value(p, "profiles_natural_persons") == "true",
+            derogation_ground: form_value(p, "derogation_ground"),
+            derogation_justification: form_value(p, "derogation_justification"),
+        }
+    }
+
+    fn request(&self) -> Result<AssessmentRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut number = |field: &str, raw: &str| -> u64 {
+            raw.trim().replace(['_', ','], "").parse::<u64>().unwrap_or_else(|_| {
+                errors.push(FieldError::new(field, "must be a whole number"));
+                0
+            })
+        };
+        let epochs = number("hyperparameters.epochs", &self.epochs);
+        let tokens = number("hyperparameters.tokens", &self.tokens);
+        let users = number("deployment.expected_monthly_users", &self.expected_monthly_users);
+        let queries = number("deployment.monthly_queries", &self.monthly_queries);
+        let base_model_id = Uuid::parse_str(&self.base_model_id).unwrap_or_else(|_| {
+            errors.push(FieldError::new("base_model_id", "choose a base model"));
+            Uuid::nil()
+        });
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let art6_3_derogation = (!self.derogation_ground.is_empty())
+            .then(|| Derogation { ground: self.derogation_ground.clone(), justification: self.derogation_justification.clone() });
+        Ok(AssessmentRequest {
+            base_model_id,
+            dataset_id: None,
+            method: self.method.clone(),
+            hyperparameters: Hyperparameters {
+                epochs: u32::try_from(epochs).unwrap_or(u32::MAX),
+                lora_rank: None,
+                learning_rate: None,
+                tokens: Some(tokens),
+            },
+            deployment: DeploymentContext {
+                purpose: self.purpose.clone(),
+                sectors: self.sectors.clone(),
+                prohibited_practices: self.prohibited_practices.clone(),
+                jurisdictions: self.jurisdictions.clone(),
+                expected_monthly_users: users,
+                monthly_queries: queries,
+                autonomy: self.autonomy.clone(),
+                vulnerable_groups: self.vulnerable_groups,
+                public_facing: self.public_facing,
+                profiles_natural_persons: self.profiles_natural_persons,
+                revenue_dependence: self.revenue_dependence.clone(),
+                art6_3_derogation,
+            },
+        })
+    }
+}
+
+/// The assessment flattened for the template.
+struct View {
+    tier: String,
+    reasons: Vec<(String, String)>,
+    obligations: Vec<(String, String, String, bool)>,
+    flops_estimate: String,
+    formula: String,
+    threshold: String,
+    fallback: String,
+    provider_role: String,
+    substantial: bool,
+    audit_required: bool,
+    duration: String,
+    amount: String,
+    lines: Vec<(String, String, String)>,
+    policy_version: String,
+    policy_sha256: String,
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map(str::to_string).unwrap_or_default()
+}
+
+fn sci(v: &Value) -> String {
+    v.as_f64().map(|f| format!("{f:.3e}")).unwrap_or_else(|| "unknown".into())
+}
+
+impl View {
+    fn from_json(a: &Value) -> Self {
+        let list = |key: &str| a[key].as_array().cloned().unwrap_or_default();
+        let secs = a["estimated_duration_s"].as_u64().unwrap_or(0);
+        Self {
+            tier: text(&a["risk_tier"]),
+            reasons: list("reasons").iter().map(|r| (text(&r["rule"]), text(&r["detail"]))).collect(),
+            obligations: list("obligations")
+                .iter()
+                .map(|o| (text(&o["id"]), text(&o["article"]), text(&o["title"]), o["blocking"].as_bool().unwrap_or(false)))
+                .collect(),
+            flops_estimate: sci(&a["flops"]["estimate"]),
+            formula: text(&a["flops"]["formula"]),
+            threshold: sci(&a["flops"]["threshold"]),
+            fallback: text(&a["flops"]["fallback_used"]),
+            provider_role: text(&a["provider_role"]),
+            substantial: a["flops"]["substantial_modification"].as_bool().unwrap_or(false),
+            audit_required: a["audit_required"].as_bool().unwrap_or(false),
+            duration: if secs >= 3600 {
+                format!("about {:.1} hours", secs as f64 / 3600.0)
+            } else {
+                format!("about {} minutes", secs.div_ceil(60))
+            },
+            amount: usdc(&text(&a["quote"]["amount"])),
+            lines: a["quote"]["breakdown"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|l| (text(&l["payee"]), text(&l["role"]), usdc(&text(&l["amount"]))))
+                .collect(),
+            policy_version: text(&a["policy"]["version"]),
+            policy_sha256: text(&a["policy"]["sha256"]),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assessment_result.html")]
+struct ResultFragment {
+    errors: Vec<FieldError>,
+    assessment: Option<View>,
+}
+
+#[derive(Template)]
+#[template(path = "assess.html")]
+struct WizardPage {
+    layout: Layout,
+    models: Vec<(String, String)>,
+    v: Answers,
+    sectors: Vec<String>,
+    practices: Vec<String>,
+    jurisdictions: Vec<String>,
+    result_html: String,
+}
+
+async fn run(state: &AppState, actor: &attune_app::Actor, answers: &Answers) -> String {
+    let fragment = match answers.request() {
+        Err(errors) => ResultFragment { errors, assessment: None },
+        Ok(request) => match assessments::assess(&state.pool, actor, &request).await {
+            Ok(a) => ResultFragment { errors: Vec::new(), assessment: serde_json::to_value(&a).ok().map(|v| View::from_json(&v)) },
+            Err(AppError::Validation(e)) => ResultFragment { errors: e.0, assessment: None },
+            Err(e) => ResultFragment { errors: vec![FieldError::new("assessment", e.to_string())], assessment: None },
+        },
+    };
+    fragment.render().unwrap_or_else(|e| format!("<p>The result could not be rendered: {e}</p>"))
+}
+
+async fn render(req: &HttpRequest, state: &AppState, answers: Option<Answers>, assess_now: bool) -> HttpResponse {
+    let page = Page::new(req, state, "Assess a fine-tune").await;
+    let Some(actor) = page.actor.clone() else { return redirect("/login") };
+    let listed = models::list(&state.pool, ModelFilter::default(), None, 200).await.map(|p| p.items).unwrap_or_default();
+    let models: Vec<(String, String)> = listed
+        .iter()
+        .map(|m| {
+            (
+                m.id.to_string(),
+                format!(
+                    "{} {} ({}{})",
+                    m.name,
+                    m.version,
+                    m.organization_name,
+                    if m.provenance_status == "verified" { ", verified" } else { "" }
+                ),
+            )
+        })
+        .collect();
+    let answers = answers.unwrap_or_else(|| Answers::defaults(models.first().map(|m| m.0.clone())));
+    let result_html = if assess_now { run(state, &actor, &answers).await } else { String::new() };
+    let body = WizardPage {
+        layout: page_layout(&page),
+        models,
+        v: answers,
+        sectors: SECTORS.iter().map(|s| s.to_string()).collect(),
+        practices: PRACTICES.iter().map(|s| s.to_string()).collect(),
+        jurisdictions: JURISDICTIONS.iter().map(|s| s.to_string()).collect(),
+        result_html,
+    }
+    .render();
+    page.render(StatusCode::OK, body)
+}
+
+async fn wizard(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    render(&req, &state, None, false).await
+}
+
+async fn submit(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let pairs = form_pairs(&body);
+    if !csrf::verify(&req, &state, &form_value(&pairs, "csrf_token")) {
+        return super::message(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "Your form expired or came from another site. Please submit it again.",
+            Some(("/assess", "Start again")),
+        )
+        .await;
+    }
+    render(&req, &state, Some(Answers::from_form(&pairs)), true).await
+}
+
+/// The result fragment for live recalculation.
+async fn preview(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let pairs = form_pairs(&body);
+    if !csrf::verify(&req, &state, &form_value(&pairs, "csrf_token")) {
+        return HttpResponse::Forbidden().content_type("text/html; charset=utf-8").body("<p>Your form expired; reload the page.</p>");
+    }
+    let Some(actor) = crate::extract::current_actor(&req).await.ok().flatten() else {
+        return HttpResponse::Unauthorized().content_type("text/html; charset=utf-8").body("<p>Log in again.</p>");
+    };
+    let html = run(&state, &actor, &Answers::from_form(&pairs)).await;
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
+}

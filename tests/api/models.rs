@@ -1,0 +1,294 @@
+use std::collections::HashMap;
+
+use alloy_signer_local::PrivateKeySigner;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::common::files::{FileServer, serve};
+use crate::common::wallet::{address_of, personal_sign};
+use crate::common::{TestApp, TestUser, assert_problem, spawn_app, spawn_app_with};
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Two weight files on a real local HTTP server; `tamper` serves other bytes for the second.
+async fn weights(tamper: bool) -> (FileServer, Value) {
+    let config = br#"{"hidden_size": 64, "num_layers": 2}"#.to_vec();
+    let weights: Vec<u8> = (0..40_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let served = if tamper { weights.iter().map(|b| b ^ 1).collect() } else { weights.clone() };
+    let server = serve(
+        HashMap::from([("/m/config.json".to_string(), config.clone()), ("/m/model.safetensors".to_string(), served)]),
+        HashMap::new(),
+    )
+    .await;
+    let files = json!([
+        {"path": "config.json", "size": config.len(), "sha256": sha(&config), "uri": format!("{}/m/config.json", server.base)},
+        {"path": "model.safetensors", "size": weights.len(), "sha256": sha(&weights), "uri": format!("{}/m/model.safetensors", server.base)},
+    ]);
+    (server, files)
+}
+
+fn listing(files: &Value, version: &str) -> Value {
+    json!({
+        "name": "tiny-llama", "version": version, "architecture": "llama", "parameter_count": 7_000_000_000u64,
+        "training_flops": 8.4e22, "intended_uses": ["customer_service", "software"], "licence": "Apache-2.0",
+        "files": files,
+        "card_markdown": "# tiny-llama\n\nA small causal language model for demos and tests.",
+        "training_summary": {"data_sources": ["licensed", "public_domain"], "top_domains": [], "opt_out_policy": "robots.txt, ai.txt and TDMRep reservations honoured", "personal_data": "filtered"},
+        "lineage": {"base_model_id": null, "relation": null},
+        "pricing": {"licence_fee": "25000000"}
+    })
+}
+
+fn check<'a>(body: &'a Value, name: &str) -> &'a Value {
+    body["provenance"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {body}"))
+}
+
+async fn list_and_sign(app: &TestApp, provider: &TestUser, signer: &PrivateKeySigner, files: &Value) -> Value {
+    let res = app.post_json("/api/v1/models", &listing(files, "1.0"), Some(&provider.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let digest = created["provenance"]["manifest_sha256"].as_str().unwrap().to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/models/{id}/signature"),
+            &json!({"signer_address": address_of(signer), "signature": personal_sign(signer, &digest)}),
+            Some(&provider.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_provider_lists_signs_and_an_admin_verifies() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    let signer = app.link_wallet(&provider).await;
+    let (_server, files) = weights(false).await;
+
+    let res = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["provenance"]["status"], "pending");
+    for name in ["files", "licence", "training_summary", "training_flops", "model_card"] {
+        assert_eq!(check(&created, name)["ok"], true, "{name}: {}", check(&created, name));
+    }
+    assert_eq!(check(&created, "signature")["ok"], false, "not signed yet");
+    let id = created["id"].as_str().unwrap().to_string();
+    let digest = created["provenance"]["manifest_sha256"].as_str().unwrap().to_string();
+
+    // The manifest endpoint serves exactly the bytes that are hashed and signed.
+    let res = app.get(&format!("/api/v1/models/{id}/manifest"), Some(&provider.token)).await;
+    let manifest = res.bytes().await.unwrap();
+    assert_eq!(sha(&manifest), digest);
+    let parsed: Value = serde_json::from_slice(&manifest).unwrap();
+    assert_eq!(parsed["files"][0]["path"], "config.json");
+    assert!(parsed["files"][0].get("uri").is_none(), "locations are not part of the manifest");
+
+    let buyer = app.new_user().await;
+    let admin = app.new_admin().await;
+    let early = app.post_json(&format!("/api/v1/admin/models/{id}/decision"), &json!({"decision": "verify"}), Some(&admin.token)).await;
+    assert_eq!(early.status(), StatusCode::CONFLICT, "unsigned listings cannot be verified");
+    assert!(early.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("signature"));
+
+    let res = app
+        .post_json(
+            &format!("/api/v1/models/{id}/signature"),
+            &json!({"signer_address": address_of(&signer), "signature": personal_sign(&signer, &digest)}),
+            Some(&provider.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let signed: Value = res.json().await.unwrap();
+    assert_eq!(check(&signed, "signature")["ok"], true, "{}", check(&signed, "signature"));
+
+    let forbidden = app.post_json(&format!("/api/v1/admin/models/{id}/decision"), &json!({"decision": "verify"}), Some(&buyer.token)).await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/models/{id}/decision"),
+            &json!({"decision": "verify", "notes": "evidence reviewed"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let verified: Value = res.json().await.unwrap();
+    assert_eq!(verified["provenance"]["status"], "verified");
+    assert!(verified["provenance"]["anchor"].is_null(), "anchoring arrives with the settlement issue");
+    let again = app.post_json(&format!("/api/v1/admin/models/{id}/decision"), &json!({"decision": "reject"}), Some(&admin.token)).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    // The catalogue, seen by a buyer.
+    let list: Value = app.get("/api/v1/models?verified=true&q=llama&licence=apache-2.0", Some(&buyer.token)).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["pricing"]["licence_fee"], "25000000");
+    let none: Value = app.get("/api/v1/models?verified=false", Some(&buyer.token)).await.json().await.unwrap();
+    assert_eq!(none["items"], json!([]));
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where subject = $1 order by seq")
+        .bind(format!("model:{id}"))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["model.listed", "model.signed", "model.verified"]);
+}
+
+#[tokio::test]
+async fn bytes_that_do_not_match_their_digest_fail_the_files_check() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    let signer = app.link_wallet(&provider).await;
+    let (_server, files) = weights(true).await;
+    let signed = list_and_sign(&app, &provider, &signer, &files).await;
+    let files_check = check(&signed, "files");
+    assert_eq!(files_check["ok"], false);
+    let detail = files_check["detail"].as_str().unwrap();
+    assert!(detail.contains("model.safetensors") && detail.contains("does not match"), "{detail}");
+    let admin = app.new_admin().await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/models/{}/decision", signed["id"].as_str().unwrap()),
+            &json!({"decision": "verify"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_problem(&res);
+    assert!(res.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("files"));
+}
+
+#[tokio::test]
+async fn a_signature_over_a_changed_manifest_fails_the_signature_check() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    let signer = app.link_wallet(&provider).await;
+    let (_server, files) = weights(false).await;
+    let first: Value = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    // The provider changes the listing (a new version) but submits the signature of the old manifest.
+    let changed: Value = app.post_json("/api/v1/models", &listing(&files, "1.0.1"), Some(&provider.token)).await.json().await.unwrap();
+    let old_signature = personal_sign(&signer, first["provenance"]["manifest_sha256"].as_str().unwrap());
+    let res = app
+        .post_json(
+            &format!("/api/v1/models/{}/signature", changed["id"].as_str().unwrap()),
+            &json!({"signer_address": address_of(&signer), "signature": old_signature}),
+            Some(&provider.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    let sig = check(&body, "signature");
+    assert_eq!(sig["ok"], false);
+    assert!(sig["detail"].as_str().unwrap().contains("changed after signing"), "{sig}");
+}
+
+#[tokio::test]
+async fn a_signer_that_is_not_a_verified_wallet_of_the_provider_fails() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    app.link_wallet(&provider).await;
+    let stranger_key = PrivateKeySigner::random();
+    let (_server, files) = weights(false).await;
+    let signed = list_and_sign(&app, &provider, &stranger_key, &files).await;
+    let sig = check(&signed, "signature");
+    assert_eq!(sig["ok"], false);
+    assert!(sig["detail"].as_str().unwrap().contains("not a verified wallet"), "{sig}");
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_by_default() {
+    let app = spawn_app().await;
+    let provider = app.new_user().await;
+    let (_server, files) = weights(false).await;
+    let created: Value = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    let files_check = check(&created, "files");
+    assert_eq!(files_check["ok"], false);
+    assert!(files_check["detail"].as_str().unwrap().contains("not a public address"), "{files_check}");
+}
+
+#[tokio::test]
+async fn file_uris_work_only_under_the_configured_root() {
+    let root = tempfile::tempdir().unwrap();
+    let inside = root.path().join("weights.bin");
+    std::fs::write(&inside, b"weights").unwrap();
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(outside.path(), b"weights").unwrap();
+    let root_path = root.path().to_path_buf();
+    let app = spawn_app_with(move |s| s.model_file_root = Some(root_path)).await;
+    let provider = app.new_user().await;
+    let ok_files = json!([{"path": "weights.bin", "size": 7, "sha256": sha(b"weights"), "uri": format!("file://{}", inside.display())}]);
+    let created: Value = app.post_json("/api/v1/models", &listing(&ok_files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    assert_eq!(check(&created, "files")["ok"], true, "{}", check(&created, "files"));
+    let bad_files =
+        json!([{"path": "weights.bin", "size": 7, "sha256": sha(b"weights"), "uri": format!("file://{}", outside.path().display())}]);
+    let created: Value = app.post_json("/api/v1/models", &listing(&bad_files, "2.0"), Some(&provider.token)).await.json().await.unwrap();
+    assert!(check(&created, "files")["detail"].as_str().unwrap().contains("outside the allowed file root"));
+}
+
+#[tokio::test]
+async fn listings_are_validated_field_by_field() {
+    let app = spawn_app().await;
+    let provider = app.new_user().await;
+    let mut body = listing(&json!([{"path": "../x", "size": 1, "sha256": "nothex", "uri": ""}]), "1.0");
+    body["intended_uses"] = json!(["customer_service", "astrology"]);
+    body["lineage"] = json!({"base_model_id": uuid::Uuid::new_v4(), "relation": null});
+    body["pricing"]["licence_fee"] = json!("12.5");
+    body["name"] = json!("");
+    let res = app.post_json("/api/v1/models", &body, Some(&provider.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.unwrap();
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for f in ["name", "intended_uses[1]", "files[0].path", "files[0].sha256", "files[0].uri", "lineage.relation", "pricing.licence_fee"] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn another_organisation_cannot_sign_and_the_same_version_is_409() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    let (_server, files) = weights(false).await;
+    let created: Value = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    let stranger = app.new_user().await;
+    let key = app.link_wallet(&stranger).await;
+    let digest = created["provenance"]["manifest_sha256"].as_str().unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/models/{id}/signature"),
+            &json!({"signer_address": address_of(&key), "signature": personal_sign(&key, digest)}),
+            Some(&stranger.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let dup = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await;
+    assert_eq!(dup.status(), StatusCode::CONFLICT);
+    assert_eq!(app.get(&format!("/api/v1/models/{}", uuid::Uuid::new_v4()), Some(&provider.token)).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_model_declared_at_1e25_flops_carries_the_systemic_risk_flag() {
+    let app = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = app.new_user().await;
+    let (_server, files) = weights(false).await;
+    let mut body = listing(&files, "1.0");
+    body["training_flops"] = json!(2e25);
+    let created: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
+    assert!(check(&created, "training_flops")["detail"].as_str().unwrap().contains("systemic risk"));
+    let model: Value =
+        app.get(&format!("/api/v1/models/{}", created["id"].as_str().unwrap()), Some(&provider.token)).await.json().await.unwrap();
+    assert_eq!(model["systemic_risk"], true);
+    body["version"] = json!("2.0");
+    body["training_flops"] = Value::Null;
+    body["licence"] = json!("CC-BY-NC-4.0");
+    let created: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
+    assert_eq!(check(&created, "training_flops")["ok"], false);
+    assert_eq!(check(&created, "licence")["ok"], false);
+}
