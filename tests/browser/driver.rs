@@ -95,11 +95,29 @@ pub async fn log_in(client: &Client, base: &str, email: &str, password: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     fill(client, "email", email).await;
     fill(client, "password", password).await;
-    click(client, "form[action='/login'] button[type='submit']").await;
+    submit(client, "form[action='/login'] button[type='submit']").await;
     wait_for_path(client, "/account").await;
 }
 
 pub async fn log_out(client: &Client) {
-    click(client, "form[action='/logout'] button").await;
+    submit(client, "form[action='/logout'] button").await;
     wait_for_path(client, "/").await;
+}
+
+/// Clicks a submit button and waits until the browser has replaced the page with the answer,
+/// so no later lookup can read the old page.
+pub async fn submit(client: &Client, css: &str) {
+    client.execute("document.documentElement.dataset.before = 'submit'", vec![]).await.unwrap();
+    click(client, css).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let stale = client
+            .execute("return document.documentElement.dataset.before === 'submit' || document.readyState !== 'complete'", vec![])
+            .await;
+        if matches!(stale, Ok(serde_json::Value::Bool(false))) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "submitting {css} did not load a new page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::wallet::personal_sign;
 use crate::common::{self, PASSWORD};
-use crate::driver::{click, fill, log_in, log_out, start_browser, text_of, wait_for_path};
+use crate::driver::{click, fill, log_in, log_out, start_browser, submit, text_of, wait_for_path};
 
 async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -49,11 +49,11 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     let key = PrivateKeySigner::random();
     let address = key.address().to_checksum(None);
     fill(c, "address", &address).await;
-    click(c, "form[action='/wallets/challenge'] button").await;
+    submit(c, "form[action='/wallets/challenge'] button").await;
     let message = text_of(c, "#challenge-message").await;
     assert!(message.contains(&address), "{message}");
     fill(c, "signature", &personal_sign(&key, &message)).await;
-    click(c, "form[action='/wallets/link'] button").await;
+    submit(c, "form[action='/wallets/link'] button").await;
     wait_for_text(c, "main table", &format!("{:#x}", key.address())).await;
 
     // ... lists a model through the form ...
@@ -71,7 +71,7 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     fill(c, "opt_out_policy", "robots.txt, ai.txt and TDMRep reservations honoured").await;
     fill(c, "personal_data", "filtered before training").await;
     fill(c, "card_markdown", "# browser-llama\n\nA small model listed from the browser test.").await;
-    click(c, "form[action='/provider/models/new'] button[type='submit']").await;
+    submit(c, "form[action='/provider/models/new'] button[type='submit']").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !c.current_url().await.unwrap().path().starts_with("/models/") {
         assert!(Instant::now() < deadline, "listing did not lead to the model page: {}", text_of(c, "main").await);
@@ -84,7 +84,7 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     assert_eq!(to_sign.len(), 64, "the manifest hash: {to_sign}");
     fill(c, "signer_address", &address).await;
     fill(c, "signature", &personal_sign(&key, &to_sign)).await;
-    click(c, &format!("form[action='{model_path}/signature'] button")).await;
+    submit(c, &format!("form[action='{model_path}/signature'] button")).await;
     wait_for_text(c, "tr.check-signature", "pass").await;
     log_out(c).await;
 
@@ -93,7 +93,7 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     c.goto(&app.url("/admin/models")).await.unwrap();
     click(c, &format!("main a[href='{model_path}']")).await;
     wait_for_path(c, &model_path).await;
-    click(c, &format!("form[action='/admin{model_path}/decision'] input[value='verify'] ~ button")).await;
+    submit(c, &format!("form[action='/admin{model_path}/decision'] input[value='verify'] ~ button")).await;
     wait_for_text(c, "h1", "verified provenance").await;
     log_out(c).await;
 
@@ -107,7 +107,7 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     let tier = wait_for_text(c, "#risk-tier", "high").await;
     assert_eq!(tier.trim().to_lowercase(), "high");
     // ... and the plain submit gives the same answer.
-    click(c, "#assessment-form button[type='submit']").await;
+    submit(c, "#assessment-form button[type='submit']").await;
     wait_for_path(c, "/assess").await;
     wait_for_text(c, "#risk-tier", "high").await;
     let obligations = text_of(c, "#obligations").await;
