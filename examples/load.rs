@@ -2,6 +2,7 @@
 //! database (like the tests), or targets `--url` of a running one (loopback only), then measures:
 //!   - `GET /api/v1/me` with a bearer token (session lookup + two scoped reads),
 //!   - `GET /healthz` (the framework floor),
+//!   - `POST /api/v1/assessments` (model read + the compliance engine + quote),
 //!   - `POST /api/v1/auth/login` (argon2id dominates, by design).
 //!
 //! Each phase runs `--concurrency` workers for `--seconds` (capped at 60) and prints throughput and
@@ -101,6 +102,7 @@ async fn main() {
             (app.address.clone(), Some(app))
         }
     };
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().unwrap();
     let email = format!("load-{}@example.org", uuid::Uuid::new_v4().simple());
     let res = http
@@ -132,6 +134,28 @@ async fn main() {
     phase("GET /api/v1/me (bearer)", a.seconds, a.concurrency, move || {
         let (h, b, t) = (h.clone(), b.clone(), t.clone());
         async move { h.get(format!("{b}/api/v1/me")).bearer_auth(t).send().await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
+    let listing = json!({
+        "name": "load-base", "version": "1", "architecture": "llama", "parameter_count": 7_000_000_000u64, "training_flops": 8.4e22,
+        "intended_uses": ["general"], "licence": "Apache-2.0",
+        "files": [{"path": "w.bin", "size": 1, "sha256": "0".repeat(64), "uri": "https://weights.invalid/w.bin"}],
+        "card_markdown": "# load-base\n\nA listing for the load harness.",
+        "training_summary": {"data_sources": ["licensed"], "top_domains": [], "opt_out_policy": "honoured", "personal_data": "none"},
+        "lineage": {"base_model_id": null, "relation": null}, "pricing": {"licence_fee": "25000000"}
+    });
+    let model: serde_json::Value =
+        http.post(format!("{base}/api/v1/models")).bearer_auth(&token).json(&listing).send().await.unwrap().json().await.unwrap();
+    let assessment = json!({
+        "base_model_id": model["id"], "method": "lora", "hyperparameters": {"epochs": 3, "tokens": 10_000_000},
+        "deployment": {"purpose": "screen applicants", "sectors": ["employment"], "prohibited_practices": [], "jurisdictions": ["EU", "US-CO"],
+            "expected_monthly_users": 50_000, "monthly_queries": 400_000, "autonomy": "human_on_the_loop", "vulnerable_groups": false,
+            "public_facing": true, "profiles_natural_persons": true, "revenue_dependence": "medium"}
+    });
+    let (h, b, t) = (http.clone(), base.clone(), token.clone());
+    phase("POST /api/v1/assessments", a.seconds, a.concurrency, move || {
+        let (h, b, t, body) = (h.clone(), b.clone(), t.clone(), assessment.clone());
+        async move { h.post(format!("{b}/api/v1/assessments")).bearer_auth(t).json(&body).send().await.is_ok_and(|r| r.status() == 200) }
     })
     .await;
     let (h, b) = (http.clone(), base.clone());

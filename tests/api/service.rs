@@ -58,6 +58,16 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/admin/users/{id}/roles", "post"),
         ("/api/v1/admin/users", "get"),
         ("/api/v1/orgs/{id}", "get"),
+        ("/api/v1/wallets/challenge", "post"),
+        ("/api/v1/wallets", "post"),
+        ("/api/v1/wallets", "get"),
+        ("/api/v1/models", "post"),
+        ("/api/v1/models", "get"),
+        ("/api/v1/models/{id}", "get"),
+        ("/api/v1/models/{id}/manifest", "get"),
+        ("/api/v1/models/{id}/signature", "post"),
+        ("/api/v1/admin/models/{id}/decision", "post"),
+        ("/api/v1/assessments", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

@@ -1,6 +1,7 @@
 //! A real headless Chromium over WebDriver (chromedriver + fantoccini) and page helpers.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,8 +22,11 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// chromedriver and the browsers it started share a process group: end them all, even when a
+    /// test panicked before closing its session.
     fn drop(&mut self) {
-        let _ = self.process.kill();
+        let group = nix::unistd::Pid::from_raw(self.process.id() as i32);
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.process.wait();
     }
 }
@@ -35,6 +39,8 @@ pub async fn start_browser() -> Driver {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let process = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        .process_group(0)
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
