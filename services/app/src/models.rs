@@ -3,37 +3,18 @@
 use anyhow::Context;
 use attune_db::models::{ModelFilter, ModelRow, NewModel};
 use attune_domain::evm::{Address, recover_personal_sign};
-use attune_domain::provenance::{
-    LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, training_summary_gaps, validate_files,
-};
+use attune_domain::provenance::{LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, validate_files};
 use attune_domain::vocabulary::is_sector;
 use attune_domain::{OrgScope, ValidationErrors};
 use attune_integrations::fetch::SafeFetcher;
-use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Actor;
 use crate::error::AppError;
-
-/// Declared training compute at or above which a model is a GPAI model with systemic risk.
-pub const SYSTEMIC_RISK_FLOPS: f64 = 1e25;
-
-/// One automatic check, as stored and shown: `{name, ok, detail}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-impl Check {
-    fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
-        Self { name: name.into(), ok, detail: detail.into() }
-    }
-}
+pub use crate::provenance_checks::{Check, SYSTEMIC_RISK_FLOPS};
+use crate::provenance_checks::{files_check, listing_checks, signature_check};
 
 #[derive(Debug, Clone)]
 pub struct ListingInput {
@@ -66,107 +47,6 @@ fn parse_fee(raw: &str) -> Result<i64, String> {
         return Err("must be a string of integer base units, e.g. \"25000000\" for 25 USDC".into());
     }
     raw.parse::<i64>().map_err(|_| "is too large".to_string())
-}
-
-/// The licence check, from the versioned policy's SPDX table.
-fn licence_check(spdx: &str) -> Check {
-    match attune_domain::compliance::Policy::v1() {
-        Ok(policy) => {
-            let verdict = policy.licence_allows_commercial_finetuning(spdx);
-            let ok = verdict.known && verdict.commercial_finetuning;
-            let detail = if !verdict.known {
-                format!("{spdx} is not a licence the policy knows; list it with an SPDX id the policy covers. {}", verdict.note)
-            } else if verdict.commercial_finetuning {
-                format!("{spdx} allows commercial fine-tuning. {}", verdict.note)
-            } else {
-                format!("{spdx} does not allow commercial fine-tuning. {}", verdict.note)
-            };
-            Check::new("licence", ok, detail.trim().to_string())
-        }
-        Err(e) => Check::new("licence", false, format!("the licence policy could not be loaded: {e}")),
-    }
-}
-
-fn summary_check(summary: &serde_json::Value) -> Check {
-    let gaps = training_summary_gaps(summary);
-    if gaps.is_empty() {
-        Check::new("training_summary", true, "every section of the training content summary is filled")
-    } else {
-        Check::new("training_summary", false, format!("missing or empty sections: {}", gaps.join(", ")))
-    }
-}
-
-fn flops_check(flops: Option<f64>) -> Check {
-    match flops {
-        None => Check::new("training_flops", false, "training compute is not declared; declare the base model's training FLOPs"),
-        Some(f) if f >= SYSTEMIC_RISK_FLOPS => Check::new(
-            "training_flops",
-            true,
-            format!("declared {f:.3e} FLOPs, at or above 1e25: a GPAI model with systemic risk (AI Act Art. 51); flagged"),
-        ),
-        Some(f) => Check::new("training_flops", true, format!("declared {f:.3e} FLOPs")),
-    }
-}
-
-fn card_check(card: &str) -> Check {
-    if card.trim().len() >= 40 {
-        Check::new("model_card", true, "model card present")
-    } else {
-        Check::new("model_card", false, "the model card is missing or too short to be useful")
-    }
-}
-
-/// Fetches every file (a few at a time) and compares size and SHA-256 with the listing.
-async fn files_check(fetcher: &SafeFetcher, files: &[ModelFile]) -> Check {
-    let results: Vec<(String, Result<(), String>)> = futures_util::stream::iter(files.iter().cloned())
-        .map(|f| async move {
-            let outcome = match fetcher.digest(&f.uri, f.size).await {
-                Ok(d) if d.size != f.size => Err(format!("size {} bytes, listed as {}", d.size, f.size)),
-                Ok(d) if d.sha256 != f.sha256 => Err(format!("sha256 {} does not match the listed {}", d.sha256, f.sha256)),
-                Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
-            };
-            (f.path, outcome)
-        })
-        .buffer_unordered(4)
-        .collect()
-        .await;
-    let failures: Vec<String> = results.iter().filter_map(|(p, r)| r.as_ref().err().map(|e| format!("{p}: {e}"))).collect();
-    if failures.is_empty() {
-        let bytes: u64 = files.iter().map(|f| f.size).sum();
-        Check::new("files", true, format!("{} file(s), {bytes} bytes: fetched and re-hashed, every size and sha256 matches", files.len()))
-    } else {
-        Check::new("files", false, failures.join("; "))
-    }
-}
-
-/// Recovers the signer of `manifest_sha256` and checks it is an active wallet of the owner.
-async fn signature_check(
-    conn: &mut sqlx::PgConnection,
-    owner: Uuid,
-    manifest_sha256: &str,
-    signature: Option<&str>,
-) -> anyhow::Result<(Check, Option<Address>)> {
-    let Some(signature) = signature else {
-        return Ok((
-            Check::new("signature", false, "not signed yet: sign manifest_sha256 with a verified wallet of your organisation"),
-            None,
-        ));
-    };
-    let signer = match recover_personal_sign(manifest_sha256, signature) {
-        Ok(a) => a,
-        Err(e) => return Ok((Check::new("signature", false, format!("the signature {e}")), None)),
-    };
-    let wallet = attune_db::wallets::find_active(conn, owner, &signer.to_lower_hex()).await?;
-    let check = match wallet {
-        Some(_) => Check::new("signature", true, format!("manifest signed by {}, a verified wallet of the provider", signer.checksummed())),
-        None => Check::new(
-            "signature",
-            false,
-            format!("signed by {}, which is not a verified wallet of the provider's organisation", signer.checksummed()),
-        ),
-    };
-    Ok((check, Some(signer)))
 }
 
 fn manifest_for(org: Uuid, input: &ListingInput) -> Manifest {
@@ -240,12 +120,7 @@ pub async fn list_model(pool: &PgPool, fetcher: &SafeFetcher, actor: &Actor, inp
         return Err(AppError::field("lineage.base_model_id", "no such listed model"));
     }
     checks.push(signature_check(&mut tx, actor.organization_id, &digest, None).await?.0);
-    checks.extend([
-        licence_check(&input.licence),
-        summary_check(&input.training_summary),
-        flops_check(input.training_flops),
-        card_check(&input.card_markdown),
-    ]);
+    checks.extend(listing_checks(&input.licence, &input.training_summary, input.training_flops, &input.card_markdown));
     let id = Uuid::now_v7();
     let files = serde_json::to_value(
         input.files.iter().map(|f| json!({"path": f.path, "size": f.size, "sha256": f.sha256, "uri": f.uri})).collect::<Vec<_>>(),
@@ -327,14 +202,8 @@ pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, 
             ),
         );
     }
-    let checks = vec![
-        files,
-        sig_check,
-        licence_check(&model.licence),
-        summary_check(&model.training_summary),
-        flops_check(model.training_flops),
-        card_check(&model.card_markdown),
-    ];
+    let mut checks = vec![files, sig_check];
+    checks.extend(listing_checks(&model.licence, &model.training_summary, model.training_flops, &model.card_markdown));
     let checks_json = serde_json::to_value(&checks).context("failed to encode checks")?;
     attune_db::models::set_signature(&mut tx, id, &claimed.to_lower_hex(), signature, &checks_json).await?;
     attune_db::audit::append(
@@ -401,14 +270,14 @@ pub struct ModelPage {
 pub async fn list(pool: &PgPool, filter: ModelFilter, cursor: Option<&str>, limit: i64) -> Result<ModelPage, AppError> {
     let after = match cursor {
         None => None,
-        Some(c) => Some(crate::accounts::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
+        Some(c) => Some(crate::cursor::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
     };
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::models::list(&mut conn, &filter, after, limit + 1).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
-        items.last().map(|m| crate::accounts::encode_cursor(m.created_at, m.id))
+        items.last().map(|m| crate::cursor::encode_cursor(m.created_at, m.id))
     } else {
         None
     };

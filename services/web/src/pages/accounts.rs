@@ -7,7 +7,7 @@ use attune_app::accounts::{self, AccountError, RegisterInput};
 use attune_domain::{FieldError, OrgKind};
 use serde::Deserialize;
 
-use super::{Layout, Page, message, page_layout, redirect};
+use super::{EXPIRED_FORM, Layout, Page, message, page_layout, redirect};
 use crate::api::accounts::{expired_session_cookie, session_cookie};
 use crate::csrf;
 use crate::extract::{client_ip, user_agent};
@@ -72,8 +72,6 @@ async fn register_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     let values = RegisterForm { organization_kind: "sme".into(), ..Default::default() };
     render_register(&req, &state, StatusCode::OK, values, Vec::new(), "").await
 }
-
-const EXPIRED_FORM: &str = "Your form expired or came from another site. Please submit it again.";
 
 async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<RegisterForm>) -> HttpResponse {
     let mut form = form.into_inner();

@@ -9,7 +9,7 @@ use attune_app::error::AppError;
 use attune_app::models;
 use attune_db::models::ModelFilter;
 use attune_domain::FieldError;
-use attune_domain::compliance::{DeploymentContext, Derogation, Hyperparameters};
+use attune_domain::compliance::{DeploymentContext, Derogation, Hyperparameters, Policy};
 use attune_domain::vocabulary::SECTORS;
 use serde_json::Value;
 use uuid::Uuid;
@@ -22,16 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assess", web::get().to(wizard)).route("/assess", web::post().to(submit)).route("/assess/preview", web::post().to(preview));
 }
 
-const PRACTICES: [&str; 8] = [
-    "social_scoring",
-    "subliminal_manipulation",
-    "exploiting_vulnerabilities",
-    "facial_scraping",
-    "emotion_recognition_workplace_education",
-    "predictive_policing_profiling",
-    "biometric_categorisation_sensitive",
-    "realtime_remote_biometric_id_public",
-];
 const JURISDICTIONS: [&str; 6] = ["EU", "UK", "US", "US-CO", "US-CA", "CH"];
 
 struct Answers {
@@ -269,7 +259,8 @@ async fn render(req: &HttpRequest, state: &AppState, answers: Option<Answers>, a
         models,
         v: answers,
         sectors: SECTORS.iter().map(|s| s.to_string()).collect(),
-        practices: PRACTICES.iter().map(|s| s.to_string()).collect(),
+        // The questionnaire offers exactly the practices the policy in force knows.
+        practices: Policy::v1().map(|p| p.prohibited_practices().iter().map(|pp| pp.id.clone()).collect()).unwrap_or_default(),
         jurisdictions: JURISDICTIONS.iter().map(|s| s.to_string()).collect(),
         result_html,
     }
@@ -284,15 +275,8 @@ async fn wizard(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 async fn submit(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
     let pairs = form_pairs(&body);
     if !csrf::verify(&req, &state, &form_value(&pairs, "csrf_token")) {
-        return super::message(
-            &req,
-            &state,
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "Your form expired or came from another site. Please submit it again.",
-            Some(("/assess", "Start again")),
-        )
-        .await;
+        return super::message(&req, &state, StatusCode::FORBIDDEN, "Form expired", super::EXPIRED_FORM, Some(("/assess", "Start again")))
+            .await;
     }
     render(&req, &state, Some(Answers::from_form(&pairs)), true).await
 }

@@ -3,7 +3,9 @@
 mod accounts;
 mod admin;
 mod assess;
+mod catalogue;
 mod provider;
+mod wallets;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -21,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     admin::configure(cfg);
     provider::configure(cfg);
+    catalogue::configure(cfg);
+    wallets::configure(cfg);
     assess::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))
@@ -67,6 +71,17 @@ impl Page {
                 HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("The page could not be rendered.")
             }
         }
+    }
+}
+
+pub const EXPIRED_FORM: &str = "Your form expired or came from another site. Please submit it again.";
+
+/// The page context for a signed-in user, or a redirect to the login page.
+pub async fn signed_in(req: &HttpRequest, state: &AppState, title: &str) -> Result<(Page, Actor), HttpResponse> {
+    let page = Page::new(req, state, title).await;
+    match page.actor.clone() {
+        Some(actor) => Ok((page, actor)),
+        None => Err(redirect("/login")),
     }
 }
 

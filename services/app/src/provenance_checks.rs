@@ -1,0 +1,131 @@
+//! The automatic provenance checks of a base-model listing, each stored as `{name, ok, detail}`.
+
+use attune_domain::evm::{Address, recover_personal_sign};
+use attune_domain::provenance::{ModelFile, training_summary_gaps};
+use attune_integrations::fetch::SafeFetcher;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Declared training compute at or above which a model is a GPAI model with systemic risk.
+pub const SYSTEMIC_RISK_FLOPS: f64 = 1e25;
+
+/// One automatic check, as stored and shown: `{name, ok, detail}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    pub(crate) fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
+        Self { name: name.into(), ok, detail: detail.into() }
+    }
+}
+
+/// The licence check, from the versioned policy's SPDX table.
+pub(crate) fn licence_check(spdx: &str) -> Check {
+    match attune_domain::compliance::Policy::v1() {
+        Ok(policy) => {
+            let verdict = policy.licence_allows_commercial_finetuning(spdx);
+            let ok = verdict.known && verdict.commercial_finetuning;
+            let detail = if !verdict.known {
+                format!("{spdx} is not a licence the policy knows; list it with an SPDX id the policy covers. {}", verdict.note)
+            } else if verdict.commercial_finetuning {
+                format!("{spdx} allows commercial fine-tuning. {}", verdict.note)
+            } else {
+                format!("{spdx} does not allow commercial fine-tuning. {}", verdict.note)
+            };
+            Check::new("licence", ok, detail.trim().to_string())
+        }
+        Err(e) => Check::new("licence", false, format!("the licence policy could not be loaded: {e}")),
+    }
+}
+
+pub(crate) fn summary_check(summary: &serde_json::Value) -> Check {
+    let gaps = training_summary_gaps(summary);
+    if gaps.is_empty() {
+        Check::new("training_summary", true, "every section of the training content summary is filled")
+    } else {
+        Check::new("training_summary", false, format!("missing or empty sections: {}", gaps.join(", ")))
+    }
+}
+
+pub(crate) fn flops_check(flops: Option<f64>) -> Check {
+    match flops {
+        None => Check::new("training_flops", false, "training compute is not declared; declare the base model's training FLOPs"),
+        Some(f) if f >= SYSTEMIC_RISK_FLOPS => Check::new(
+            "training_flops",
+            true,
+            format!("declared {f:.3e} FLOPs, at or above 1e25: a GPAI model with systemic risk (AI Act Art. 51); flagged"),
+        ),
+        Some(f) => Check::new("training_flops", true, format!("declared {f:.3e} FLOPs")),
+    }
+}
+
+pub(crate) fn card_check(card: &str) -> Check {
+    if card.trim().len() >= 40 {
+        Check::new("model_card", true, "model card present")
+    } else {
+        Check::new("model_card", false, "the model card is missing or too short to be useful")
+    }
+}
+
+/// Fetches every file (a few at a time) and compares size and SHA-256 with the listing.
+pub(crate) async fn files_check(fetcher: &SafeFetcher, files: &[ModelFile]) -> Check {
+    let results: Vec<(String, Result<(), String>)> = futures_util::stream::iter(files.iter().cloned())
+        .map(|f| async move {
+            let outcome = match fetcher.digest(&f.uri, f.size).await {
+                Ok(d) if d.size != f.size => Err(format!("size {} bytes, listed as {}", d.size, f.size)),
+                Ok(d) if d.sha256 != f.sha256 => Err(format!("sha256 {} does not match the listed {}", d.sha256, f.sha256)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            };
+            (f.path, outcome)
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let failures: Vec<String> = results.iter().filter_map(|(p, r)| r.as_ref().err().map(|e| format!("{p}: {e}"))).collect();
+    if failures.is_empty() {
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        Check::new("files", true, format!("{} file(s), {bytes} bytes: fetched and re-hashed, every size and sha256 matches", files.len()))
+    } else {
+        Check::new("files", false, failures.join("; "))
+    }
+}
+
+/// Recovers the signer of `manifest_sha256` and checks it is an active wallet of the owner.
+pub(crate) async fn signature_check(
+    conn: &mut sqlx::PgConnection,
+    owner: Uuid,
+    manifest_sha256: &str,
+    signature: Option<&str>,
+) -> anyhow::Result<(Check, Option<Address>)> {
+    let Some(signature) = signature else {
+        return Ok((
+            Check::new("signature", false, "not signed yet: sign manifest_sha256 with a verified wallet of your organisation"),
+            None,
+        ));
+    };
+    let signer = match recover_personal_sign(manifest_sha256, signature) {
+        Ok(a) => a,
+        Err(e) => return Ok((Check::new("signature", false, format!("the signature {e}")), None)),
+    };
+    let wallet = attune_db::wallets::find_active(conn, owner, &signer.to_lower_hex()).await?;
+    let check = match wallet {
+        Some(_) => Check::new("signature", true, format!("manifest signed by {}, a verified wallet of the provider", signer.checksummed())),
+        None => Check::new(
+            "signature",
+            false,
+            format!("signed by {}, which is not a verified wallet of the provider's organisation", signer.checksummed()),
+        ),
+    };
+    Ok((check, Some(signer)))
+}
+
+/// The checks that need nothing but the listing itself, in display order after files and signature.
+pub(crate) fn listing_checks(licence: &str, summary: &serde_json::Value, flops: Option<f64>, card: &str) -> [Check; 4] {
+    [licence_check(licence), summary_check(summary), flops_check(flops), card_check(card)]
+}
