@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use crate::common::{TestApp, TestUser, spawn_app};
 
 /// A listed (pending) base model, through the API; assessments accept any listed model.
-async fn listed_model(app: &TestApp, provider: &TestUser, training_flops: Value, intended_uses: Value) -> String {
+pub(crate) async fn listed_model(app: &TestApp, provider: &TestUser, training_flops: Value, intended_uses: Value) -> String {
     let body = json!({
         "name": "assess-base", "version": "1", "architecture": "llama", "parameter_count": 7_000_000_000u64,
         "training_flops": training_flops, "intended_uses": intended_uses, "licence": "Apache-2.0",
@@ -18,7 +18,7 @@ async fn listed_model(app: &TestApp, provider: &TestUser, training_flops: Value,
     res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
 }
 
-fn deployment(sectors: Value) -> Value {
+pub(crate) fn deployment(sectors: Value) -> Value {
     json!({
         "purpose": "screen job applications", "sectors": sectors, "prohibited_practices": [], "jurisdictions": ["EU"],
         "expected_monthly_users": 500, "monthly_queries": 5000, "autonomy": "human_in_the_loop", "vulnerable_groups": false,

@@ -5,6 +5,7 @@
 pub mod files;
 pub mod smtp;
 pub mod wallet;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub struct TestApp {
     pub pool: PgPool,
     pub database_url: String,
     pub outbox: Arc<OutboxDelivery>,
+    pub scanning: Arc<attune_app::dataset_scan::DatasetScanning>,
     pub data_dir: tempfile::TempDir,
     /// A client without cookies (API calls with bearer tokens).
     pub api: reqwest::Client,
@@ -82,8 +84,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let port = app.port();
     let pool = app.pool().clone();
     let outbox = app.outbox();
+    let scanning = app.scanning();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, data_dir, api: http_client() }
+    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, scanning, data_dir, api: http_client() }
 }
 
 impl TestApp {
@@ -159,6 +162,11 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK, "login of {email} failed");
         let body: Value = res.json().await.expect("json");
         body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Runs the opt-out scan of every dataset waiting for one (the background step, driven by hand).
+    pub async fn scan_datasets(&self) -> usize {
+        self.scanning.scan_all_waiting().await.expect("scan datasets")
     }
 
     /// Delivers every due outbox item, as the background task would.

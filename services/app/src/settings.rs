@@ -55,6 +55,19 @@ pub struct Settings {
     /// Run the background tasks (outbox mailer, session cleanup). Tests drive them step by step.
     pub background_tasks: bool,
     pub mail_max_attempts: u32,
+    /// Largest NDJSON dataset upload (streamed, constant memory), in bytes.
+    pub dataset_max_bytes: usize,
+    /// Largest `application/json` dataset upload (held in memory while parsed), in bytes.
+    pub dataset_json_max_bytes: usize,
+    /// Our crawler's product token: robots.txt groups for it count as reservations too.
+    pub scanner_bot_name: String,
+    /// Seconds one opt-out fetch may take before the verdict fails closed to `unknown`.
+    pub scanner_timeout_secs: u64,
+    /// Politeness: requests in flight to one origin at a time.
+    pub scanner_per_origin_concurrency: usize,
+    pub scanner_global_concurrency: usize,
+    /// How long an origin's robots.txt, ai.txt and tdmrep.json are reused.
+    pub scanner_origin_ttl_secs: u64,
 }
 
 impl Default for Settings {
@@ -84,6 +97,13 @@ impl Default for Settings {
             login_window_minutes: 15,
             background_tasks: true,
             mail_max_attempts: 8,
+            dataset_max_bytes: 1024 * 1024 * 1024,
+            dataset_json_max_bytes: 32 * 1024 * 1024,
+            scanner_bot_name: "AttuneBot".into(),
+            scanner_timeout_secs: 5,
+            scanner_per_origin_concurrency: 4,
+            scanner_global_concurrency: 64,
+            scanner_origin_ttl_secs: 3600,
         }
     }
 }

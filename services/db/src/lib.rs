@@ -2,6 +2,11 @@
 //! pooled connection or an open transaction) so the caller decides the transaction boundary.
 
 pub mod audit;
+pub mod dataset_gate;
+pub mod datasets;
+pub mod idempotency;
+pub mod job_obligations;
+pub mod jobs;
 pub mod models;
 pub mod organizations;
 pub mod outbox;

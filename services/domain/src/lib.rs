@@ -6,9 +6,14 @@
 pub mod account;
 pub mod audit;
 pub mod compliance;
+pub mod data_policy;
+pub mod dataset;
+pub mod documents;
 pub mod email;
 pub mod evm;
+pub mod job;
 pub mod notification;
+pub mod optout;
 pub mod provenance;
 pub mod scope;
 pub mod validation;

@@ -64,7 +64,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 }
 
 /// A DNS resolver that drops non-public addresses.
-struct GuardedResolver;
+pub(crate) struct GuardedResolver;
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -180,7 +180,7 @@ async fn hash_file(path: &Path, declared_size: u64) -> Result<FetchedDigest, Fet
     Ok(FetchedDigest { size, sha256: hex::encode(hasher.finalize()) })
 }
 
-fn check_literal_host(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
+pub(crate) fn check_literal_host(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
     if allow_private {
         return Ok(());
     }
@@ -193,7 +193,7 @@ fn check_literal_host(url: &url::Url, allow_private: bool) -> Result<(), FetchEr
     if is_public(ip) { Ok(()) } else { Err(FetchError::Refused(format!("{ip} is not a public address; private networks are not allowed"))) }
 }
 
-fn redirect_policy(allow_private: bool) -> reqwest::redirect::Policy {
+pub(crate) fn redirect_policy(allow_private: bool) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 5 {
             return attempt.error("too many redirects");
@@ -209,7 +209,7 @@ fn redirect_policy(allow_private: bool) -> reqwest::redirect::Policy {
     })
 }
 
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -4,3 +4,4 @@
 pub mod embedded_postgres;
 pub mod fetch;
 pub mod mail;
+pub mod optout_scanner;

@@ -29,9 +29,24 @@ use crate::api;
         api::models::sign,
         api::models::decide,
         api::assessments::assess,
+        api::datasets::upload,
+        api::datasets::list,
+        api::datasets::get,
+        api::datasets::records,
+        api::datasets::review,
+        api::datasets::review_queue,
+        api::optout::check,
+        api::jobs::create,
+        api::jobs::list,
+        api::jobs::get,
+        api::jobs::cancel,
+        api::jobs::events,
+        api::jobs::training_summary,
+        api::jobs::put_document,
+        api::jobs::templates,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"))
 )]
 pub struct ApiDoc;
 

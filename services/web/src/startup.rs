@@ -15,10 +15,14 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use attune_app::accounts::AccountPolicy;
 use attune_app::database::{self, Database};
+use attune_app::dataset_scan::DatasetScanning;
 use attune_app::outbox::OutboxDelivery;
 use attune_app::{Settings, accounts};
+use attune_domain::data_policy::DataPolicy;
+use attune_domain::documents::DocumentTemplates;
 use attune_integrations::fetch::SafeFetcher;
 use attune_integrations::mail::Mailer;
+use attune_integrations::optout_scanner::{OptoutScanner, ScannerSettings};
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -69,6 +73,17 @@ impl Application {
             settings.model_file_root.clone(),
             concat!("AttuneBot/", env!("CARGO_PKG_VERSION")),
         )?;
+        let data_policy = Arc::new(DataPolicy::v1().map_err(|e| anyhow::anyhow!(e))?);
+        let templates = Arc::new(DocumentTemplates::v1().map_err(|e| anyhow::anyhow!(e))?);
+        let mut scan_settings = scanner_settings(&settings);
+        scan_settings.recheck_after = chrono::Duration::days(i64::from(data_policy.optout().recheck_after_days));
+        let scanner = OptoutScanner::new(
+            scan_settings,
+            data_policy.optout().ai_user_agents.clone(),
+            data_policy.optout().noai_directives.clone(),
+            &format!("{}/{} (+{}/bot)", settings.scanner_bot_name, env!("CARGO_PKG_VERSION"), policy.public_url),
+        )?;
+        let scanning = Arc::new(DatasetScanning::new(database.pool.clone(), scanner, data_policy.clone()));
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
@@ -78,6 +93,9 @@ impl Application {
             delivery,
             fetcher,
             csrf_key,
+            data_policy,
+            templates,
+            scanning,
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -89,6 +107,7 @@ impl Application {
                 max_attempts: state.delivery.max_attempts,
             };
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
+            tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx)));
         }
         Ok(Self { port: address.port(), server, state, database, shutdown, tasks })
@@ -104,6 +123,11 @@ impl Application {
 
     pub fn public_url(&self) -> &str {
         &self.state.policy.public_url
+    }
+
+    /// The dataset scan step, for tests that drive background work one step at a time.
+    pub fn scanning(&self) -> Arc<DatasetScanning> {
+        self.state.scanning.clone()
     }
 
     pub fn outbox(&self) -> Arc<OutboxDelivery> {
@@ -159,6 +183,15 @@ impl Application {
         }
         result.context("the HTTP server failed")
     }
+}
+
+fn scanner_settings(settings: &Settings) -> ScannerSettings {
+    let mut s = ScannerSettings::new(&settings.scanner_bot_name, settings.allow_private_networks);
+    s.request_timeout = std::time::Duration::from_secs(settings.scanner_timeout_secs.max(1));
+    s.per_origin_concurrency = settings.scanner_per_origin_concurrency.max(1);
+    s.global_concurrency = settings.scanner_global_concurrency.max(1);
+    s.origin_ttl = std::time::Duration::from_secs(settings.scanner_origin_ttl_secs);
+    s
 }
 
 async fn session_sweeper(pool: PgPool, mut shutdown: watch::Receiver<bool>) {

@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use attune_app::Settings;
 use attune_app::accounts::AccountPolicy;
+use attune_app::dataset_scan::DatasetScanning;
 use attune_app::outbox::OutboxDelivery;
+use attune_domain::data_policy::DataPolicy;
+use attune_domain::documents::DocumentTemplates;
 use attune_integrations::fetch::SafeFetcher;
 use secrecy::SecretSlice;
 use sqlx::PgPool;
@@ -19,4 +22,10 @@ pub struct AppState {
     pub csrf_key: SecretSlice<u8>,
     /// Whether the chain is configured (for `/readyz`); the chain arrives with the settlement issue.
     pub chain_configured: bool,
+    /// The opt-out scanner's and dataset gate's rules.
+    pub data_policy: Arc<DataPolicy>,
+    /// Compliance document templates (LIA, FRIA, risk assessment…).
+    pub templates: Arc<DocumentTemplates>,
+    /// The opt-out scan of uploaded datasets (a background step; tests drive it).
+    pub scanning: Arc<DatasetScanning>,
 }

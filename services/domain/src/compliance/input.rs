@@ -34,6 +34,15 @@ pub struct DeploymentContext {
     pub revenue_dependence: String,
     #[serde(default)]
     pub art6_3_derogation: Option<Derogation>,
+    /// Whether the fine-tune serves a commercial purpose. Only a non-commercial purpose of a research
+    /// organisation can use the research exceptions for web content (DSM Art. 3, CDPA s.29A), so it
+    /// defaults to `true`.
+    #[serde(default = "commercial_by_default")]
+    pub commercial: bool,
+}
+
+fn commercial_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -50,6 +50,7 @@ impl Case {
                 profiles_natural_persons: false,
                 revenue_dependence: "low".into(),
                 art6_3_derogation: None,
+                commercial: true,
             },
             org: OrgKind::Sme,
             personal_data: false,

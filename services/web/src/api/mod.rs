@@ -3,8 +3,11 @@
 pub mod accounts;
 pub mod admin;
 pub mod assessments;
+pub mod datasets;
 pub mod dto;
+pub mod jobs;
 pub mod models;
+pub mod optout;
 pub mod organizations;
 pub mod service;
 pub mod wallets;
@@ -18,5 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     wallets::configure(cfg);
     models::configure(cfg);
     assessments::configure(cfg);
+    datasets::configure(cfg);
+    optout::configure(cfg);
+    jobs::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

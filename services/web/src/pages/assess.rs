@@ -42,6 +42,9 @@ struct Answers {
     profiles_natural_persons: bool,
     derogation_ground: String,
     derogation_justification: String,
+    /// A dataset of the buyer's; empty: estimate from `tokens`.
+    dataset_id: String,
+    commercial: bool,
 }
 
 impl Answers {
@@ -64,6 +67,8 @@ impl Answers {
             profiles_natural_persons: false,
             derogation_ground: String::new(),
             derogation_justification: String::new(),
+            dataset_id: String::new(),
+            commercial: true,
         }
     }
 
@@ -86,6 +91,8 @@ impl Answers {
             profiles_natural_persons: form_value(p, "profiles_natural_persons") == "true",
             derogation_ground: form_value(p, "derogation_ground"),
             derogation_justification: form_value(p, "derogation_justification"),
+            dataset_id: form_value(p, "dataset_id"),
+            commercial: form_value(p, "commercial") == "true",
         }
     }
 
@@ -105,6 +112,13 @@ impl Answers {
             errors.push(FieldError::new("base_model_id", "choose a base model"));
             Uuid::nil()
         });
+        let dataset_id = match self.dataset_id.trim() {
+            "" => None,
+            raw => Some(Uuid::parse_str(raw).unwrap_or_else(|_| {
+                errors.push(FieldError::new("dataset_id", "choose one of your datasets"));
+                Uuid::nil()
+            })),
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -112,7 +126,7 @@ impl Answers {
             .then(|| Derogation { ground: self.derogation_ground.clone(), justification: self.derogation_justification.clone() });
         Ok(AssessmentRequest {
             base_model_id,
-            dataset_id: None,
+            dataset_id,
             method: self.method.clone(),
             hyperparameters: Hyperparameters {
                 epochs: u32::try_from(epochs).unwrap_or(u32::MAX),
@@ -133,6 +147,7 @@ impl Answers {
                 profiles_natural_persons: self.profiles_natural_persons,
                 revenue_dependence: self.revenue_dependence.clone(),
                 art6_3_derogation,
+                commercial: self.commercial,
             },
         })
     }

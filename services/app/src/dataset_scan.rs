@@ -1,0 +1,116 @@
+//! The background step that runs the opt-out scanner over a dataset's web records and settles their
+//! gate verdicts. Tests call [`DatasetScanning::try_scan_next`] step by step; the server runs
+//! [`DatasetScanning::run`], which an upload wakes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use attune_db::dataset_gate::UrlOutcome;
+use attune_domain::data_policy::DataPolicy;
+use attune_domain::dataset::{GateContext, LicenceKind, gate_record};
+use attune_integrations::optout_scanner::{OptoutScanner, UrlVerdict};
+use serde_json::json;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+pub struct DatasetScanning {
+    pool: PgPool,
+    scanner: OptoutScanner,
+    policy: Arc<DataPolicy>,
+    wake: Notify,
+}
+
+/// The stored form of a verdict: what `GET …/records` shows under `optout`.
+pub fn verdict_json(verdict: &UrlVerdict, policy: &DataPolicy) -> serde_json::Value {
+    json!({
+        "status": verdict.status,
+        "signals": verdict.signals,
+        "evidence": verdict.evidence,
+        "checked_at": verdict.checked_at,
+        "recheck_at": verdict.recheck_at,
+        "policy": policy.reference(),
+    })
+}
+
+impl DatasetScanning {
+    pub fn new(pool: PgPool, scanner: OptoutScanner, policy: Arc<DataPolicy>) -> Self {
+        Self { pool, scanner, policy, wake: Notify::new() }
+    }
+
+    pub fn scanner(&self) -> &OptoutScanner {
+        &self.scanner
+    }
+
+    /// Tells the background loop that a dataset is waiting.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Scans the oldest dataset waiting for its scan; `None` when none waits.
+    #[tracing::instrument(skip_all)]
+    pub async fn try_scan_next(&self) -> anyhow::Result<Option<Uuid>> {
+        let mut tx = self.pool.begin().await.context("failed to begin a scan")?;
+        let Some(id) = attune_db::dataset_gate::claim_scanning(&mut tx).await? else {
+            return Ok(None);
+        };
+        let urls = attune_db::dataset_gate::web_urls(&mut tx, id).await?;
+        let verdicts = self.scanner.check_many(urls.clone()).await;
+        let mut tally = std::collections::BTreeMap::<&str, u64>::new();
+        let outcomes: Vec<UrlOutcome> = urls
+            .into_iter()
+            .zip(verdicts.iter())
+            .map(|(url, verdict)| {
+                *tally.entry(verdict.status.as_str()).or_default() += 1;
+                let gate = gate_record(LicenceKind::Web, Some(verdict.status), None, &GateContext::dataset_baseline());
+                UrlOutcome {
+                    url,
+                    optout_status: verdict.status.as_str().to_owned(),
+                    optout: verdict_json(verdict, &self.policy),
+                    checked_at: verdict.checked_at,
+                    recheck_at: verdict.recheck_at,
+                    gate: gate.verdict.as_str().to_owned(),
+                    gate_reasons: json!(gate.reasons),
+                }
+            })
+            .collect();
+        let records = attune_db::dataset_gate::apply_url_outcomes(&mut tx, id, &outcomes).await?;
+        attune_db::dataset_gate::mark_ready(&mut tx, id).await?;
+        attune_db::audit::append(
+            &mut tx,
+            "system:optout-scanner",
+            "dataset.scanned",
+            &format!("dataset:{id}"),
+            &json!({"urls": outcomes.len(), "records": records, "verdicts": tally, "data_policy": self.policy.reference()}),
+        )
+        .await?;
+        tx.commit().await.context("failed to commit a scan")?;
+        Ok(Some(id))
+    }
+
+    /// Scans until no dataset waits (tests; the loop below in the server).
+    pub async fn scan_all_waiting(&self) -> anyhow::Result<usize> {
+        let mut done = 0;
+        while self.try_scan_next().await?.is_some() {
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// The background task: scan what waits, then sleep until woken (or 5 s); stops on shutdown.
+    pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            match self.try_scan_next().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = ?e, "the dataset scan failed"),
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Moving a job through its life (DESIGN.md §2): every change is checked against the transition
+//! table, applied as `update … where status = $old`, and writes its event, its audit entry and the
+//! buyer's notification in the caller's transaction. Also: cancel, and the documents that satisfy
+//! obligations (a paid job waiting only for them moves on to the queue).
+
+use anyhow::Context;
+use attune_domain::documents::DocumentTemplates;
+use attune_domain::job::JobStatus;
+use attune_domain::notification::OutgoingEmail;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+/// Satisfied by the audit pool's review, not by a document.
+const AUDIT_STAGE_OBLIGATIONS: [&str; 1] = ["POOL_REVIEW"];
+
+pub struct Transition<'a> {
+    pub job_id: Uuid,
+    pub from: JobStatus,
+    pub to: JobStatus,
+    pub actor: Option<&'a Actor>,
+    pub detail: serde_json::Value,
+}
+
+pub async fn transition(conn: &mut PgConnection, t: &Transition<'_>) -> Result<(), AppError> {
+    if !t.from.can_move_to(t.to) {
+        return Err(AppError::conflict("wrong-state", format!("A job cannot go from {} to {}.", t.from.as_str(), t.to.as_str())));
+    }
+    if !attune_db::jobs::transition(conn, t.job_id, t.from.as_str(), t.to.as_str()).await? {
+        return Err(AppError::conflict("wrong-state", format!("The job is no longer {}.", t.from.as_str())));
+    }
+    let actor_id = t.actor.map(|a| a.user_id);
+    attune_db::jobs::insert_event(
+        conn,
+        &attune_db::jobs::NewEvent {
+            job_id: t.job_id,
+            kind: "transition",
+            from_status: Some(t.from.as_str()),
+            to_status: Some(t.to.as_str()),
+            actor_id,
+            detail: &t.detail,
+        },
+    )
+    .await?;
+    let who = t.actor.map_or_else(|| "system:attune".to_owned(), Actor::audit_id);
+    attune_db::audit::append(
+        conn,
+        &who,
+        "job.transition",
+        &format!("job:{}", t.job_id),
+        &json!({"from": t.from.as_str(), "to": t.to.as_str(), "detail": t.detail}),
+    )
+    .await?;
+    if let Some((email, name)) = attune_db::jobs::creator_email(conn, t.job_id).await? {
+        let mail = OutgoingEmail {
+            to: email,
+            subject: format!("Your Attune fine-tune job is now: {}", t.to.label()),
+            text: format!(
+                "Hello {name},\n\nyour fine-tune job {} moved from \"{}\" to \"{}\".\n\nSee its page for the details and what comes next.\n\n— Attune\n",
+                t.job_id,
+                t.from.label(),
+                t.to.label()
+            ),
+            html: None,
+        };
+        attune_db::outbox::enqueue(conn, "email", &serde_json::to_value(&mail).context("failed to encode mail")?).await?;
+    }
+    Ok(())
+}
+
+fn current_status(raw: &str) -> Result<JobStatus, AppError> {
+    JobStatus::parse(raw).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a stored job status is unknown: {raw}")))
+}
+
+/// Cancels a job: at once before payment; after it, through `cancel_requested` until no shard is
+/// leased (shards arrive with dispatch; none can be leased yet, so it completes in the same step).
+#[tracing::instrument(skip_all, fields(job = %id))]
+pub async fn cancel(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobStatus, AppError> {
+    let mut tx = pool.begin().await.context("failed to begin a cancel")?;
+    let job = attune_db::jobs::get_for_update(&mut tx, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    let status = current_status(&job.status)?;
+    let Some(target) = status.cancel_target() else {
+        return Err(AppError::conflict("wrong-state", format!("A job that is {} cannot be cancelled.", status.label().to_lowercase())));
+    };
+    transition(
+        &mut tx,
+        &Transition { job_id: id, from: status, to: target, actor: Some(actor), detail: json!({"reason": "buyer cancelled"}) },
+    )
+    .await?;
+    let mut last = target;
+    if target == JobStatus::CancelRequested {
+        transition(
+            &mut tx,
+            &Transition {
+                job_id: id,
+                from: target,
+                to: JobStatus::Cancelled,
+                actor: None,
+                detail: json!({"reason": "no shard was leased"}),
+            },
+        )
+        .await?;
+        last = JobStatus::Cancelled;
+    }
+    tx.commit().await.context("failed to commit a cancel")?;
+    Ok(last)
+}
+
+/// Moves a paid job on: to the audit pool when the assessment requires an audit, else to the
+/// training queue once every blocking obligation is satisfied (otherwise it waits, paid).
+pub async fn advance_paid(conn: &mut PgConnection, id: Uuid) -> Result<JobStatus, AppError> {
+    let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, id).await?.ok_or(AppError::NotFound)?;
+    let status = current_status(&job.status)?;
+    if status != JobStatus::Paid {
+        return Ok(status);
+    }
+    if job.audit_required {
+        transition(
+            conn,
+            &Transition { job_id: id, from: status, to: JobStatus::Audit, actor: None, detail: json!({"reason": "audit required"}) },
+        )
+        .await?;
+        return Ok(JobStatus::Audit);
+    }
+    let open = attune_db::job_obligations::open_blocking(conn, id, &AUDIT_STAGE_OBLIGATIONS).await?;
+    if !open.is_empty() {
+        return Ok(status);
+    }
+    transition(
+        conn,
+        &Transition {
+            job_id: id,
+            from: status,
+            to: JobStatus::Queued,
+            actor: None,
+            detail: json!({"reason": "every blocking obligation is satisfied"}),
+        },
+    )
+    .await?;
+    Ok(JobStatus::Queued)
+}
+
+pub struct DocumentSaved {
+    pub revision: i32,
+    pub satisfied: Vec<String>,
+    pub status: JobStatus,
+}
+
+/// Files a document for a job, validated against its template; it satisfies the obligations
+/// that name the template.
+#[tracing::instrument(skip_all, fields(job = %id, template = %template_id))]
+pub async fn put_document(
+    pool: &PgPool,
+    templates: &DocumentTemplates,
+    actor: &Actor,
+    id: Uuid,
+    template_id: &str,
+    fields: &serde_json::Value,
+) -> Result<DocumentSaved, AppError> {
+    let mut tx = pool.begin().await.context("failed to begin a document")?;
+    let job = attune_db::jobs::get_for_update(&mut tx, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    let template = templates.get(template_id).ok_or(AppError::NotFound)?;
+    let status = current_status(&job.status)?;
+    if status.is_terminal() || status == JobStatus::CancelRequested {
+        return Err(AppError::conflict("wrong-state", format!("A job that is {} takes no more documents.", status.label().to_lowercase())));
+    }
+    let jurisdictions: Vec<String> = job
+        .deployment
+        .get("jurisdictions")
+        .and_then(|j| j.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let normalised = template.validate(fields, &jurisdictions)?;
+    let reference = templates.reference();
+    let revision = attune_db::job_obligations::insert_document(
+        &mut tx,
+        &attune_db::job_obligations::NewDocument {
+            job_id: id,
+            template: template_id,
+            template_version: &reference.version,
+            template_sha256: &reference.sha256,
+            fields: &serde_json::Value::Object(normalised),
+            submitted_by: actor.user_id,
+        },
+    )
+    .await?;
+    let satisfied = attune_db::job_obligations::satisfy_with_template(&mut tx, id, template_id, &format!("document:{template_id}")).await?;
+    let detail = json!({"template": template_id, "revision": revision, "satisfied": satisfied});
+    attune_db::jobs::insert_event(
+        &mut tx,
+        &attune_db::jobs::NewEvent {
+            job_id: id,
+            kind: "document",
+            from_status: None,
+            to_status: None,
+            actor_id: Some(actor.user_id),
+            detail: &detail,
+        },
+    )
+    .await?;
+    attune_db::audit::append(&mut tx, &actor.audit_id(), "job.document_filed", &format!("job:{id}"), &detail).await?;
+    let status = advance_paid(&mut tx, id).await?;
+    tx.commit().await.context("failed to commit a document")?;
+    Ok(DocumentSaved { revision, satisfied, status })
+}

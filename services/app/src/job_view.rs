@@ -1,0 +1,233 @@
+//! What a buyer sees of a job (`GET /api/v1/jobs/{id}`): the snapshot taken at creation, the
+//! status, payment, obligations with their state, documents and the events.
+
+use anyhow::Context;
+use attune_db::jobs::{EventRow, JobRow};
+use attune_domain::OrgScope;
+use attune_domain::job::JobStatus;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobView {
+    pub id: Uuid,
+    pub status: String,
+    pub base_model_id: Uuid,
+    pub dataset_id: Uuid,
+    pub method: String,
+    #[schema(value_type = Object)]
+    pub hyperparameters: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub deployment: serde_json::Value,
+    /// The assessment as it stood when the job was created (immutable).
+    #[schema(value_type = Object)]
+    pub assessment: serde_json::Value,
+    pub payment: PaymentView,
+    /// The audit pool's review, when one is required (arrives with audit pools).
+    #[schema(value_type = Option<Object>)]
+    pub audit: Option<serde_json::Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub shards: Vec<serde_json::Value>,
+    pub progress: Progress,
+    #[schema(value_type = Vec<Object>)]
+    pub artifacts: Vec<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub certificate: Option<serde_json::Value>,
+    /// The dataset gate for this job's jurisdictions and purpose.
+    #[schema(value_type = Object)]
+    pub gate: serde_json::Value,
+    pub accepted_records: i64,
+    pub accepted_tokens: i64,
+    pub obligations: Vec<ObligationView>,
+    pub documents: Vec<DocumentView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PaymentView {
+    pub status: String,
+    pub token: String,
+    /// Integer base units of the token.
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ObligationView {
+    pub id: String,
+    pub article: String,
+    pub title: String,
+    pub blocking: bool,
+    pub template: String,
+    /// `open` or `satisfied`.
+    pub status: String,
+    /// `gate`, `platform`, `generated` or `document:<template>`.
+    pub satisfied_by: Option<String>,
+    pub satisfied_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    pub template: String,
+    pub revision: i32,
+    pub template_version: String,
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+    pub submitted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    /// `transition`, `obligation`, `document` or `shard`.
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub actor_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+impl From<EventRow> for EventView {
+    fn from(e: EventRow) -> Self {
+        Self { id: e.id, kind: e.kind, from: e.from_status, to: e.to_status, actor_id: e.actor_id, detail: e.detail, at: e.created_at }
+    }
+}
+
+/// The payment's state as far as this issue knows it: settlement replaces this with the escrow's.
+fn payment_status(status: JobStatus) -> &'static str {
+    use JobStatus::*;
+    match status {
+        Draft | Assessed => "none",
+        AwaitingPayment => "awaiting_payment",
+        PaymentReview => "review",
+        Frozen => "frozen",
+        Refunded => "refunded",
+        Cancelled | CancelRequested => "none",
+        _ => "paid",
+    }
+}
+
+pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> Result<JobView, AppError> {
+    let job = attune_db::jobs::get(conn, scope, id).await?.ok_or(AppError::NotFound)?;
+    let obligations = attune_db::job_obligations::list(conn, id).await?;
+    let documents = attune_db::job_obligations::documents(conn, id).await?;
+    Ok(view(job, obligations, documents))
+}
+
+fn view(
+    job: JobRow,
+    obligations: Vec<attune_db::job_obligations::ObligationRow>,
+    documents: Vec<attune_db::job_obligations::DocumentRow>,
+) -> JobView {
+    let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Draft);
+    let token = job.assessment.pointer("/quote/token").and_then(|t| t.as_str()).unwrap_or("USDC").to_owned();
+    let percent = if status == JobStatus::Completed { 100.0 } else { 0.0 };
+    JobView {
+        id: job.id,
+        status: job.status,
+        base_model_id: job.base_model_id,
+        dataset_id: job.dataset_id,
+        method: job.method,
+        hyperparameters: job.hyperparameters,
+        deployment: job.deployment,
+        assessment: job.assessment,
+        payment: PaymentView { status: payment_status(status).to_owned(), token, amount: job.quote_amount },
+        audit: None,
+        shards: Vec::new(),
+        progress: Progress { percent },
+        artifacts: Vec::new(),
+        certificate: None,
+        gate: job.gate,
+        accepted_records: job.accepted_records,
+        accepted_tokens: job.accepted_tokens,
+        obligations: obligations
+            .into_iter()
+            .map(|o| ObligationView {
+                id: o.obligation_id,
+                article: o.article,
+                title: o.title,
+                blocking: o.blocking,
+                template: o.template,
+                status: o.status,
+                satisfied_by: o.satisfied_by,
+                satisfied_at: o.satisfied_at,
+            })
+            .collect(),
+        documents: documents
+            .into_iter()
+            .map(|d| DocumentView {
+                template: d.template,
+                revision: d.revision,
+                template_version: d.template_version,
+                fields: d.fields,
+                submitted_at: d.submitted_at,
+            })
+            .collect(),
+        created_at: job.created_at,
+        updated_at: job.updated_at,
+    }
+}
+
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobView, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    load_view(&mut conn, &actor.scope(), id).await
+}
+
+pub struct JobPage {
+    pub items: Vec<JobView>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<JobPage, AppError> {
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(crate::cursor::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
+    };
+    let limit = limit.clamp(1, 100);
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut rows = attune_db::jobs::list(&mut conn, &actor.scope(), after, limit + 1).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|j| crate::cursor::encode_cursor(j.created_at, j.id))
+    } else {
+        None
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for job in rows {
+        let obligations = attune_db::job_obligations::list(&mut conn, job.id).await?;
+        let documents = attune_db::job_obligations::documents(&mut conn, job.id).await?;
+        items.push(view(job, obligations, documents));
+    }
+    Ok(JobPage { items, next_cursor })
+}
+
+pub async fn events(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Vec<EventView>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    Ok(attune_db::jobs::events(&mut conn, id).await?.into_iter().map(EventView::from).collect())
+}
+
+pub async fn training_summary(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<serde_json::Value, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let job = attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    Ok(job.training_summary)
+}
+
+/// A job's records left out by its gate (first `limit`, in upload order).
+pub async fn exclusions(pool: &PgPool, actor: &Actor, id: Uuid, limit: i64) -> Result<Vec<(String, serde_json::Value)>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    Ok(attune_db::jobs::exclusions(&mut conn, id, limit).await?)
+}

@@ -1,0 +1,171 @@
+//! The gate's writes: opt-out verdicts from the scanner, reviewers' decisions, and the grouping the
+//! job gate works from.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Takes the oldest dataset still waiting for its scan, locked so another replica skips it.
+pub async fn claim_scanning(conn: &mut PgConnection) -> anyhow::Result<Option<Uuid>> {
+    let row: Option<(Uuid,)> =
+        sqlx::query_as("select id from dataset where status = 'scanning' order by created_at limit 1 for update skip locked")
+            .fetch_optional(conn)
+            .await
+            .context("failed to claim a dataset to scan")?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// The distinct source URLs of a dataset's web records.
+pub async fn web_urls(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "select distinct source_url from dataset_record where dataset_id = $1 and licence_kind = 'web' and source_url is not null",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+    .context("failed to list a dataset's web URLs")?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}
+
+/// The verdict for one URL and the gate outcome it gives the web records that cite it.
+pub struct UrlOutcome {
+    pub url: String,
+    pub optout_status: String,
+    pub optout: serde_json::Value,
+    pub checked_at: DateTime<Utc>,
+    pub recheck_at: DateTime<Utc>,
+    pub gate: String,
+    pub gate_reasons: serde_json::Value,
+}
+
+pub async fn apply_url_outcomes(conn: &mut PgConnection, id: Uuid, outcomes: &[UrlOutcome]) -> anyhow::Result<u64> {
+    let urls: Vec<&str> = outcomes.iter().map(|o| o.url.as_str()).collect();
+    let statuses: Vec<&str> = outcomes.iter().map(|o| o.optout_status.as_str()).collect();
+    let optouts: Vec<serde_json::Value> = outcomes.iter().map(|o| o.optout.clone()).collect();
+    let checked: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.checked_at).collect();
+    let recheck: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.recheck_at).collect();
+    let gates: Vec<&str> = outcomes.iter().map(|o| o.gate.as_str()).collect();
+    let reasons: Vec<serde_json::Value> = outcomes.iter().map(|o| o.gate_reasons.clone()).collect();
+    let done = sqlx::query(
+        "update dataset_record r set optout_status = v.status, optout = v.optout, optout_checked_at = v.checked,
+            optout_recheck_at = v.recheck, gate = v.gate, gate_reasons = v.reasons
+         from unnest($2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::jsonb[])
+            as v(url, status, optout, checked, recheck, gate, reasons)
+         where r.dataset_id = $1 and r.licence_kind = 'web' and r.source_url = v.url",
+    )
+    .bind(id)
+    .bind(&urls)
+    .bind(&statuses)
+    .bind(&optouts)
+    .bind(&checked)
+    .bind(&recheck)
+    .bind(&gates)
+    .bind(&reasons)
+    .execute(conn)
+    .await
+    .context("failed to record opt-out verdicts")?;
+    Ok(done.rows_affected())
+}
+
+pub async fn mark_ready(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
+    let done = sqlx::query("update dataset set status = 'ready', scanned_at = now() where id = $1 and status = 'scanning'")
+        .bind(id)
+        .execute(conn)
+        .await
+        .context("failed to mark a dataset ready")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct Review<'a> {
+    pub dataset_id: Uuid,
+    pub record_id: &'a str,
+    pub decision: &'a str,
+    pub notes: &'a str,
+    pub reviewer: Uuid,
+    pub gate: &'a str,
+    pub gate_reasons: &'a serde_json::Value,
+}
+
+/// Records a reviewer's decision on a record awaiting review; false when it no longer awaits one.
+pub async fn decide_review(conn: &mut PgConnection, r: &Review<'_>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update dataset_record set review_decision = $3, review_notes = $4, reviewed_by = $5, reviewed_at = now(), gate = $6,
+            gate_reasons = $7
+         where dataset_id = $1 and record_id = $2 and gate = 'review'",
+    )
+    .bind(r.dataset_id)
+    .bind(r.record_id)
+    .bind(r.decision)
+    .bind(r.notes)
+    .bind(r.reviewer)
+    .bind(r.gate)
+    .bind(r.gate_reasons)
+    .execute(conn)
+    .await
+    .context("failed to record a review decision")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One entry of the reviewers' queue: a record awaiting review, with its dataset.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewItem {
+    pub dataset_id: Uuid,
+    pub dataset_name: String,
+    pub organization_name: String,
+    pub record_id: String,
+    pub seq: i64,
+    pub source_url: Option<String>,
+    pub optout: Option<serde_json::Value>,
+    pub gate_reasons: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records awaiting review across all organisations (reviewers are platform staff), oldest dataset first.
+pub async fn review_queue(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ReviewItem>> {
+    sqlx::query_as(
+        "select d.id as dataset_id, d.name as dataset_name, o.name as organization_name, r.record_id, r.seq, r.source_url, r.optout,
+            r.gate_reasons, d.created_at
+         from dataset_record r join dataset d on d.id = r.dataset_id join organization o on o.id = d.organization_id
+         where r.gate = 'review' and d.status = 'ready'
+         order by d.created_at, r.seq limit $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to read the review queue")
+}
+
+/// Records grouped by everything the gate looks at, so the gate runs once per group.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GateGroup {
+    pub licence_kind: String,
+    pub optout_status: Option<String>,
+    pub review_decision: Option<String>,
+    pub records: i64,
+    pub tokens: i64,
+    pub pii_records: i64,
+}
+
+pub async fn gate_groups(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Vec<GateGroup>> {
+    sqlx::query_as(
+        "select licence_kind, optout_status, review_decision, count(*) as records, coalesce(sum(tokens), 0)::bigint as tokens,
+            count(*) filter (where cardinality(pii_subject_ids) > 0) as pii_records
+         from dataset_record where dataset_id = $1
+         group by licence_kind, optout_status, review_decision order by 1, 2 nulls first, 3 nulls first",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+    .context("failed to group a dataset's records for the gate")
+}
+
+/// How many of a dataset's records a reviewer allowed after an inconclusive scan.
+pub async fn reviewed_allowed(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<u64> {
+    let (n,): (i64,) = sqlx::query_as("select count(*) from dataset_record where dataset_id = $1 and review_decision = 'allow'")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .context("failed to count reviewed records")?;
+    Ok(n.max(0) as u64)
+}

@@ -1,0 +1,276 @@
+//! Fine-tune jobs: the row with its immutable snapshots, guarded status changes and their events.
+
+use anyhow::Context;
+use attune_domain::OrgScope;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub base_model_id: Uuid,
+    pub dataset_id: Uuid,
+    pub status: String,
+    pub method: String,
+    pub hyperparameters: serde_json::Value,
+    pub deployment: serde_json::Value,
+    pub assessment: serde_json::Value,
+    pub risk_tier: String,
+    pub audit_required: bool,
+    pub quote_amount: String,
+    pub policy_version: String,
+    pub policy_sha256: String,
+    pub gate: serde_json::Value,
+    pub accepted_records: i64,
+    pub accepted_tokens: i64,
+    pub training_summary: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment, risk_tier,
+    audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens, training_summary, created_at,
+    updated_at";
+
+pub struct NewJob<'a> {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub created_by: Uuid,
+    pub base_model_id: Uuid,
+    pub dataset_id: Uuid,
+    pub status: &'a str,
+    pub method: &'a str,
+    pub hyperparameters: &'a serde_json::Value,
+    pub deployment: &'a serde_json::Value,
+    pub assessment: &'a serde_json::Value,
+    pub risk_tier: &'a str,
+    pub audit_required: bool,
+    pub quote_amount: &'a str,
+    pub policy_version: &'a str,
+    pub policy_sha256: &'a str,
+    pub gate: &'a serde_json::Value,
+    pub accepted_records: i64,
+    pub accepted_tokens: i64,
+    pub training_summary: &'a serde_json::Value,
+}
+
+pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into job (id, organization_id, created_by, base_model_id, dataset_id, status, method, hyperparameters, deployment,
+            assessment, risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
+            training_summary)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(j.id)
+    .bind(j.organization_id)
+    .bind(j.created_by)
+    .bind(j.base_model_id)
+    .bind(j.dataset_id)
+    .bind(j.status)
+    .bind(j.method)
+    .bind(j.hyperparameters)
+    .bind(j.deployment)
+    .bind(j.assessment)
+    .bind(j.risk_tier)
+    .bind(j.audit_required)
+    .bind(j.quote_amount)
+    .bind(j.policy_version)
+    .bind(j.policy_sha256)
+    .bind(j.gate)
+    .bind(j.accepted_records)
+    .bind(j.accepted_tokens)
+    .bind(j.training_summary)
+    .execute(conn)
+    .await
+    .context("failed to insert a job")?;
+    Ok(())
+}
+
+/// Excludes from a job every record of one gate group (see `dataset_gate::gate_groups`).
+pub async fn exclude_group(
+    conn: &mut PgConnection,
+    job_id: Uuid,
+    dataset_id: Uuid,
+    group: &crate::dataset_gate::GateGroup,
+    reasons: &serde_json::Value,
+) -> anyhow::Result<u64> {
+    let done = sqlx::query(
+        "insert into job_record_exclusion (job_id, record_id, reasons)
+         select $1, record_id, $6 from dataset_record
+         where dataset_id = $2 and licence_kind = $3 and optout_status is not distinct from $4 and review_decision is not distinct from $5",
+    )
+    .bind(job_id)
+    .bind(dataset_id)
+    .bind(&group.licence_kind)
+    .bind(&group.optout_status)
+    .bind(&group.review_decision)
+    .bind(reasons)
+    .execute(conn)
+    .await
+    .context("failed to record a job's excluded records")?;
+    Ok(done.rows_affected())
+}
+
+/// The records a job accepted, aggregated by licence kind and domain.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AcceptedGroup {
+    pub licence_kind: String,
+    pub domain: Option<String>,
+    pub records: i64,
+    pub tokens: i64,
+    pub pii_records: i64,
+}
+
+pub async fn accepted_groups(conn: &mut PgConnection, job_id: Uuid, dataset_id: Uuid) -> anyhow::Result<Vec<AcceptedGroup>> {
+    sqlx::query_as(
+        "select r.licence_kind, r.domain, count(*) as records, coalesce(sum(r.tokens), 0)::bigint as tokens,
+            count(*) filter (where cardinality(r.pii_subject_ids) > 0) as pii_records
+         from dataset_record r
+         where r.dataset_id = $2
+           and not exists (select 1 from job_record_exclusion e where e.job_id = $1 and e.record_id = r.record_id)
+         group by r.licence_kind, r.domain order by 1, 2",
+    )
+    .bind(job_id)
+    .bind(dataset_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to aggregate a job's accepted records")
+}
+
+pub async fn set_accepted(
+    conn: &mut PgConnection,
+    job_id: Uuid,
+    records: i64,
+    tokens: i64,
+    summary: &serde_json::Value,
+) -> anyhow::Result<()> {
+    sqlx::query("update job set accepted_records = $2, accepted_tokens = $3, training_summary = $4 where id = $1")
+        .bind(job_id)
+        .bind(records)
+        .bind(tokens)
+        .bind(summary)
+        .execute(conn)
+        .await
+        .context("failed to record a job's accepted records")?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> anyhow::Result<Option<JobRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from job where id = $1 and ($2::uuid is null or organization_id = $2)")))
+        .bind(id)
+        .bind(scope.organization_filter())
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a job")
+}
+
+pub async fn get_for_update(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> anyhow::Result<Option<JobRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from job where id = $1 and ($2::uuid is null or organization_id = $2) for update"
+    )))
+    .bind(id)
+    .bind(scope.organization_filter())
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock a job")
+}
+
+/// A page of a scope's jobs, newest first, after the keyset `(created_at, id)`.
+pub async fn list(
+    conn: &mut PgConnection,
+    scope: &OrgScope,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> anyhow::Result<Vec<JobRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from job where ($1::uuid is null or organization_id = $1)
+           and ($2::timestamptz is null or (created_at, id) < ($2, $3))
+         order by created_at desc, id desc limit $4"
+    )))
+    .bind(scope.organization_filter())
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list jobs")
+}
+
+/// Moves a job from `from` to `to`; false when it was no longer in `from`.
+pub async fn transition(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("update job set status = $3 where id = $1 and status = $2")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await
+        .context("failed to change a job's status")?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub detail: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewEvent<'a> {
+    pub job_id: Uuid,
+    pub kind: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: Option<&'a str>,
+    pub actor_id: Option<Uuid>,
+    pub detail: &'a serde_json::Value,
+}
+
+pub async fn insert_event(conn: &mut PgConnection, e: &NewEvent<'_>) -> anyhow::Result<()> {
+    sqlx::query("insert into job_event (job_id, kind, from_status, to_status, actor_id, detail) values ($1, $2, $3, $4, $5, $6)")
+        .bind(e.job_id)
+        .bind(e.kind)
+        .bind(e.from_status)
+        .bind(e.to_status)
+        .bind(e.actor_id)
+        .bind(e.detail)
+        .execute(conn)
+        .await
+        .context("failed to insert a job event")?;
+    Ok(())
+}
+
+pub async fn events(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<EventRow>> {
+    sqlx::query_as("select id, kind, from_status, to_status, actor_id, detail, created_at from job_event where job_id = $1 order by id")
+        .bind(job_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to list a job's events")
+}
+
+/// Every record the job left out, with its reasons, in upload order.
+pub async fn exclusions(conn: &mut PgConnection, job_id: Uuid, limit: i64) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
+    sqlx::query_as(
+        "select e.record_id, e.reasons from job_record_exclusion e join job j on j.id = e.job_id
+         join dataset_record r on r.dataset_id = j.dataset_id and r.record_id = e.record_id
+         where e.job_id = $1 order by r.seq limit $2",
+    )
+    .bind(job_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list a job's excluded records")
+}
+
+/// Whom a job's notifications go to: the user who created it.
+pub async fn creator_email(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
+    sqlx::query_as("select u.email, u.name from job j join app_user u on u.id = j.created_by where j.id = $1")
+        .bind(job_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a job's creator")
+}

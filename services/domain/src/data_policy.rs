@@ -1,0 +1,118 @@
+//! The data policy (`policy/data-v1.toml`): which crawlers' robots.txt groups count as a TDM
+//! reservation, how long an opt-out verdict stands, who may use the research exception, and the
+//! share of domains the training content summary lists. Data, not code, and referenced by version
+//! and sha256 from every verdict that used it.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::OrgKind;
+use crate::compliance::PolicyRef;
+
+const V1_TEXT: &str = include_str!("../policy/data-v1.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataPolicyFile {
+    version: String,
+    optout: OptoutRules,
+    gate: GateRules,
+    training_summary: SummaryRules,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptoutRules {
+    pub ai_user_agents: Vec<String>,
+    pub noai_directives: Vec<String>,
+    pub recheck_after_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateRules {
+    pub research_exception_org_kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRules {
+    pub top_domain_share: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataPolicy {
+    file: DataPolicyFile,
+    sha256: String,
+}
+
+impl DataPolicy {
+    /// The policy compiled into this build.
+    pub fn v1() -> Result<Self, String> {
+        Self::parse(V1_TEXT)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: DataPolicyFile = toml::from_str(text).map_err(|e| format!("data policy: {e}"))?;
+        if file.version.trim().is_empty() {
+            return Err("data policy: version is empty".into());
+        }
+        if file.optout.ai_user_agents.iter().any(|a| a.trim().is_empty()) {
+            return Err("data policy: an AI user agent is blank".into());
+        }
+        let share = file.training_summary.top_domain_share;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err("data policy: training_summary.top_domain_share must be in (0, 1]".into());
+        }
+        for kind in &file.gate.research_exception_org_kinds {
+            kind.parse::<OrgKind>().map_err(|e| format!("data policy: gate.research_exception_org_kinds: {e}"))?;
+        }
+        Ok(Self { file, sha256: hex::encode(Sha256::digest(text.as_bytes())) })
+    }
+
+    pub fn reference(&self) -> PolicyRef {
+        PolicyRef { version: self.file.version.clone(), sha256: self.sha256.clone() }
+    }
+
+    pub fn optout(&self) -> &OptoutRules {
+        &self.file.optout
+    }
+
+    /// The user agents whose robots.txt groups are consulted: the policy's list and `own_bot`.
+    pub fn user_agents(&self, own_bot: &str) -> Vec<String> {
+        let mut agents = self.file.optout.ai_user_agents.clone();
+        if !own_bot.trim().is_empty() && !agents.iter().any(|a| a.eq_ignore_ascii_case(own_bot)) {
+            agents.push(own_bot.trim().to_owned());
+        }
+        agents
+    }
+
+    pub fn research_exception_applies(&self, kind: OrgKind) -> bool {
+        self.file.gate.research_exception_org_kinds.iter().any(|k| k.parse::<OrgKind>().is_ok_and(|parsed| parsed == kind))
+    }
+
+    pub fn top_domain_share(&self) -> f64 {
+        self.file.training_summary.top_domain_share
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_policy_parses() {
+        let policy = DataPolicy::v1().unwrap();
+        assert_eq!(policy.reference().version, "data-v1");
+        assert!(policy.user_agents("AttuneBot").iter().any(|a| a == "AttuneBot"));
+        assert!(policy.user_agents("gptbot").iter().all(|a| a != "gptbot"));
+        assert!(policy.research_exception_applies(OrgKind::Research));
+        assert!(!policy.research_exception_applies(OrgKind::Sme));
+    }
+
+    #[test]
+    fn a_share_outside_the_unit_interval_is_refused() {
+        let text = V1_TEXT.replace("top_domain_share = 0.10", "top_domain_share = 1.5");
+        assert!(DataPolicy::parse(&text).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! Compliance document templates (`policy/templates-v1.toml`): the forms a buyer fills (a
+//! legitimate-interest assessment, a FRIA, a risk assessment, a model card, a registration) and the
+//! validation of a submission against its template's fields. Data, not code, referenced by version
+//! and sha256 like a policy.
+
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compliance::PolicyRef;
+use crate::provenance::sha256_hex;
+
+const V1_TEXT: &str = include_str!("../../policy/templates-v1.toml");
+
+/// The template ids the compliance policy refers to; every catalogue must define them.
+pub const REQUIRED_TEMPLATE_IDS: [&str; 5] = ["lia", "fria", "risk_assessment", "model_card", "registration"];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Template {
+    pub id: String,
+    pub title: String,
+    pub article: String,
+    pub fields: Vec<TemplateField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateField {
+    pub name: String,
+    pub label: String,
+    pub help: String,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    pub required: bool,
+    /// Required (whatever `required` says) when a deployment jurisdiction is one of these codes.
+    pub required_when_jurisdiction: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldKind {
+    Text { min_chars: usize, max_chars: usize },
+    Boolean,
+    Choice { options: Vec<String> },
+}
+
+impl TemplateField {
+    /// Whether the field must be filled for a deployment in `jurisdictions` (compared upper-case).
+    pub fn is_required(&self, jurisdictions: &[String]) -> bool {
+        self.required || jurisdictions.iter().any(|j| self.required_when_jurisdiction.iter().any(|r| r.eq_ignore_ascii_case(j.trim())))
+    }
+}
+
+/// The loaded catalogue.
+#[derive(Debug, Clone)]
+pub struct DocumentTemplates {
+    version: String,
+    sha256: String,
+    templates: Vec<Template>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: String,
+    template: Vec<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    id: String,
+    title: String,
+    article: String,
+    field: Vec<RawField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    name: String,
+    label: String,
+    help: String,
+    kind: String,
+    min_chars: Option<usize>,
+    max_chars: Option<usize>,
+    options: Option<Vec<String>>,
+    required: bool,
+    #[serde(default)]
+    required_when_jurisdiction: Vec<String>,
+}
+
+impl DocumentTemplates {
+    /// The catalogue compiled into this build.
+    pub fn v1() -> Result<Self, String> {
+        Self::parse(V1_TEXT)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: File = toml::from_str(text).map_err(|e| format!("document templates: {e}"))?;
+        if file.version.trim().is_empty() {
+            return Err("document templates: version is empty".into());
+        }
+        let mut templates: Vec<Template> = Vec::new();
+        for raw in file.template {
+            let template = build_template(raw).map_err(|e| format!("document templates: {e}"))?;
+            if templates.iter().any(|t| t.id == template.id) {
+                return Err(format!("document templates: template {:?} is defined twice", template.id));
+            }
+            templates.push(template);
+        }
+        if let Some(missing) = REQUIRED_TEMPLATE_IDS.iter().find(|id| !templates.iter().any(|t| t.id == **id)) {
+            return Err(format!("document templates: template {missing:?} is missing"));
+        }
+        Ok(Self { version: file.version, sha256: sha256_hex(text.as_bytes()), templates })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// Template ids in catalogue order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.templates.iter().map(|t| t.id.as_str()).collect()
+    }
+
+    pub fn templates(&self) -> &[Template] {
+        &self.templates
+    }
+
+    pub fn reference(&self) -> PolicyRef {
+        PolicyRef { version: self.version.clone(), sha256: self.sha256.clone() }
+    }
+}
+
+fn is_snake_case(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.ends_with('_')
+        && !s.contains("__")
+}
+
+fn build_template(raw: RawTemplate) -> Result<Template, String> {
+    if !is_snake_case(&raw.id) {
+        return Err(format!("template id {:?} must be snake_case", raw.id));
+    }
+    if raw.title.trim().is_empty() || raw.article.trim().is_empty() {
+        return Err(format!("template {:?} needs a title and an article", raw.id));
+    }
+    let mut fields: Vec<TemplateField> = Vec::new();
+    for field in raw.field {
+        let field = build_field(field).map_err(|e| format!("template {:?}: {e}", raw.id))?;
+        if fields.iter().any(|f| f.name == field.name) {
+            return Err(format!("template {:?}: field {:?} is defined twice", raw.id, field.name));
+        }
+        fields.push(field);
+    }
+    if fields.is_empty() {
+        return Err(format!("template {:?} has no fields", raw.id));
+    }
+    Ok(Template { id: raw.id, title: raw.title, article: raw.article, fields })
+}
+
+fn build_field(raw: RawField) -> Result<TemplateField, String> {
+    let name = raw.name;
+    if !is_snake_case(&name) {
+        return Err(format!("field name {name:?} must be snake_case"));
+    }
+    if raw.label.trim().is_empty() || raw.help.trim().is_empty() {
+        return Err(format!("field {name:?} needs a label and a help text"));
+    }
+    let kind = match (raw.kind.as_str(), raw.min_chars, raw.max_chars, raw.options) {
+        ("text", Some(min_chars), Some(max_chars), None) if min_chars <= max_chars && max_chars > 0 => {
+            FieldKind::Text { min_chars, max_chars }
+        }
+        ("text", ..) => return Err(format!("text field {name:?} needs min_chars <= max_chars (max_chars > 0) and no options")),
+        ("boolean", None, None, None) => FieldKind::Boolean,
+        ("boolean", ..) => return Err(format!("boolean field {name:?} takes no min_chars, max_chars or options")),
+        ("choice", None, None, Some(options)) if !options.is_empty() && options.iter().all(|o| !o.trim().is_empty()) => {
+            FieldKind::Choice { options }
+        }
+        ("choice", ..) => return Err(format!("choice field {name:?} needs non-empty options and no min_chars or max_chars")),
+        (other, ..) => return Err(format!("field {name:?} has kind {other:?}; kinds are text, boolean, choice")),
+    };
+    let required_when_jurisdiction: Vec<String> = raw.required_when_jurisdiction.iter().map(|j| j.trim().to_ascii_uppercase()).collect();
+    if required_when_jurisdiction.iter().any(String::is_empty) {
+        return Err(format!("field {name:?}: a required_when_jurisdiction code is blank"));
+    }
+    Ok(TemplateField { name, label: raw.label, help: raw.help, kind, required: raw.required, required_when_jurisdiction })
+}

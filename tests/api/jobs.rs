@@ -1,0 +1,285 @@
+//! Fine-tune jobs: the jurisdictional gate (UK licence vs EU opt-out), idempotent creation, the
+//! state machine with its events, cancel, documents that satisfy obligations, the training summary.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::assessments::{deployment, listed_model};
+use crate::common::{TestApp, TestUser};
+use crate::datasets::{outside_web, own_record, ready_dataset, scanning_app, web_record};
+
+fn job_body(model: &str, dataset: &str, jurisdictions: Value) -> Value {
+    let mut d = deployment(json!(["customer_service"]));
+    d["jurisdictions"] = jurisdictions;
+    d["profiles_natural_persons"] = json!(false);
+    json!({"base_model_id": model, "dataset_id": dataset, "method": "lora", "hyperparameters": {"epochs": 1}, "deployment": d})
+}
+
+async fn post_job(app: &TestApp, user: &TestUser, body: &Value, key: Option<&str>) -> reqwest::Response {
+    let mut req = app.api.post(app.url("/api/v1/jobs")).bearer_auth(&user.token).json(body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.send().await.unwrap()
+}
+
+struct World {
+    app: TestApp,
+    buyer: TestUser,
+    model: String,
+    _web: crate::common::web::Site,
+    web_only: String,
+    mixed: String,
+}
+
+async fn world() -> World {
+    let app = scanning_app().await;
+    let web = outside_web().await;
+    let provider = app.new_user().await;
+    let model = listed_model(&app, &provider, json!(8.4e22), json!(["general", "customer_service"])).await;
+    let buyer = app.new_user().await;
+    let web_only = ready_dataset(&app, &buyer, vec![web_record("w1", &web.url("/open/1")), web_record("w2", &web.url("/open/2"))]).await;
+    let mixed = ready_dataset(
+        &app,
+        &buyer,
+        vec![web_record("w1", &web.url("/open/1")), web_record("w2", &web.url("/closed/1")), own_record("o1"), own_record("o2")],
+    )
+    .await;
+    World {
+        app,
+        buyer,
+        model,
+        _web: web,
+        web_only: web_only["id"].as_str().unwrap().to_string(),
+        mixed: mixed["id"].as_str().unwrap().to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_uk_bound_commercial_job_on_web_data_is_blocked_while_the_eu_only_job_passes() {
+    let w = world().await;
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.web_only, json!(["UK"])), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/dataset-blocked"), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("UK_TDM_LICENCE"), "{p}");
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.web_only, json!(["EU", "UK"])), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "cross-border: the strictest jurisdiction wins");
+
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.web_only, json!(["EU"])), None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["status"], "awaiting_payment");
+    assert_eq!(job["accepted_records"], 2);
+    assert_eq!(job["gate"]["excluded"], 0);
+    let eu = job["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "EU_TDM_OPTOUT").unwrap().clone();
+    assert_eq!(eu["status"], "satisfied");
+    assert_eq!(eu["satisfied_by"], "gate");
+    // The assessment uses the dataset's real token count, not the hyperparameters' guess.
+    let tokens = job["accepted_tokens"].as_f64().unwrap();
+    assert_eq!(job["assessment"]["flops"]["estimate"].as_f64().unwrap(), 4.0 * 7e9 * tokens);
+}
+
+#[tokio::test]
+async fn a_uk_job_on_mixed_data_trains_only_on_what_it_may_use() {
+    let w = world().await;
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.mixed, json!(["UK"])), None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["accepted_records"], 2, "only the two own records: {}", job["gate"]);
+    assert_eq!(job["gate"]["excluded"], 2);
+    let summary: Value = w
+        .app
+        .get(&format!("/api/v1/jobs/{}/training-summary", job["id"].as_str().unwrap()), Some(&w.buyer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sources = summary["data_sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "{summary}");
+    assert_eq!(sources[0]["category"], "own_data");
+    assert_eq!(summary["top_domains"]["domains"].as_array().map_or(0, Vec::len), 0);
+
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.mixed, json!(["EU"])), None).await;
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["accepted_records"], 3, "in the EU only the reserved record is left out");
+    let summary: Value = w
+        .app
+        .get(&format!("/api/v1/jobs/{}/training-summary", job["id"].as_str().unwrap()), Some(&w.buyer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for key in ["general_information", "data_sources", "top_domains", "opt_out_policy", "personal_data"] {
+        assert!(!summary[key].is_null(), "{key} missing from {summary}");
+    }
+    assert!(summary["opt_out_policy"].to_string().contains("EU_TDM_OPTOUT"), "{summary}");
+}
+
+#[tokio::test]
+async fn job_creation_is_idempotent_per_key_and_body() {
+    let w = world().await;
+    let body = job_body(&w.model, &w.web_only, json!(["EU"]));
+    let first = post_job(&w.app, &w.buyer, &body, Some("order-1")).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = post_job(&w.app, &w.buyer, &body, Some("order-1")).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+    let other = job_body(&w.model, &w.mixed, json!(["EU"]));
+    let res = post_job(&w.app, &w.buyer, &other, Some("order-1")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "Idempotency-Key");
+    // Concurrent requests with one key create one job.
+    let (a, b) = tokio::join!(post_job(&w.app, &w.buyer, &body, Some("order-2")), post_job(&w.app, &w.buyer, &body, Some("order-2")));
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(a["id"], b["id"]);
+    let list: Value = w.app.get("/api/v1/jobs", Some(&w.buyer.token)).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    // Another organisation's key space is its own.
+    let stranger = w.app.new_user().await;
+    let res = post_job(&w.app, &stranger, &body, Some("order-1")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "the stranger cannot use the buyer's dataset");
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "dataset_id");
+}
+
+#[tokio::test]
+async fn prohibited_practices_datasets_in_review_and_unscanned_datasets_are_refused() {
+    let w = world().await;
+    let mut body = job_body(&w.model, &w.web_only, json!(["EU"]));
+    body["deployment"]["prohibited_practices"] = json!(["social_scoring"]);
+    let res = post_job(&w.app, &w.buyer, &body, None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/prohibited-practice"), "{p}");
+
+    let web = outside_web().await;
+    let in_review = ready_dataset(&w.app, &w.buyer, vec![web_record("b", &web.url("/broken")), own_record("o")]).await;
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, in_review["id"].as_str().unwrap(), json!(["EU"])), None).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let p: Value = res.json().await.unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/records-awaiting-review"), "{p}");
+
+    let res = w
+        .app
+        .post_json("/api/v1/datasets", &json!({"name": "fresh", "records": [web_record("x", &web.url("/open/1"))]}), Some(&w.buyer.token))
+        .await;
+    let scanning: Value = res.json().await.unwrap();
+    let res = post_job(&w.app, &w.buyer, &job_body(&w.model, scanning["id"].as_str().unwrap(), json!(["EU"])), None).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = post_job(&w.app, &w.buyer, &json!({"base_model_id": w.model, "method": "lora", "hyperparameters": {"epochs": 1}, "deployment": deployment(json!(["general"]))}), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "dataset_id");
+}
+
+#[tokio::test]
+async fn transitions_are_recorded_and_guarded_and_cancel_is_final() {
+    let w = world().await;
+    let job: Value = post_job(&w.app, &w.buyer, &job_body(&w.model, &w.web_only, json!(["EU"])), None).await.json().await.unwrap();
+    let id = job["id"].as_str().unwrap();
+    let events: Value = w.app.get(&format!("/api/v1/jobs/{id}/events"), Some(&w.buyer.token)).await.json().await.unwrap();
+    let steps: Vec<(String, String)> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].as_str().unwrap().to_string(), e["to"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(steps, vec![("draft".into(), "assessed".into()), ("assessed".into(), "awaiting_payment".into())]);
+
+    let res = w.app.api.post(w.app.url(&format!("/api/v1/jobs/{id}/cancel"))).bearer_auth(&w.buyer.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "cancelled");
+    let res = w.app.api.post(w.app.url(&format!("/api/v1/jobs/{id}/cancel"))).bearer_auth(&w.buyer.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // Every transition is in the audit log and mailed to the buyer.
+    let (audited,): (i64,) = sqlx::query_as("select count(*) from audit_log where subject = $1 and action = 'job.transition'")
+        .bind(format!("job:{id}"))
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 3);
+    assert!(w.app.deliver_outbox().await >= 3);
+    w.app.assert_org_scoped(&w.buyer, id.parse().unwrap(), |id| format!("/api/v1/jobs/{id}")).await;
+    w.app.assert_org_scoped(&w.buyer, id.parse().unwrap(), |id| format!("/api/v1/jobs/{id}/events")).await;
+}
+
+#[tokio::test]
+async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessment() {
+    let w = world().await;
+    let pii = ready_dataset(
+        &w.app,
+        &w.buyer,
+        vec![json!({"id": "p1", "text": "Ticket from Jane", "licence": {"kind": "own"}, "pii_subject_ids": ["customer-17"]})],
+    )
+    .await;
+    let body = job_body(&w.model, pii["id"].as_str().unwrap(), json!(["UK"]));
+    let job: Value = post_job(&w.app, &w.buyer, &body, None).await.json().await.unwrap();
+    let id = job["id"].as_str().unwrap();
+    let lia = job["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "GDPR_LIA").unwrap().clone();
+    assert_eq!((lia["status"].as_str(), lia["blocking"].as_bool(), lia["template"].as_str()), (Some("open"), Some(true), Some("lia")));
+
+    // Settlement arrives with the next issue; here the payment is recorded directly.
+    sqlx::query("update job set status = 'paid' where id = $1")
+        .bind(uuid::Uuid::parse_str(id).unwrap())
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let put = |fields: Value| {
+        let app = &w.app;
+        let token = w.buyer.token.clone();
+        async move {
+            app.api
+                .put(app.url(&format!("/api/v1/jobs/{id}/documents/lia")))
+                .bearer_auth(token)
+                .json(&json!({"fields": fields}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut fields = json!({
+        "purpose": "Improve answers to customer support tickets for our own customers.",
+        "necessity": "Support tickets are the only source of the phrasing our customers use in their questions.",
+        "less_intrusive_alternatives": "Synthetic tickets were tried and were not representative of real questions.",
+        "reasonable_expectations": "Customers expect their tickets to be used to improve the support they receive.",
+        "impact": "Low: the model answers support questions and makes no decisions about the customers.",
+        "safeguards": "Names and contact details are pseudonymised before training; customers may object at any time.",
+        "pseudonymisation": true,
+        "opt_out_offered": true,
+        "outcome": "interest_prevails_with_safeguards",
+    });
+    let res = put(json!({"purpose": fields["purpose"]})).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    let named: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(named.contains(&"fields.necessity"), "{named:?}");
+    let res = put(fields.clone()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a UK deployment also answers the economic-harm question");
+    let missing: Value = res.json().await.unwrap();
+    let harm_field = missing["errors"][0]["field"].as_str().unwrap().trim_start_matches("fields.").to_string();
+    fields[harm_field] = json!("No economic harm: tickets are not used to price, rank or refuse service to anyone.");
+    let res = put(fields).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["satisfied"], json!(["GDPR_LIA"]));
+    assert_eq!(saved["status"], "queued", "paid, no audit, every blocking obligation met → queued for training");
+    let job: Value = w.app.get(&format!("/api/v1/jobs/{id}"), Some(&w.buyer.token)).await.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+    assert_eq!(job["documents"][0]["template"], "lia");
+
+    let res = w
+        .app
+        .api
+        .put(w.app.url(&format!("/api/v1/jobs/{id}/documents/no_such_template")))
+        .bearer_auth(&w.buyer.token)
+        .json(&json!({"fields": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
