@@ -163,9 +163,16 @@ pub async fn create(
     for (group, outcome) in &judged.excluded_groups {
         attune_db::jobs::exclude_group(&mut tx, id, dataset_id, group, &json!(outcome)).await?;
     }
-    let summary =
-        crate::training_summary::generate(&mut tx, data_policy, agents, id, &dataset, &model.name, &org.name, &judged.excluded_by_reason())
-            .await?;
+    let excluded = judged.excluded_by_reason();
+    let subject = crate::training_summary::SummarySubject {
+        job_id: id,
+        dataset: &dataset,
+        base_model: &model.name,
+        organization: &org.name,
+        excluded: &excluded,
+        agents,
+    };
+    let summary = crate::training_summary::generate(&mut tx, data_policy, &subject).await?;
     attune_db::jobs::set_accepted(
         &mut tx,
         id,

@@ -159,6 +159,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err, reason = "figment's Jail closure returns its own large error type")]
     fn the_environment_overrides_the_file_and_blanks_mean_unset() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -9,16 +9,24 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 
+/// What the summary says about a job besides its accepted records.
+pub struct SummarySubject<'a> {
+    pub job_id: Uuid,
+    pub dataset: &'a DatasetRow,
+    pub base_model: &'a str,
+    pub organization: &'a str,
+    /// Records the job's gate left out, by reason code.
+    pub excluded: &'a [(String, u64)],
+    /// The crawlers whose reservations the scanner honoured.
+    pub agents: &'a [String],
+}
+
 pub async fn generate(
     conn: &mut PgConnection,
     policy: &DataPolicy,
-    agents: &[String],
-    job_id: Uuid,
-    dataset: &DatasetRow,
-    base_model: &str,
-    organization: &str,
-    excluded: &[(String, u64)],
+    subject: &SummarySubject<'_>,
 ) -> Result<TrainingContentSummary, AppError> {
+    let SummarySubject { job_id, dataset, base_model, organization, excluded, agents } = *subject;
     let groups = attune_db::jobs::accepted_groups(conn, job_id, dataset.id).await?;
     let mut by_licence: Vec<(LicenceKind, u64, u64)> = Vec::new();
     let mut web_domains: Vec<(String, u64, u64)> = Vec::new();
