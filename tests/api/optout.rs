@@ -249,3 +249,18 @@ async fn urls_that_are_not_on_the_public_web_are_refused() {
     let res = app.post_json("/api/v1/optout/check", &json!({"url": "https://example.org/"}), None).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_origin_is_fetched_again_once_its_cache_entry_expires() {
+    let app = spawn_app_with(|s| {
+        s.allow_private_networks = true;
+        s.scanner_origin_ttl_secs = 0;
+    })
+    .await;
+    let user = app.new_user().await;
+    let site = site_with_page(vec![("/robots.txt", Page::text("User-agent: *\nAllow: /\n"))]).await;
+    check(&app, &user, &site.url("/article")).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    check(&app, &user, &site.url("/article")).await;
+    assert_eq!(site.hits("/robots.txt"), 2, "a stale origin's documents are fetched again");
+}

@@ -68,6 +68,21 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/models/{id}/signature", "post"),
         ("/api/v1/admin/models/{id}/decision", "post"),
         ("/api/v1/assessments", "post"),
+        ("/api/v1/datasets", "post"),
+        ("/api/v1/datasets", "get"),
+        ("/api/v1/datasets/{id}", "get"),
+        ("/api/v1/datasets/{id}/records", "get"),
+        ("/api/v1/datasets/{id}/records/{record_id}/review", "post"),
+        ("/api/v1/admin/dataset-reviews", "get"),
+        ("/api/v1/optout/check", "post"),
+        ("/api/v1/jobs", "post"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/jobs/{id}", "get"),
+        ("/api/v1/jobs/{id}/cancel", "post"),
+        ("/api/v1/jobs/{id}/events", "get"),
+        ("/api/v1/jobs/{id}/training-summary", "get"),
+        ("/api/v1/jobs/{id}/documents/{template}", "put"),
+        ("/api/v1/document-templates", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

@@ -26,10 +26,15 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
     let model = attune_db::models::get(&mut conn, request.base_model_id)
         .await?
         .ok_or_else(|| AppError::field("base_model_id", "no such listed model"))?;
-    if request.dataset_id.is_some() {
-        // Datasets arrive with the dataset-gate issue; until then none can exist.
-        return Err(AppError::field("dataset_id", "no such dataset"));
-    }
+    // With a dataset, its real token count and whether it holds personal data replace the estimate.
+    let dataset = match request.dataset_id {
+        Some(id) => Some(
+            attune_db::datasets::get(&mut conn, &actor.scope(), id)
+                .await?
+                .ok_or_else(|| AppError::field("dataset_id", "no such dataset"))?,
+        ),
+        None => None,
+    };
     let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AppError::NotFound)?;
     let organization_kind: OrgKind = org.kind.parse().map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
     drop(conn);
@@ -44,10 +49,10 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
         model: &facts,
         method: request.method.clone(),
         hyperparameters: &request.hyperparameters,
-        tokens: None,
+        tokens: dataset.as_ref().map(|d| d.token_count.max(0) as u64),
         deployment: &request.deployment,
         organization_kind,
-        dataset_has_personal_data: false,
+        dataset_has_personal_data: dataset.as_ref().is_some_and(|d| d.pii_records > 0),
     };
     let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     Ok(run_engine(policy, &input)?)

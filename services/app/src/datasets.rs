@@ -239,6 +239,21 @@ pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<DatasetRow>, AppEr
     Ok(attune_db::datasets::list(&mut conn, &actor.scope(), 100).await?)
 }
 
+/// The caller's latest datasets with their gate counts.
+pub async fn list_with_counts(pool: &PgPool, actor: &Actor) -> Result<Vec<(DatasetRow, GateCounts)>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let rows = attune_db::datasets::list(&mut conn, &actor.scope(), 100).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    let counts = attune_db::datasets::gate_counts_many(&mut conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let c = counts.iter().find(|(id, _)| *id == d.id).map(|(_, c)| *c).unwrap_or_default();
+            (d, c)
+        })
+        .collect())
+}
+
 pub struct RecordPage {
     pub items: Vec<RecordRow>,
     pub next_cursor: Option<String>,

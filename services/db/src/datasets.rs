@@ -232,3 +232,25 @@ pub async fn record_for_update(conn: &mut PgConnection, id: Uuid, record_id: &st
     .await
     .context("failed to read a dataset record")
 }
+
+/// Gate counts of several datasets at once (for lists).
+pub async fn gate_counts_many(conn: &mut PgConnection, ids: &[Uuid]) -> anyhow::Result<Vec<(Uuid, GateCounts)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        dataset_id: Uuid,
+        #[sqlx(flatten)]
+        counts: GateCounts,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "select dataset_id, count(*) as total,
+                count(*) filter (where gate = 'allowed') as allowed,
+                count(*) filter (where gate = 'blocked') as blocked,
+                count(*) filter (where gate = 'review') as review
+         from dataset_record where dataset_id = any($1) group by dataset_id",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+    .context("failed to count the gate verdicts of datasets")?;
+    Ok(rows.into_iter().map(|r| (r.dataset_id, r.counts)).collect())
+}

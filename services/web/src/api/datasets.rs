@@ -225,14 +225,8 @@ pub struct DatasetList {
 /// The caller's datasets, newest first (the latest 100).
 #[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", responses((status = 200, body = DatasetList)), security(("bearer" = [])))]
 pub async fn list(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
-    let rows = datasets::list(&state.pool, &actor).await?;
-    let items = rows
-        .into_iter()
-        .map(|d| {
-            let counts = GateCounts { total: d.record_count, ..Default::default() };
-            dataset_dto(d, counts, Vec::new())
-        })
-        .collect();
+    let rows = datasets::list_with_counts(&state.pool, &actor).await?;
+    let items = rows.into_iter().map(|(d, counts)| dataset_dto(d, counts, Vec::new())).collect();
     Ok(HttpResponse::Ok().json(DatasetList { items, next_cursor: None }))
 }
 

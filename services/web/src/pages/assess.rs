@@ -233,6 +233,10 @@ struct WizardPage {
     sectors: Vec<String>,
     practices: Vec<String>,
     jurisdictions: Vec<String>,
+    /// The buyer's datasets: (id, label).
+    datasets: Vec<(String, String)>,
+    /// Makes a double-submitted "Create the job" create one job.
+    idempotency_key: String,
     result_html: String,
 }
 
@@ -249,6 +253,17 @@ async fn run(state: &AppState, actor: &attune_app::Actor, answers: &Answers) -> 
 }
 
 async fn render(req: &HttpRequest, state: &AppState, answers: Option<Answers>, assess_now: bool) -> HttpResponse {
+    render_with(req, state, answers, if assess_now { Outcome::Assess } else { Outcome::Nothing }).await
+}
+
+enum Outcome {
+    Nothing,
+    Assess,
+    /// The job could not be created: say why above the assessment.
+    JobRefused(Vec<FieldError>),
+}
+
+async fn render_with(req: &HttpRequest, state: &AppState, answers: Option<Answers>, outcome: Outcome) -> HttpResponse {
     let page = Page::new(req, state, "Assess a fine-tune").await;
     let Some(actor) = page.actor.clone() else { return redirect("/login") };
     let listed = models::list(&state.pool, ModelFilter::default(), None, 200).await.map(|p| p.items).unwrap_or_default();
@@ -267,8 +282,25 @@ async fn render(req: &HttpRequest, state: &AppState, answers: Option<Answers>, a
             )
         })
         .collect();
-    let answers = answers.unwrap_or_else(|| Answers::defaults(models.first().map(|m| m.0.clone())));
-    let result_html = if assess_now { run(state, &actor, &answers).await } else { String::new() };
+    let answers = answers.unwrap_or_else(|| {
+        let mut defaults = Answers::defaults(models.first().map(|m| m.0.clone()));
+        defaults.dataset_id = query_value(req, "dataset_id");
+        defaults
+    });
+    let datasets = attune_app::datasets::list(&state.pool, &actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| (d.id.to_string(), format!("{} — {} records, {} tokens ({})", d.name, d.record_count, d.token_count, d.status)))
+        .collect();
+    let result_html = match outcome {
+        Outcome::Nothing => String::new(),
+        Outcome::Assess => run(state, &actor, &answers).await,
+        Outcome::JobRefused(errors) => {
+            let refused = ResultFragment { errors, assessment: None }.render().unwrap_or_default();
+            format!("{refused}{}", run(state, &actor, &answers).await)
+        }
+    };
     let body = WizardPage {
         layout: page_layout(&page),
         models,
@@ -277,6 +309,8 @@ async fn render(req: &HttpRequest, state: &AppState, answers: Option<Answers>, a
         // The questionnaire offers exactly the practices the policy in force knows.
         practices: Policy::v1().map(|p| p.prohibited_practices().iter().map(|pp| pp.id.clone()).collect()).unwrap_or_default(),
         jurisdictions: JURISDICTIONS.iter().map(|s| s.to_string()).collect(),
+        datasets,
+        idempotency_key: Uuid::new_v4().to_string(),
         result_html,
     }
     .render();
@@ -293,7 +327,54 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) 
         return super::message(&req, &state, StatusCode::FORBIDDEN, "Form expired", super::EXPIRED_FORM, Some(("/assess", "Start again")))
             .await;
     }
-    render(&req, &state, Some(Answers::from_form(&pairs)), true).await
+    let answers = Answers::from_form(&pairs);
+    if form_value(&pairs, "action") == "create_job" {
+        return create_job(&req, &state, answers, &form_value(&pairs, "idempotency_key")).await;
+    }
+    render(&req, &state, Some(answers), true).await
+}
+
+/// "Create the job": the same answers become a job (idempotent per rendered form).
+async fn create_job(req: &HttpRequest, state: &AppState, answers: Answers, key: &str) -> HttpResponse {
+    let Some(actor) = crate::extract::current_actor(req).await.ok().flatten() else { return redirect("/login") };
+    let request = match answers.request() {
+        Ok(request) => request,
+        Err(errors) => return render_with(req, state, Some(answers), Outcome::JobRefused(errors)).await,
+    };
+    if request.dataset_id.is_none() {
+        let errors = vec![FieldError::new("dataset_id", "choose a dataset to create the job")];
+        return render_with(req, state, Some(answers), Outcome::JobRefused(errors)).await;
+    }
+    let body = serde_json::json!({"base_model_id": request.base_model_id, "dataset_id": request.dataset_id, "method": request.method,
+        "hyperparameters": request.hyperparameters, "deployment": request.deployment});
+    let fingerprint = attune_app::jobs::request_fingerprint(&body);
+    let key = key.trim();
+    let idempotency = (!key.is_empty() && key.len() <= 255).then_some((key, fingerprint.as_str()));
+    let agents = state.scanning.scanner().agents();
+    match attune_app::jobs::create(&state.pool, &state.data_policy, agents, &actor, &request, idempotency).await {
+        Ok(created) => match created.body["id"].as_str() {
+            Some(id) => redirect(&format!("/jobs/{id}")),
+            None => redirect("/jobs"),
+        },
+        Err(AppError::Validation(e)) => render_with(req, state, Some(answers), Outcome::JobRefused(e.0)).await,
+        Err(AppError::Conflict { detail, .. } | AppError::Refused { detail, .. }) => {
+            render_with(req, state, Some(answers), Outcome::JobRefused(vec![FieldError::new("job", detail)])).await
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "job creation from the wizard failed");
+            render_with(
+                req,
+                state,
+                Some(answers),
+                Outcome::JobRefused(vec![FieldError::new("job", "the job could not be created; try again")]),
+            )
+            .await
+        }
+    }
+}
+
+fn query_value(req: &HttpRequest, key: &str) -> String {
+    url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// The result fragment for live recalculation.

@@ -4,6 +4,9 @@ mod accounts;
 mod admin;
 mod assess;
 mod catalogue;
+mod dataset_review;
+mod datasets;
+mod jobs;
 mod provider;
 mod wallets;
 
@@ -26,6 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     catalogue::configure(cfg);
     wallets::configure(cfg);
     assess::configure(cfg);
+    datasets::configure(cfg);
+    dataset_review::configure(cfg);
+    jobs::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))
         .route("/static/wizard.js", web::get().to(wizard_script));
@@ -34,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct NavUser {
     pub name: String,
     pub is_admin: bool,
+    /// Admins and auditors review dataset records the scanner could not settle.
+    pub is_reviewer: bool,
 }
 
 /// What the shared layout needs: the page title, who is logged in, and the CSRF token.
@@ -54,7 +62,11 @@ impl Page {
     pub async fn new(req: &HttpRequest, state: &AppState, title: &str) -> Page {
         let actor = current_actor(req).await.ok().flatten();
         let csrf = csrf::token_for(req, state);
-        let user = actor.as_ref().map(|a| NavUser { name: a.name.clone(), is_admin: a.has_role(PlatformRole::Admin) });
+        let user = actor.as_ref().map(|a| NavUser {
+            name: a.name.clone(),
+            is_admin: a.has_role(PlatformRole::Admin),
+            is_reviewer: a.has_role(PlatformRole::Admin) || a.has_role(PlatformRole::Auditor),
+        });
         Page { layout: Layout { title: title.to_string(), user, csrf_token: csrf.token }, actor, csrf_cookie: csrf.cookie }
     }
 
@@ -104,7 +116,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 fn page_layout(page: &Page) -> Layout {
     Layout {
         title: page.layout.title.clone(),
-        user: page.layout.user.as_ref().map(|u| NavUser { name: u.name.clone(), is_admin: u.is_admin }),
+        user: page.layout.user.as_ref().map(|u| NavUser { name: u.name.clone(), is_admin: u.is_admin, is_reviewer: u.is_reviewer }),
         csrf_token: page.layout.csrf_token.clone(),
     }
 }

@@ -1,0 +1,368 @@
+//! Job pages: the buyer's jobs, and one job with its state timeline, the obligations checklist
+//! with the document forms that satisfy them, the gate's result and the training content summary.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use attune_app::error::AppError;
+use attune_app::job_view::{self, JobView};
+use attune_domain::FieldError;
+use attune_domain::documents::{FieldKind, TemplateField};
+use attune_domain::job::JobStatus;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{EXPIRED_FORM, Layout, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
+use crate::csrf;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/jobs", web::get().to(list))
+        .route("/jobs/{id}", web::get().to(show))
+        .route("/jobs/{id}/cancel", web::post().to(cancel))
+        .route("/jobs/{id}/documents/{template}", web::post().to(file_document));
+}
+
+#[derive(Template)]
+#[template(path = "jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    /// (id, status label, risk tier, amount USDC, created)
+    jobs: Vec<(String, String, String, String, String)>,
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (page, actor) = match signed_in(&req, &state, "Your fine-tune jobs").await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let items = job_view::list(&state.pool, &actor, None, 100).await.map(|p| p.items).unwrap_or_default();
+    let jobs = items
+        .iter()
+        .map(|j| {
+            (
+                j.id.to_string(),
+                status_label(&j.status),
+                j.assessment["risk_tier"].as_str().unwrap_or_default().to_string(),
+                usdc(&j.payment.amount),
+                j.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+        })
+        .collect();
+    let body = JobsPage { layout: page_layout(&page), jobs }.render();
+    page.render(StatusCode::OK, body)
+}
+
+fn status_label(raw: &str) -> String {
+    JobStatus::parse(raw).map_or_else(|| raw.to_string(), |s| s.label().to_string())
+}
+
+/// One input of a document form.
+struct FormField {
+    name: String,
+    label: String,
+    help: String,
+    /// `text`, `boolean` or `choice`.
+    kind: &'static str,
+    options: Vec<String>,
+    required: bool,
+    value: String,
+    error: String,
+}
+
+struct DocumentForm {
+    template: String,
+    title: String,
+    article: String,
+    revision: Option<i32>,
+    fields: Vec<FormField>,
+}
+
+#[derive(Template)]
+#[template(path = "job.html")]
+struct JobPage {
+    layout: Layout,
+    job: JobView,
+    status_label: String,
+    tier: String,
+    amount: String,
+    cancellable: bool,
+    /// (from, to, when, detail)
+    timeline: Vec<(String, String, String, String)>,
+    forms: Vec<DocumentForm>,
+    /// (licence kind, opt-out status, records, verdict, reasons)
+    gate_groups: Vec<(String, String, String, String, String)>,
+    /// (record id, reasons)
+    excluded: Vec<(String, String)>,
+    policy_version: String,
+    /// "Jurisdictions EU, UK; commercial purpose. 3 records accepted, 1 left out."
+    gate_text: String,
+    /// Section texts of the summary, keyed as in its JSON.
+    summary: std::collections::BTreeMap<&'static str, String>,
+    summary_sources: Vec<(String, String, String, String)>,
+    summary_domains: Vec<(String, String, String)>,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn reasons_text(reasons: &Value) -> String {
+    reasons
+        .as_array()
+        .map(|a| a.iter().map(|r| format!("{} — {}", text(&r["code"]), text(&r["detail"]))).collect::<Vec<_>>().join("; "))
+        .unwrap_or_default()
+}
+
+fn form_field(f: &TemplateField, jurisdictions: &[String], value: &Value, error: Option<&String>) -> FormField {
+    let (kind, options) = match &f.kind {
+        FieldKind::Text { .. } => ("text", Vec::new()),
+        FieldKind::Boolean => ("boolean", Vec::new()),
+        FieldKind::Choice { options } => ("choice", options.clone()),
+    };
+    let value = match value {
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        other => text(other),
+    };
+    FormField {
+        name: f.name.clone(),
+        label: f.label.clone(),
+        help: f.help.clone(),
+        kind,
+        options,
+        required: f.is_required(jurisdictions),
+        value,
+        error: error.cloned().unwrap_or_default(),
+    }
+}
+
+/// The page; `submitted` re-shows a refused document form with its values and errors.
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    id: Uuid,
+    submitted: Option<(&str, serde_json::Map<String, Value>, Vec<FieldError>)>,
+) -> HttpResponse {
+    let (page, actor) = match signed_in(req, state, "Fine-tune job").await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let job = match job_view::get(&state.pool, &actor, id).await {
+        Ok(job) => job,
+        Err(AppError::NotFound) => {
+            return message(req, state, StatusCode::NOT_FOUND, "Page not found", "There is no such job.", Some(("/jobs", "Your jobs")))
+                .await;
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "job page failed");
+            return message(req, state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The job could not be shown.", None)
+                .await;
+        }
+    };
+    let events = job_view::events(&state.pool, &actor, id).await.unwrap_or_default();
+    let excluded = job_view::exclusions(&state.pool, &actor, id, 50).await.unwrap_or_default();
+    let jurisdictions: Vec<String> = job.deployment["jurisdictions"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+    let mut templates: Vec<String> = Vec::new();
+    for o in &job.obligations {
+        if !o.template.is_empty() && state.templates.get(&o.template).is_some() && !templates.contains(&o.template) {
+            templates.push(o.template.clone());
+        }
+    }
+    let forms = templates
+        .iter()
+        .filter_map(|t| state.templates.get(t))
+        .map(|t| {
+            let filed = job.documents.iter().find(|d| d.template == t.id);
+            let (values, errors) = match &submitted {
+                Some((template, values, errors)) if *template == t.id => (Value::Object(values.clone()), errors.clone()),
+                _ => (filed.map(|d| d.fields.clone()).unwrap_or(Value::Null), Vec::new()),
+            };
+            let fields = t
+                .fields
+                .iter()
+                .map(|f| {
+                    let error = errors.iter().find(|e| e.field == format!("fields.{}", f.name)).map(|e| &e.message);
+                    form_field(f, &jurisdictions, &values[f.name.as_str()], error)
+                })
+                .collect();
+            DocumentForm {
+                template: t.id.clone(),
+                title: t.title.clone(),
+                article: t.article.clone(),
+                revision: filed.map(|d| d.revision),
+                fields,
+            }
+        })
+        .collect();
+    let status = JobStatus::parse(&job.status);
+    let gate_groups = job.gate["reasons"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| {
+                    let optout = if g["optout_status"].is_null() { "—".to_string() } else { text(&g["optout_status"]) };
+                    (text(&g["licence_kind"]), optout, text(&g["records"]), text(&g["verdict"]), reasons_text(&g["reasons"]))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let summary = job_view::training_summary(&state.pool, &actor, id).await.unwrap_or(Value::Null);
+    let info = &summary["general_information"];
+    let summary_text = [
+        ("template", text(&info["template"])),
+        ("generated_at", text(&info["generated_at"])),
+        ("organization", text(&info["organization"])),
+        ("base_model", text(&info["base_model"])),
+        ("dataset_name", text(&info["dataset_name"])),
+        ("manifest", text(&info["dataset_manifest_sha256"])),
+        (
+            "content",
+            format!("{} records, {} tokens of {}", text(&info["total_records"]), text(&info["total_tokens"]), text(&info["modality"])),
+        ),
+        ("opt_out_policy", text(&summary["opt_out_policy"]["text"])),
+        ("personal_data", text(&summary["personal_data"]["text"])),
+        ("processing", text(&summary["processing"]["text"])),
+    ]
+    .into_iter()
+    .collect();
+    let context = &job.gate["context"];
+    let gate_text = format!(
+        "Jurisdictions {}; {} purpose. {} records accepted, {} left out.",
+        context["jurisdictions"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+        if context["commercial"].as_bool().unwrap_or(true) { "commercial" } else { "non-commercial" },
+        text(&job.gate["accepted"]),
+        text(&job.gate["excluded"]),
+    );
+    let summary_sources = summary["data_sources"]
+        .as_array()
+        .map(|a| a.iter().map(|s| (text(&s["category"]), text(&s["description"]), text(&s["records"]), text(&s["tokens"]))).collect())
+        .unwrap_or_default();
+    let summary_domains = summary["top_domains"]["domains"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| (text(&d["domain"]), text(&d["tokens"]), format!("{:.1} %", d["share"].as_f64().unwrap_or(0.0) * 100.0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = JobPage {
+        layout: page_layout(&page),
+        status_label: status_label(&job.status),
+        tier: text(&job.assessment["risk_tier"]),
+        amount: usdc(&job.payment.amount),
+        cancellable: status.and_then(JobStatus::cancel_target).is_some(),
+        timeline: events
+            .iter()
+            .map(|e| {
+                let detail = match e.kind.as_str() {
+                    "document" => format!("document {} filed", text(&e.detail["template"])),
+                    _ => text(&e.detail["reason"]),
+                };
+                (
+                    e.from.as_deref().map(status_label).unwrap_or_default(),
+                    e.to.as_deref().map(status_label).unwrap_or_default(),
+                    e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    detail,
+                )
+            })
+            .collect(),
+        forms,
+        gate_groups,
+        excluded: excluded.iter().map(|(id, r)| (id.clone(), reasons_text(r))).collect(),
+        policy_version: text(&job.assessment["policy"]["version"]),
+        gate_text,
+        summary: summary_text,
+        summary_sources,
+        summary_domains,
+        job,
+    }
+    .render();
+    let code = if submitted.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    page.render(code, body)
+}
+
+async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {
+    render(&req, &state, path.into_inner(), None).await
+}
+
+async fn cancel(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid>, body: web::Bytes) -> HttpResponse {
+    let id = path.into_inner();
+    let pairs = form_pairs(&body);
+    if !csrf::verify(&req, &state, &form_value(&pairs, "csrf_token")) {
+        return message(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            EXPIRED_FORM,
+            Some((&format!("/jobs/{id}"), "Back to the job")),
+        )
+        .await;
+    }
+    let Some(actor) = crate::extract::current_actor(&req).await.ok().flatten() else { return redirect("/login") };
+    match attune_app::job_lifecycle::cancel(&state.pool, &actor, id).await {
+        Ok(_) | Err(AppError::Conflict { .. }) => redirect(&format!("/jobs/{id}")),
+        Err(AppError::NotFound) => super::not_found(req, state).await,
+        Err(e) => {
+            tracing::error!(error = ?e, "cancel failed");
+            message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The job could not be cancelled.", None).await
+        }
+    }
+}
+
+/// Turns the form's strings into the template's JSON: booleans from yes/no, blanks left out.
+fn document_fields(state: &AppState, template: &str, pairs: &[(String, String)]) -> serde_json::Map<String, Value> {
+    let mut fields = serde_json::Map::new();
+    let Some(t) = state.templates.get(template) else { return fields };
+    for f in &t.fields {
+        let raw = form_value(pairs, &f.name);
+        let raw = raw.trim();
+        if raw.is_empty() {
+            continue;
+        }
+        let value = match f.kind {
+            FieldKind::Boolean => Value::Bool(raw == "yes"),
+            _ => Value::String(raw.to_string()),
+        };
+        fields.insert(f.name.clone(), value);
+    }
+    fields
+}
+
+async fn file_document(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(Uuid, String)>, body: web::Bytes) -> HttpResponse {
+    let (id, template) = path.into_inner();
+    let pairs = form_pairs(&body);
+    if !csrf::verify(&req, &state, &form_value(&pairs, "csrf_token")) {
+        return message(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            EXPIRED_FORM,
+            Some((&format!("/jobs/{id}"), "Back to the job")),
+        )
+        .await;
+    }
+    let Some(actor) = crate::extract::current_actor(&req).await.ok().flatten() else { return redirect("/login") };
+    let fields = document_fields(&state, &template, &pairs);
+    match attune_app::job_lifecycle::put_document(&state.pool, &state.templates, &actor, id, &template, &Value::Object(fields.clone()))
+        .await
+    {
+        Ok(_) => redirect(&format!("/jobs/{id}#doc-{template}")),
+        Err(AppError::Validation(e)) => render(&req, &state, id, Some((&template, fields, e.0))).await,
+        Err(AppError::Conflict { detail, .. }) => {
+            message(&req, &state, StatusCode::CONFLICT, "Not now", &detail, Some((&format!("/jobs/{id}"), "Back to the job"))).await
+        }
+        Err(AppError::NotFound) => super::not_found(req, state).await,
+        Err(e) => {
+            tracing::error!(error = ?e, "filing a document failed");
+            message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The document could not be saved.", None).await
+        }
+    }
+}
