@@ -12,6 +12,8 @@ create table dataset (
     data_policy_version text not null,
     data_policy_sha256  text not null,
     scanned_at          timestamptz,
+    -- A scanner's lease on a dataset in `scanning`: another replica takes it over once it is old.
+    scan_started_at     timestamptz,
     created_at          timestamptz not null default now(),
     updated_at          timestamptz not null default now(),
     constraint dataset_status_check check (status in ('scanning', 'ready')),

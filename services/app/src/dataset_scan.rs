@@ -15,6 +15,9 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// A scan not finished after this long is taken over by another replica.
+const SCAN_LEASE_SECS: i64 = 600;
+
 pub struct DatasetScanning {
     pool: PgPool,
     scanner: OptoutScanner,
@@ -51,11 +54,14 @@ impl DatasetScanning {
     /// Scans the oldest dataset waiting for its scan; `None` when none waits.
     #[tracing::instrument(skip_all)]
     pub async fn try_scan_next(&self) -> anyhow::Result<Option<Uuid>> {
-        let mut tx = self.pool.begin().await.context("failed to begin a scan")?;
-        let Some(id) = attune_db::dataset_gate::claim_scanning(&mut tx).await? else {
-            return Ok(None);
+        let (id, urls) = {
+            let mut conn = self.pool.acquire().await.context("failed to acquire a connection")?;
+            let Some(id) = attune_db::dataset_gate::lease_scanning(&mut conn, SCAN_LEASE_SECS).await? else {
+                return Ok(None);
+            };
+            (id, attune_db::dataset_gate::web_urls(&mut conn, id).await?)
         };
-        let urls = attune_db::dataset_gate::web_urls(&mut tx, id).await?;
+        // No transaction is open while the outside web is fetched.
         let verdicts = self.scanner.check_many(urls.clone()).await;
         let mut tally = std::collections::BTreeMap::<&str, u64>::new();
         let outcomes: Vec<UrlOutcome> = urls
@@ -75,8 +81,12 @@ impl DatasetScanning {
                 }
             })
             .collect();
+        let mut tx = self.pool.begin().await.context("failed to begin recording a scan")?;
+        if !attune_db::dataset_gate::mark_ready(&mut tx, id).await? {
+            // Another scanner took over an expired lease and finished first.
+            return Ok(Some(id));
+        }
         let records = attune_db::dataset_gate::apply_url_outcomes(&mut tx, id, &outcomes).await?;
-        attune_db::dataset_gate::mark_ready(&mut tx, id).await?;
         attune_db::audit::append(
             &mut tx,
             "system:optout-scanner",

@@ -6,13 +6,20 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Takes the oldest dataset still waiting for its scan, locked so another replica skips it.
-pub async fn claim_scanning(conn: &mut PgConnection) -> anyhow::Result<Option<Uuid>> {
-    let row: Option<(Uuid,)> =
-        sqlx::query_as("select id from dataset where status = 'scanning' order by created_at limit 1 for update skip locked")
-            .fetch_optional(conn)
-            .await
-            .context("failed to claim a dataset to scan")?;
+/// Leases the oldest dataset waiting for its scan (or one whose scanner's lease is older than
+/// `lease_secs`, e.g. after a crash); the scan itself runs outside any transaction.
+pub async fn lease_scanning(conn: &mut PgConnection, lease_secs: i64) -> anyhow::Result<Option<Uuid>> {
+    let row: Option<(Uuid,)> = sqlx::query_as(
+        "update dataset set scan_started_at = now()
+         where id = (select id from dataset
+                     where status = 'scanning' and (scan_started_at is null or scan_started_at < now() - make_interval(secs => $1))
+                     order by created_at limit 1 for update skip locked)
+         returning id",
+    )
+    .bind(lease_secs as f64)
+    .fetch_optional(conn)
+    .await
+    .context("failed to lease a dataset to scan")?;
     Ok(row.map(|(id,)| id))
 }
 
