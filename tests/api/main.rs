@@ -16,4 +16,5 @@ mod models;
 mod optout;
 mod pages;
 mod service;
+mod settlement;
 mod wallets;

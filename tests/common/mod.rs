@@ -2,6 +2,7 @@
 //! a fresh PostgreSQL database, and helpers act as users over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod chain;
 pub mod files;
 pub mod smtp;
 pub mod wallet;
@@ -47,6 +48,7 @@ pub struct TestApp {
     pub database_url: String,
     pub outbox: Arc<OutboxDelivery>,
     pub scanning: Arc<attune_app::dataset_scan::DatasetScanning>,
+    pub chain: Option<Arc<attune_app::chain::Chain>>,
     pub data_dir: tempfile::TempDir,
     /// A client without cookies (API calls with bearer tokens).
     pub api: reqwest::Client,
@@ -68,14 +70,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with settings changed by `configure` (after the test defaults).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(fresh_database().await, configure).await
+}
+
+/// Starts the app on an existing database (a second server of the same marketplace, or a restart).
+/// Settlement is off unless `configure` turns it on (`chain_enabled`): most tests need no chain.
+pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database().await;
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.path().to_path_buf(),
         database_url: Some(SecretString::from(database_url.clone())),
         database_max_connections: 5,
         background_tasks: false,
+        chain_enabled: false,
         secret_key: Some(SecretString::from(Uuid::new_v4().to_string())),
         ..Settings::default()
     };
@@ -85,8 +93,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = app.pool().clone();
     let outbox = app.outbox();
     let scanning = app.scanning();
+    let chain = app.chain();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, scanning, data_dir, api: http_client() }
+    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, scanning, chain, data_dir, api: http_client() }
 }
 
 impl TestApp {

@@ -20,12 +20,17 @@ impl TestApp {
     /// Links a fresh wallet to the user's organisation through the API and returns its key.
     pub async fn link_wallet(&self, user: &TestUser) -> PrivateKeySigner {
         let signer = PrivateKeySigner::random();
+        self.link_wallet_key(user, &signer).await;
+        signer
+    }
+
+    /// Links the wallet of `signer` to the user's organisation through the API.
+    pub async fn link_wallet_key(&self, user: &TestUser, signer: &PrivateKeySigner) {
         let address = signer.address().to_checksum(None);
         let challenge: Value =
             self.post_json("/api/v1/wallets/challenge", &json!({"address": address}), Some(&user.token)).await.json().await.expect("json");
-        let signature = personal_sign(&signer, challenge["message"].as_str().expect("message"));
+        let signature = personal_sign(signer, challenge["message"].as_str().expect("message"));
         let res = self.post_json("/api/v1/wallets", &json!({"address": address, "signature": signature}), Some(&user.token)).await;
         assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
-        signer
     }
 }

@@ -75,8 +75,8 @@ fn current_status(raw: &str) -> Result<JobStatus, AppError> {
     JobStatus::parse(raw).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a stored job status is unknown: {raw}")))
 }
 
-/// Cancels a job: at once before payment; after it, through `cancel_requested` until no shard is
-/// leased (shards arrive with dispatch; none can be leased yet, so it completes in the same step).
+/// Cancels a job: at once before payment; after it, `cancel_requested` until no shard is leased and
+/// the escrow is refunded (the watcher completes it when the `Refunded` event is confirmed).
 #[tracing::instrument(skip_all, fields(job = %id))]
 pub async fn cancel(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobStatus, AppError> {
     let mut tx = pool.begin().await.context("failed to begin a cancel")?;
@@ -92,18 +92,28 @@ pub async fn cancel(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobStatus,
     .await?;
     let mut last = target;
     if target == JobStatus::CancelRequested {
-        transition(
-            &mut tx,
-            &Transition {
-                job_id: id,
-                from: target,
-                to: JobStatus::Cancelled,
-                actor: None,
-                detail: json!({"reason": "no shard was leased"}),
-            },
-        )
-        .await?;
-        last = JobStatus::Cancelled;
+        let escrowed = attune_db::payments::get(&mut tx, id).await?.filter(|p| p.status == "cleared");
+        match escrowed {
+            // The escrow holds the money: the operator refunds it, and the watcher cancels the job
+            // when the refund is on chain. Nothing was spent before dispatch, so all of it returns.
+            Some(payment) => {
+                crate::operator_txs::request_for_job(&mut tx, "refund", id, &payment.job_ref).await?;
+            }
+            None => {
+                transition(
+                    &mut tx,
+                    &Transition {
+                        job_id: id,
+                        from: target,
+                        to: JobStatus::Cancelled,
+                        actor: None,
+                        detail: json!({"reason": "no shard was leased"}),
+                    },
+                )
+                .await?;
+                last = JobStatus::Cancelled;
+            }
+        }
     }
     tx.commit().await.context("failed to commit a cancel")?;
     Ok(last)

@@ -252,6 +252,11 @@ pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, note
         &json!({"manifest_sha256": model.manifest_sha256, "notes": notes}),
     )
     .await?;
+    if status == "verified" {
+        // The verified manifest is anchored in the provenance registry by the operator's sender.
+        let sha = format!("0x{}", model.manifest_sha256);
+        crate::operator_txs::request_anchor(&mut tx, &format!("model:{id}"), &sha, crate::operator_txs::ANCHOR_MODEL_MANIFEST).await?;
+    }
     let row = attune_db::models::get(&mut tx, id).await?.context("the model vanished")?;
     tx.commit().await.context("failed to commit decision")?;
     Ok(row)

@@ -68,6 +68,22 @@ pub struct Settings {
     pub scanner_global_concurrency: usize,
     /// How long an origin's robots.txt, ai.txt and tdmrep.json are reused.
     pub scanner_origin_ttl_secs: u64,
+    /// Settlement on chain: off runs the marketplace without payments (some tests).
+    pub chain_enabled: bool,
+    /// Blocks on top of an event's block before it counts (1: the event's own block suffices).
+    pub chain_confirmations: u64,
+    /// How often the chain watcher asks for a new head, in milliseconds.
+    pub chain_poll_ms: u64,
+    /// With `chain_rpc_url`: the deployed contracts.
+    pub token_address: Option<String>,
+    pub escrow_address: Option<String>,
+    pub registry_address: Option<String>,
+    /// The anvil binary for the embedded chain (default: `node_modules/@foundry-rs/anvil-linux-amd64`).
+    pub anvil_path: Option<PathBuf>,
+    /// Where the platform's, compute and audit-pool shares are paid (default: the operator's address).
+    pub treasury_address: Option<String>,
+    /// How long a signed payment quote stays valid.
+    pub quote_ttl_hours: i64,
 }
 
 impl Default for Settings {
@@ -104,6 +120,15 @@ impl Default for Settings {
             scanner_per_origin_concurrency: 4,
             scanner_global_concurrency: 64,
             scanner_origin_ttl_secs: 3600,
+            chain_enabled: true,
+            chain_confirmations: 1,
+            chain_poll_ms: 100,
+            token_address: None,
+            escrow_address: None,
+            registry_address: None,
+            anvil_path: None,
+            treasury_address: None,
+            quote_ttl_hours: 24 * 7,
         }
     }
 }
@@ -133,7 +158,15 @@ impl Settings {
                 *secret = None;
             }
         }
-        for text in [&mut self.public_url, &mut self.bootstrap_admin_email, &mut self.chain_rpc_url] {
+        for text in [
+            &mut self.public_url,
+            &mut self.bootstrap_admin_email,
+            &mut self.chain_rpc_url,
+            &mut self.token_address,
+            &mut self.escrow_address,
+            &mut self.registry_address,
+            &mut self.treasury_address,
+        ] {
             if text.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *text = None;
             }

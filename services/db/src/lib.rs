@@ -2,6 +2,7 @@
 //! pooled connection or an open transaction) so the caller decides the transaction boundary.
 
 pub mod audit;
+pub mod chain;
 pub mod dataset_gate;
 pub mod datasets;
 pub mod idempotency;
@@ -10,6 +11,7 @@ pub mod jobs;
 pub mod models;
 pub mod organizations;
 pub mod outbox;
+pub mod payments;
 pub mod sessions;
 pub mod users;
 pub mod wallets;

@@ -199,3 +199,23 @@ pub async fn decide(conn: &mut PgConnection, id: Uuid, status: &str, admin: Uuid
     .context("failed to record model decision")?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Records where a model's manifest was anchored in the provenance registry.
+pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block: i64) -> anyhow::Result<()> {
+    sqlx::query("update base_model set anchor_tx_hash = $2, anchor_block = $3 where id = $1")
+        .bind(id)
+        .bind(tx_hash)
+        .bind(block)
+        .execute(conn)
+        .await
+        .context("failed to record a model's anchor")?;
+    Ok(())
+}
+
+/// Verified models whose manifest is not anchored yet (for the back-fill).
+pub async fn unanchored_verified(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as("select id, manifest_sha256 from base_model where provenance_status = 'verified' and anchor_tx_hash is null")
+        .fetch_all(conn)
+        .await
+        .context("failed to list unanchored models")
+}

@@ -16,6 +16,7 @@ pub mod notification;
 pub mod optout;
 pub mod provenance;
 pub mod scope;
+pub mod settlement;
 pub mod validation;
 pub mod vocabulary;
 

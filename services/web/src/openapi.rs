@@ -44,9 +44,13 @@ use crate::api;
         api::jobs::training_summary,
         api::jobs::put_document,
         api::jobs::templates,
+        api::payments::chain,
+        api::payments::payment,
+        api::payments::release,
+        api::payments::admin_chain,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"))
 )]
 pub struct ApiDoc;
 

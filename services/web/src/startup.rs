@@ -73,6 +73,11 @@ impl Application {
             settings.model_file_root.clone(),
             concat!("AttuneBot/", env!("CARGO_PKG_VERSION")),
         )?;
+        let chain = attune_app::chain::Chain::open(&settings).await?;
+        if let Some(chain) = &chain {
+            attune_app::operator_txs::backfill_anchors(&database.pool).await?;
+            tracing::info!(chain_id = chain.client.deployment.chain_id, escrow = %chain.client.deployment.escrow, "settlement chain ready");
+        }
         let data_policy = Arc::new(DataPolicy::v1().map_err(|e| anyhow::anyhow!(e))?);
         let templates = Arc::new(DocumentTemplates::v1().map_err(|e| anyhow::anyhow!(e))?);
         let mut scan_settings = scanner_settings(&settings);
@@ -87,7 +92,7 @@ impl Application {
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
-            chain_configured: settings.chain_rpc_url.is_some(),
+            chain: chain.clone(),
             settings,
             policy,
             delivery,
@@ -108,6 +113,12 @@ impl Application {
             };
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
+            if let Some(chain) = &state.chain {
+                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone());
+                tasks.push(tokio::spawn(watcher.run(shutdown_rx.clone())));
+                let desk = attune_app::operator_txs::OperatorDesk::new(state.pool.clone(), chain.clone());
+                tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
+            }
             tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx)));
         }
         Ok(Self { port: address.port(), server, state, database, shutdown, tasks })
@@ -123,6 +134,11 @@ impl Application {
 
     pub fn public_url(&self) -> &str {
         &self.state.policy.public_url
+    }
+
+    /// The chain, when settlement is on.
+    pub fn chain(&self) -> Option<Arc<attune_app::chain::Chain>> {
+        self.state.chain.clone()
     }
 
     /// The dataset scan step, for tests that drive background work one step at a time.
@@ -173,6 +189,10 @@ impl Application {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+        if let Some(chain) = &self.state.chain {
+            tracing::info!("stopping the chain");
+            chain.stop().await?;
         }
         self.state.pool.close().await;
         if let Some(pg) = &self.database.embedded

@@ -20,8 +20,8 @@ pub struct AppState {
     pub fetcher: SafeFetcher,
     /// Key for CSRF tokens.
     pub csrf_key: SecretSlice<u8>,
-    /// Whether the chain is configured (for `/readyz`); the chain arrives with the settlement issue.
-    pub chain_configured: bool,
+    /// The chain (settlement), unless switched off.
+    pub chain: Option<Arc<attune_app::chain::Chain>>,
     /// The opt-out scanner's and dataset gate's rules.
     pub data_policy: Arc<DataPolicy>,
     /// Compliance document templates (LIA, FRIA, risk assessment…).

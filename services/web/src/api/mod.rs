@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod models;
 pub mod optout;
 pub mod organizations;
+pub mod payments;
 pub mod service;
 pub mod wallets;
 
@@ -24,5 +25,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     datasets::configure(cfg);
     optout::configure(cfg);
     jobs::configure(cfg);
+    payments::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

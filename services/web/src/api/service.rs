@@ -13,15 +13,22 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database (and the chain, when configured) answer.
 #[utoipa::path(get, path = "/readyz", tag = "service", responses((status = 200, description = "Ready"), (status = 503, description = "A dependency does not answer")))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool).await;
-    match db {
-        Ok(_) => HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok"}, "chain": if state.chain_configured { "configured" } else { "not configured" }})),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "checks": {"database": "unreachable"}}))
+    let chain = match &state.chain {
+        None => Ok("not configured"),
+        Some(chain) => chain.client.head().await.map(|_| "ok"),
+    };
+    match (db, chain) {
+        (Ok(_), Ok(chain)) => HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok", "chain": chain}})),
+        (db, chain) => {
+            tracing::warn!(database = ?db.as_ref().err(), chain = ?chain.as_ref().err(), "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "checks": {
+                "database": if db.is_ok() { "ok" } else { "unreachable" },
+                "chain": if chain.is_ok() { "ok" } else { "unreachable" },
+            }}))
         }
     }
 }

@@ -1,0 +1,121 @@
+//! Opening the chain: the embedded anvil with the contracts deployed once (no RPC URL configured),
+//! or a configured chain with its contract addresses and operator key.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::Context;
+use attune_integrations::chain::anvil::EmbeddedAnvil;
+use attune_integrations::chain::client::{ChainClient, Deployment};
+use attune_integrations::chain::deployment::{DEV_OPERATOR_KEY, ensure_dev_deployment};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::Settings;
+
+pub struct Chain {
+    pub client: ChainClient,
+    /// Where the platform's, compute and audit-pool shares go.
+    pub treasury: Address,
+    pub poll: std::time::Duration,
+    pub quote_ttl: chrono::Duration,
+    embedded: Option<Mutex<EmbeddedAnvil>>,
+}
+
+/// `GET /api/v1/chain`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChainInfo {
+    pub chain_id: u64,
+    pub rpc_url: String,
+    pub token: TokenInfo,
+    pub escrow_address: String,
+    pub registry_address: String,
+    pub confirmations: u64,
+    pub operator_address: String,
+    pub embedded: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub address: String,
+    pub symbol: String,
+    pub decimals: u8,
+}
+
+fn address(raw: &Option<String>, name: &str) -> anyhow::Result<Address> {
+    let raw = raw.as_deref().with_context(|| format!("ATTUNE_{} is required with ATTUNE_CHAIN_RPC_URL", name.to_ascii_uppercase()))?;
+    Address::from_str(raw.trim()).with_context(|| format!("ATTUNE_{} is not an address", name.to_ascii_uppercase()))
+}
+
+impl Chain {
+    /// `None` when settlement is switched off.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Option<Arc<Chain>>> {
+        if !settings.chain_enabled {
+            return Ok(None);
+        }
+        let (client, embedded) = match &settings.chain_rpc_url {
+            Some(rpc) => {
+                let key = settings.operator_key.as_ref().context("ATTUNE_OPERATOR_KEY is required with ATTUNE_CHAIN_RPC_URL")?;
+                let operator =
+                    PrivateKeySigner::from_str(key.expose_secret().trim()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
+                let probe = ChainClient::connect(
+                    rpc,
+                    operator.clone(),
+                    Deployment { chain_id: 0, token: Address::ZERO, escrow: Address::ZERO, registry: Address::ZERO, deploy_block: 0 },
+                    settings.chain_confirmations,
+                )?;
+                let chain_id = alloy::providers::Provider::get_chain_id(probe.provider()).await.context("the chain RPC does not answer")?;
+                let deployment = Deployment {
+                    chain_id,
+                    token: address(&settings.token_address, "token_address")?,
+                    escrow: address(&settings.escrow_address, "escrow_address")?,
+                    registry: address(&settings.registry_address, "registry_address")?,
+                    deploy_block: 0,
+                };
+                (ChainClient::connect(rpc, operator, deployment, settings.chain_confirmations)?, None)
+            }
+            None => {
+                let anvil = EmbeddedAnvil::start(&settings.data_dir, settings.anvil_path.as_deref()).await?;
+                let operator = PrivateKeySigner::from_str(DEV_OPERATOR_KEY).context("the development operator key")?;
+                let deployment = ensure_dev_deployment(&settings.data_dir, &anvil.rpc_url, &operator).await?;
+                (ChainClient::connect(&anvil.rpc_url, operator, deployment, settings.chain_confirmations)?, Some(Mutex::new(anvil)))
+            }
+        };
+        let treasury = match &settings.treasury_address {
+            Some(raw) => Address::from_str(raw.trim()).context("ATTUNE_TREASURY_ADDRESS is not an address")?,
+            None => client.operator_address(),
+        };
+        Ok(Some(Arc::new(Chain {
+            client,
+            treasury,
+            poll: std::time::Duration::from_millis(settings.chain_poll_ms.max(10)),
+            quote_ttl: chrono::Duration::hours(settings.quote_ttl_hours.max(1)),
+            embedded,
+        })))
+    }
+
+    pub fn info(&self) -> ChainInfo {
+        let d = &self.client.deployment;
+        ChainInfo {
+            chain_id: d.chain_id,
+            rpc_url: self.client.rpc_url.clone(),
+            token: TokenInfo { address: d.token.to_checksum(None), symbol: "USDC".into(), decimals: 6 },
+            escrow_address: d.escrow.to_checksum(None),
+            registry_address: d.registry.to_checksum(None),
+            confirmations: self.client.confirmations,
+            operator_address: self.client.operator_address().to_checksum(None),
+            embedded: self.embedded.is_some(),
+        }
+    }
+
+    /// Stops the embedded anvil (it writes its state); nothing for a configured chain.
+    pub async fn stop(&self) -> anyhow::Result<()> {
+        if let Some(anvil) = &self.embedded {
+            anvil.lock().await.stop().await?;
+        }
+        Ok(())
+    }
+}

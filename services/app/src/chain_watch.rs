@@ -1,0 +1,277 @@
+//! The chain watcher (DESIGN.md §4): reads the escrow's logs from a persisted cursor, records each
+//! log once by `(chain_id, tx_hash, log_index)`, forgets logs a reorg removed while they were still
+//! shallow, and applies a log's effect exactly once when it is `confirmations` deep — all in one
+//! transaction per step, so a crash between steps repeats nothing and loses nothing.
+//!
+//! A funded job moves `confirming` → (screening) → `cleared` → job `paid`. The seam between
+//! `confirming` and `cleared` is [`screen_funded_payment`]; the screening issue decides there.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use alloy::primitives::Address;
+use alloy::rpc::types::Log;
+use alloy::sol_types::SolEventInterface;
+use anyhow::Context;
+use attune_db::chain::{EventRow, SeenEvent};
+use attune_db::payments::PaymentRow;
+use attune_domain::job::JobStatus;
+use attune_integrations::chain::bindings::FineTuneEscrow::FineTuneEscrowEvents;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use crate::chain::Chain;
+use crate::error::AppError;
+use crate::job_lifecycle::{Transition, advance_paid, transition};
+
+const CURSOR: &str = "escrow";
+/// Blocks re-read behind the cursor on every step, beyond the confirmations, to catch reorgs.
+const RESCAN_MARGIN: u64 = 8;
+
+/// What screening says about a confirmed payment. Until the screening issue, every payment from
+/// the buyer's verified wallet clears; anything else waits for a human.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screening {
+    Clear,
+    Review(String),
+}
+
+/// The seam between `confirming` and `cleared`.
+pub fn screen_funded_payment(payment: &PaymentRow, payer: Address) -> Screening {
+    match Address::parse_checksummed(&payment.buyer_address, None).or_else(|_| payment.buyer_address.parse::<Address>()) {
+        Ok(buyer) if buyer == payer => Screening::Clear,
+        _ => Screening::Review(format!("funded from {payer}, not from the buyer's verified wallet {}", payment.buyer_address)),
+    }
+}
+
+pub struct ChainWatcher {
+    pool: PgPool,
+    chain: Arc<Chain>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StepReport {
+    pub head: u64,
+    pub seen: usize,
+    pub removed: usize,
+    pub applied: usize,
+}
+
+fn decode(log: &Log) -> Option<(&'static str, Option<String>, serde_json::Value)> {
+    let event = FineTuneEscrowEvents::decode_raw_log(log.topics(), &log.data().data).ok()?;
+    Some(match event {
+        FineTuneEscrowEvents::Funded(e) => (
+            "Funded",
+            Some(e.jobRef.to_string()),
+            json!({"payer": e.payer.to_checksum(None), "token": e.token.to_checksum(None), "amount": e.amount.to_string(), "quote_id": e.quoteId.to_string()}),
+        ),
+        FineTuneEscrowEvents::Released(e) => ("Released", Some(e.jobRef.to_string()), json!({"amount": e.amount.to_string()})),
+        FineTuneEscrowEvents::Refunded(e) => {
+            ("Refunded", Some(e.jobRef.to_string()), json!({"payer": e.payer.to_checksum(None), "amount": e.amount.to_string()}))
+        }
+        FineTuneEscrowEvents::Frozen(e) => ("Frozen", Some(e.jobRef.to_string()), json!({})),
+        FineTuneEscrowEvents::Unfrozen(e) => ("Unfrozen", Some(e.jobRef.to_string()), json!({})),
+        FineTuneEscrowEvents::Reclaimed(e) => {
+            ("Reclaimed", Some(e.jobRef.to_string()), json!({"payer": e.payer.to_checksum(None), "amount": e.amount.to_string()}))
+        }
+        _ => return None,
+    })
+}
+
+impl ChainWatcher {
+    pub fn new(pool: PgPool, chain: Arc<Chain>) -> Self {
+        Self { pool, chain }
+    }
+
+    /// One pass: read, record, forget reorged logs, apply what is deep enough.
+    #[tracing::instrument(skip_all)]
+    pub async fn step(&self) -> anyhow::Result<StepReport> {
+        let client = &self.chain.client;
+        let chain_id = i64::try_from(client.deployment.chain_id).context("chain id out of range")?;
+        let head = client.head().await?;
+        let mut conn = self.pool.acquire().await.context("failed to acquire a connection")?;
+        let cursor = attune_db::chain::cursor(&mut conn, CURSOR, chain_id).await?.map(|c| c.max(0) as u64);
+        drop(conn);
+        let window = client.confirmations + RESCAN_MARGIN;
+        let from = match cursor {
+            Some(c) => (c + 1).saturating_sub(window).max(client.deployment.deploy_block),
+            None => client.deployment.deploy_block,
+        };
+        let logs = if from <= head { client.escrow_logs(from, head).await? } else { Vec::new() };
+
+        let mut tx = self.pool.begin().await.context("failed to begin a watcher step")?;
+        let mut report = StepReport { head, ..StepReport::default() };
+        let mut present = HashSet::new();
+        for log in &logs {
+            let (Some(tx_hash), Some(index), Some(block), Some(block_hash)) =
+                (log.transaction_hash, log.log_index, log.block_number, log.block_hash)
+            else {
+                continue;
+            };
+            let Some((event, job_ref, data)) = decode(log) else { continue };
+            let tx_hash = tx_hash.to_string();
+            present.insert((tx_hash.clone(), index as i64));
+            let seen = SeenEvent {
+                chain_id,
+                tx_hash: &tx_hash,
+                log_index: index as i64,
+                block_number: block as i64,
+                block_hash: &block_hash.to_string(),
+                contract: "escrow",
+                event,
+                job_ref: job_ref.as_deref(),
+                data: &data,
+            };
+            if attune_db::chain::see(&mut tx, &seen).await? {
+                report.seen += 1;
+                if event == "Funded"
+                    && let Some(job_ref) = &job_ref
+                    && let Some(p) = attune_db::payments::by_job_ref_for_update(&mut tx, chain_id, job_ref).await?
+                {
+                    attune_db::payments::set_status(&mut tx, p.job_id, &["awaiting"], "confirming").await?;
+                }
+            }
+        }
+        // A log we saw in the re-read range that the chain no longer has was reorged away.
+        for e in attune_db::chain::unapplied_since(&mut tx, chain_id, from as i64).await? {
+            if !present.contains(&(e.tx_hash.clone(), e.log_index)) && attune_db::chain::mark(&mut tx, e.id, "seen", "removed").await? {
+                report.removed += 1;
+                if e.event == "Funded"
+                    && let Some(job_ref) = &e.job_ref
+                    && let Some(p) = attune_db::payments::by_job_ref_for_update(&mut tx, chain_id, job_ref).await?
+                {
+                    attune_db::payments::set_status(&mut tx, p.job_id, &["confirming"], "awaiting").await?;
+                }
+            }
+        }
+        let safe = (head + 1).saturating_sub(client.confirmations);
+        for e in attune_db::chain::confirmable(&mut tx, chain_id, safe as i64).await? {
+            apply(&mut tx, chain_id, &e).await.map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
+            attune_db::chain::mark(&mut tx, e.id, "seen", "applied").await?;
+            report.applied += 1;
+        }
+        attune_db::chain::set_cursor(&mut tx, CURSOR, chain_id, safe as i64).await?;
+        tx.commit().await.context("failed to commit a watcher step")?;
+        Ok(report)
+    }
+
+    /// The background task: a step every poll interval; stops on shutdown.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.step().await {
+                tracing::warn!(error = ?e, "the chain watcher's step failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.chain.poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+async fn job_status(conn: &mut PgConnection, p: &PaymentRow) -> Result<JobStatus, AppError> {
+    let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, p.job_id).await?.ok_or(AppError::NotFound)?;
+    JobStatus::parse(&job.status).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("unknown job status {}", job.status)))
+}
+
+async fn move_job(conn: &mut PgConnection, p: &PaymentRow, to: JobStatus, reason: &str) -> Result<bool, AppError> {
+    let from = job_status(conn, p).await?;
+    if !from.can_move_to(to) {
+        return Ok(false);
+    }
+    transition(conn, &Transition { job_id: p.job_id, from, to, actor: None, detail: json!({"reason": reason}) }).await?;
+    Ok(true)
+}
+
+/// Applies one confirmed escrow event to our tables.
+async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow) -> Result<(), AppError> {
+    let Some(job_ref) = &e.job_ref else { return Ok(()) };
+    let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await? else {
+        attune_db::chain::raise_alert(conn, "unknown_job_ref", job_ref, &json!({"event": e.event, "tx_hash": e.tx_hash})).await?;
+        return Ok(());
+    };
+    let subject = format!("job:{}", p.job_id);
+    match e.event.as_str() {
+        "Funded" => {
+            let payer: Address = e.data["payer"].as_str().and_then(|a| a.parse().ok()).unwrap_or(Address::ZERO);
+            let amount = e.data["amount"].as_str().unwrap_or_default();
+            attune_db::payments::record_funding(conn, p.job_id, &payer.to_checksum(None), &e.tx_hash, e.block_number).await?;
+            attune_db::audit::append(
+                conn,
+                "system:chain-watcher",
+                "payment.funded",
+                &subject,
+                &json!({"tx_hash": e.tx_hash, "payer": payer.to_checksum(None), "amount": amount}),
+            )
+            .await?;
+            if amount != p.amount {
+                attune_db::payments::add_flag(
+                    conn,
+                    p.job_id,
+                    &json!({"flag": "amount_mismatch", "expected": p.amount, "received": amount}),
+                )
+                .await?;
+            }
+            if !move_job(conn, &p, JobStatus::PaymentReview, "the escrow was funded").await? {
+                // Funds for a job that no longer waits for them (e.g. cancelled meanwhile): a human decides.
+                attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                attune_db::chain::raise_alert(conn, "funded_unexpectedly", &subject, &json!({"tx_hash": e.tx_hash})).await?;
+                return Ok(());
+            }
+            match screen_funded_payment(&p, payer) {
+                Screening::Clear if amount == p.amount => {
+                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "cleared").await?;
+                    move_job(conn, &p, JobStatus::Paid, "the payment cleared").await?;
+                    advance_paid(conn, p.job_id).await?;
+                }
+                Screening::Clear => {
+                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                }
+                Screening::Review(why) => {
+                    attune_db::payments::add_flag(conn, p.job_id, &json!({"flag": "payer_not_verified", "detail": why})).await?;
+                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                }
+            }
+        }
+        "Released" => {
+            attune_db::payments::set_status(conn, p.job_id, &["cleared"], "released").await?;
+            attune_db::audit::append(conn, "system:chain-watcher", "payment.released", &subject, &json!({"tx_hash": e.tx_hash})).await?;
+        }
+        "Refunded" | "Reclaimed" => {
+            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming"], "refunded").await?;
+            attune_db::audit::append(
+                conn,
+                "system:chain-watcher",
+                "payment.refunded",
+                &subject,
+                &json!({"tx_hash": e.tx_hash, "event": e.event}),
+            )
+            .await?;
+            let status = job_status(conn, &p).await?;
+            let next = match status {
+                JobStatus::CancelRequested => Some(JobStatus::Cancelled),
+                JobStatus::PaymentReview | JobStatus::Failed => Some(JobStatus::Refunded),
+                _ => None,
+            };
+            match next {
+                Some(to) => {
+                    move_job(conn, &p, to, "the escrow was refunded").await?;
+                }
+                None => {
+                    attune_db::chain::raise_alert(conn, "refund_in_unexpected_state", &subject, &json!({"job_status": status.as_str()}))
+                        .await?
+                }
+            }
+        }
+        "Frozen" => {
+            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming"], "frozen").await?;
+            move_job(conn, &p, JobStatus::Frozen, "the escrow was frozen").await?;
+        }
+        "Unfrozen" => {
+            attune_db::payments::set_status(conn, p.job_id, &["frozen"], "review").await?;
+            move_job(conn, &p, JobStatus::PaymentReview, "the escrow was unfrozen").await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Payments: the signed quote a job is funded with, and its status as the chain moves it.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub job_id: Uuid,
+    pub organization_id: Uuid,
+    pub job_ref: String,
+    pub quote_id: String,
+    pub chain_id: i64,
+    pub escrow_address: String,
+    pub token_address: String,
+    pub buyer_address: String,
+    pub amount: String,
+    pub payees: serde_json::Value,
+    pub deadline: DateTime<Utc>,
+    pub typed_data: serde_json::Value,
+    pub signature: String,
+    pub status: String,
+    pub payer_address: Option<String>,
+    pub funded_tx: Option<String>,
+    pub funded_block: Option<i64>,
+    pub flags: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
+    deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at";
+
+pub struct NewPayment<'a> {
+    pub job_id: Uuid,
+    pub organization_id: Uuid,
+    pub job_ref: &'a str,
+    pub quote_id: &'a str,
+    pub chain_id: i64,
+    pub escrow_address: &'a str,
+    pub token_address: &'a str,
+    pub buyer_address: &'a str,
+    pub amount: &'a str,
+    pub payees: &'a serde_json::Value,
+    pub deadline: DateTime<Utc>,
+    pub typed_data: &'a serde_json::Value,
+    pub signature: &'a str,
+}
+
+pub async fn insert(conn: &mut PgConnection, p: &NewPayment<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into payment (job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount,
+            payees, deadline, typed_data, signature)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(p.job_id)
+    .bind(p.organization_id)
+    .bind(p.job_ref)
+    .bind(p.quote_id)
+    .bind(p.chain_id)
+    .bind(p.escrow_address)
+    .bind(p.token_address)
+    .bind(p.buyer_address)
+    .bind(p.amount)
+    .bind(p.payees)
+    .bind(p.deadline)
+    .bind(p.typed_data)
+    .bind(p.signature)
+    .execute(conn)
+    .await
+    .context("failed to insert a payment")?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<PaymentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from payment where job_id = $1")))
+        .bind(job_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a payment")
+}
+
+pub async fn by_job_ref_for_update(conn: &mut PgConnection, chain_id: i64, job_ref: &str) -> anyhow::Result<Option<PaymentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from payment where chain_id = $1 and job_ref = $2 for update")))
+        .bind(chain_id)
+        .bind(job_ref)
+        .fetch_optional(conn)
+        .await
+        .context("failed to lock a payment")
+}
+
+/// Moves a payment from one of `from` to `to`; false when it was in none of them.
+pub async fn set_status(conn: &mut PgConnection, job_id: Uuid, from: &[&str], to: &str) -> anyhow::Result<bool> {
+    let from: Vec<String> = from.iter().map(|s| (*s).to_owned()).collect();
+    let done = sqlx::query("update payment set status = $3 where job_id = $1 and status = any($2)")
+        .bind(job_id)
+        .bind(&from)
+        .bind(to)
+        .execute(conn)
+        .await
+        .context("failed to change a payment's status")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn record_funding(conn: &mut PgConnection, job_id: Uuid, payer: &str, tx_hash: &str, block: i64) -> anyhow::Result<()> {
+    sqlx::query("update payment set payer_address = $2, funded_tx = $3, funded_block = $4 where job_id = $1")
+        .bind(job_id)
+        .bind(payer)
+        .bind(tx_hash)
+        .bind(block)
+        .execute(conn)
+        .await
+        .context("failed to record a funding")?;
+    Ok(())
+}
+
+pub async fn add_flag(conn: &mut PgConnection, job_id: Uuid, flag: &serde_json::Value) -> anyhow::Result<()> {
+    sqlx::query("update payment set flags = flags || jsonb_build_array($2::jsonb) where job_id = $1")
+        .bind(job_id)
+        .bind(flag)
+        .execute(conn)
+        .await
+        .context("failed to flag a payment")?;
+    Ok(())
+}
+
+/// Payments whose escrow should be in a known on-chain state, for the reconciler.
+pub async fn settled(conn: &mut PgConnection, chain_id: i64, limit: i64) -> anyhow::Result<Vec<PaymentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from payment where chain_id = $1 and status in ('cleared', 'review', 'released', 'refunded', 'frozen')
+         order by updated_at desc limit $2"
+    )))
+    .bind(chain_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list settled payments")
+}

@@ -1,0 +1,131 @@
+//! The marketplace's view of the chain: the contracts' addresses, the operator's signer (quotes
+//! and transactions), reads of the escrow, its logs, and the operator's transactions, sent one at a
+//! time so nonces never collide.
+
+use std::sync::Arc;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, Signature, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{Filter, Log};
+use alloy::signers::SignerSync;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolStruct;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::bindings::{FineTuneEscrow, MockUSDC, ProvenanceRegistry, escrow_domain};
+
+/// Where the contracts live on a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub chain_id: u64,
+    pub token: Address,
+    pub escrow: Address,
+    pub registry: Address,
+    /// The first block the watcher needs to read.
+    pub deploy_block: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TxOutcome {
+    pub tx_hash: B256,
+    pub block_number: u64,
+    pub success: bool,
+}
+
+#[derive(Clone)]
+pub struct ChainClient {
+    provider: DynProvider,
+    operator: PrivateKeySigner,
+    pub deployment: Deployment,
+    pub rpc_url: String,
+    pub confirmations: u64,
+    sending: Arc<Mutex<()>>,
+}
+
+impl ChainClient {
+    pub fn connect(rpc_url: &str, operator: PrivateKeySigner, deployment: Deployment, confirmations: u64) -> anyhow::Result<Self> {
+        let url: reqwest::Url = rpc_url.parse().with_context(|| format!("the chain RPC URL {rpc_url} is not a URL"))?;
+        let provider = ProviderBuilder::new().wallet(EthereumWallet::from(operator.clone())).connect_http(url).erased();
+        Ok(Self {
+            provider,
+            operator,
+            deployment,
+            rpc_url: rpc_url.to_owned(),
+            confirmations: confirmations.max(1),
+            sending: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    pub fn operator_address(&self) -> Address {
+        self.operator.address()
+    }
+
+    /// The operator's EIP-712 signature of a quote for this chain's escrow.
+    pub fn sign_quote(&self, quote: &FineTuneEscrow::Quote) -> anyhow::Result<Signature> {
+        let domain = escrow_domain(self.deployment.chain_id, self.deployment.escrow);
+        let digest = quote.eip712_signing_hash(&domain);
+        self.operator.sign_hash_sync(&digest).context("failed to sign a quote")
+    }
+
+    pub async fn head(&self) -> anyhow::Result<u64> {
+        self.provider.get_block_number().await.context("failed to read the chain's head")
+    }
+
+    /// The escrow's logs in `[from, to]`.
+    pub async fn escrow_logs(&self, from: u64, to: u64) -> anyhow::Result<Vec<Log>> {
+        let filter = Filter::new().address(self.deployment.escrow).from_block(from).to_block(to);
+        self.provider.get_logs(&filter).await.context("failed to read the escrow's logs")
+    }
+
+    /// `escrowOf(jobRef)`: (payer, amount, state).
+    pub async fn escrow_of(&self, job_ref: B256) -> anyhow::Result<(Address, U256, u8)> {
+        let escrow = FineTuneEscrow::new(self.deployment.escrow, self.provider.clone());
+        let r = escrow.escrowOf(job_ref).call().await.context("failed to read escrowOf")?;
+        Ok((r.payer, r.amount, r.state))
+    }
+
+    pub async fn token_balance(&self, who: Address) -> anyhow::Result<U256> {
+        MockUSDC::new(self.deployment.token, self.provider.clone()).balanceOf(who).call().await.context("failed to read a token balance")
+    }
+
+    pub async fn operator_gas_balance(&self) -> anyhow::Result<U256> {
+        self.provider.get_balance(self.operator.address()).await.context("failed to read the operator's balance")
+    }
+
+    /// Sends one operator transaction and waits for its receipt; one at a time.
+    pub async fn send_operator(&self, action: OperatorAction) -> anyhow::Result<TxOutcome> {
+        let _turn = self.sending.lock().await;
+        let escrow = FineTuneEscrow::new(self.deployment.escrow, self.provider.clone());
+        let registry = ProvenanceRegistry::new(self.deployment.registry, self.provider.clone());
+        let pending = match action {
+            OperatorAction::Release(job_ref) => escrow.release(job_ref).send().await,
+            OperatorAction::Refund(job_ref) => escrow.refund(job_ref).send().await,
+            OperatorAction::Freeze(job_ref) => escrow.freeze(job_ref).send().await,
+            OperatorAction::Unfreeze(job_ref) => escrow.unfreeze(job_ref).send().await,
+            OperatorAction::Anchor { hash, kind } => registry.anchor(hash, kind).send().await,
+        }
+        .map_err(|e| anyhow::anyhow!("the chain refused the transaction: {e}"))?;
+        let receipt = pending.get_receipt().await.context("failed to wait for a receipt")?;
+        Ok(TxOutcome {
+            tx_hash: receipt.transaction_hash,
+            block_number: receipt.block_number.unwrap_or_default(),
+            success: receipt.status(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorAction {
+    Release(B256),
+    Refund(B256),
+    Freeze(B256),
+    Unfreeze(B256),
+    Anchor { hash: B256, kind: u8 },
+}
