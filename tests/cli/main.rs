@@ -112,7 +112,18 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     assert_eq!(roles, json!(["admin"]));
     let pid_file = data.path().join("pg").join("postmaster.pid");
     assert!(pid_file.exists(), "the private cluster runs under the data dir");
+    // The embedded chain: anvil with the contracts deployed and the development accounts funded.
+    assert!(first.stdout.iter().any(|l| l.contains("embedded anvil")), "{:?}", first.stdout);
+    let chain: Value = http.get(format!("{}/api/v1/chain", first.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(chain["chain_id"], 31337);
+    let rpc = chain["rpc_url"].as_str().unwrap().to_string();
+    let balance_of_account_1 = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": [{
+        "to": chain["token"]["address"],
+        "data": "0x70a0823100000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c8"}, "latest"]});
+    let answer: Value = http.post(&rpc).json(&balance_of_account_1).send().await.unwrap().json().await.unwrap();
+    assert_eq!(u128::from_str_radix(answer["result"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(), 1_000_000_000_000);
     stop(first);
+    assert!(http.post(&rpc).json(&balance_of_account_1).send().await.is_err(), "SIGTERM stops the chain too");
     assert!(!pid_file.exists(), "SIGTERM stops the private cluster too");
 
     // A second start reuses the same cluster and data, and does not make another admin.
@@ -125,6 +136,11 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "the user registered before the restart can log in");
+    let again: Value = http.get(format!("{}/api/v1/chain", second.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again["escrow_address"], chain["escrow_address"], "the restarted chain kept its contracts");
+    let rpc = again["rpc_url"].as_str().unwrap().to_string();
+    let answer: Value = http.post(&rpc).json(&balance_of_account_1).send().await.unwrap().json().await.unwrap();
+    assert_eq!(u128::from_str_radix(answer["result"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(), 1_000_000_000_000, "and its balances");
     stop(second);
 
     // The audit log written across both runs is intact.

@@ -44,6 +44,8 @@ pub struct Chain {
 
 impl Chain {
     pub async fn start() -> Self {
+        // reqwest is built without a default TLS provider (plain HTTP to anvil still needs one).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let anvil = Anvil::new().path(anvil_binary()).spawn();
         let signers: Vec<PrivateKeySigner> = anvil.keys().iter().map(|key| PrivateKeySigner::from(key.clone())).collect();
         let wallet = anvil.wallet().expect("anvil reports its development keys");

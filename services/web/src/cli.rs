@@ -151,6 +151,17 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     writeln!(out, "  open:     {}", app.public_url())?;
     writeln!(out, "  database: {}", app.database_location())?;
     writeln!(out, "  mail:     {}", app.mail_description())?;
+    match app.chain() {
+        Some(chain) => {
+            let info = chain.info();
+            let kind = if info.embedded { "embedded anvil" } else { "configured chain" };
+            writeln!(out, "  chain:    {kind} {} (chain id {}), escrow {}, USDC {}", info.rpc_url, info.chain_id, info.escrow_address, info.token.address)?;
+            if info.embedded {
+                writeln!(out, "            development accounts 1-9 hold 1,000,000 MockUSDC each; account 0 is the operator")?;
+            }
+        }
+        None => writeln!(out, "  chain:    off (ATTUNE_CHAIN_ENABLED=false)")?,
+    }
     writeln!(out, "  data dir: {}", data_dir.canonicalize().unwrap_or(data_dir.clone()).display())?;
     match admin {
         BootstrapAdmin::AlreadyPresent => {}
