@@ -5,6 +5,7 @@
 mod common;
 mod datasets_jobs;
 mod driver;
+mod payment;
 mod provenance;
 
 use fantoccini::Locator;

@@ -140,7 +140,11 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     assert_eq!(again["escrow_address"], chain["escrow_address"], "the restarted chain kept its contracts");
     let rpc = again["rpc_url"].as_str().unwrap().to_string();
     let answer: Value = http.post(&rpc).json(&balance_of_account_1).send().await.unwrap().json().await.unwrap();
-    assert_eq!(u128::from_str_radix(answer["result"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(), 1_000_000_000_000, "and its balances");
+    assert_eq!(
+        u128::from_str_radix(answer["result"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        1_000_000_000_000,
+        "and its balances"
+    );
     stop(second);
 
     // The audit log written across both runs is intact.

@@ -44,6 +44,26 @@ pub struct PaymentView {
     pub txs: Vec<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
     pub flags: serde_json::Value,
+    /// Ready-made transactions for the buyer's wallet: `approve` on the token, then `fund` on the escrow.
+    #[schema(value_type = Object)]
+    pub calldata: serde_json::Value,
+}
+
+/// The two transactions the buyer sends, ABI-encoded.
+fn calldata(row: &PaymentRow) -> serde_json::Value {
+    use alloy::sol_types::SolCall;
+    let Ok(quote) = quote_from_typed_data(&row.typed_data) else { return json!(null) };
+    let Ok(escrow) = Address::from_str(&row.escrow_address) else { return json!(null) };
+    let signature: alloy::primitives::Bytes = match row.signature.parse() {
+        Ok(s) => s,
+        Err(_) => return json!(null),
+    };
+    let approve = attune_integrations::chain::bindings::MockUSDC::approveCall { spender: escrow, value: quote.amount }.abi_encode();
+    let fund = FineTuneEscrow::fundCall { quote, operatorSignature: signature }.abi_encode();
+    json!({
+        "approve": {"to": row.token_address, "data": format!("0x{}", hex::encode(approve))},
+        "fund": {"to": row.escrow_address, "data": format!("0x{}", hex::encode(fund))},
+    })
 }
 
 fn typed_data(chain_id: u64, escrow: Address, q: &FineTuneEscrow::Quote) -> serde_json::Value {
@@ -187,7 +207,9 @@ pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentVie
     for t in attune_db::chain::txs_for(conn, &format!("job:{}", row.job_id)).await? {
         txs.push(json!({"operator_action": t.kind, "tx_hash": t.tx_hash, "block_number": t.block_number, "status": t.status, "error": t.last_error}));
     }
+    let calldata = calldata(&row);
     Ok(PaymentView {
+        calldata,
         status: row.status,
         chain_id: row.chain_id,
         escrow_address: row.escrow_address,

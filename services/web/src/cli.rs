@@ -155,7 +155,11 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         Some(chain) => {
             let info = chain.info();
             let kind = if info.embedded { "embedded anvil" } else { "configured chain" };
-            writeln!(out, "  chain:    {kind} {} (chain id {}), escrow {}, USDC {}", info.rpc_url, info.chain_id, info.escrow_address, info.token.address)?;
+            writeln!(
+                out,
+                "  chain:    {kind} {} (chain id {}), escrow {}, USDC {}",
+                info.rpc_url, info.chain_id, info.escrow_address, info.token.address
+            )?;
             if info.embedded {
                 writeln!(out, "            development accounts 1-9 hold 1,000,000 MockUSDC each; account 0 is the operator")?;
             }

@@ -8,6 +8,7 @@ mod dataset_review;
 mod datasets;
 mod jobs;
 mod provider;
+mod settlement;
 mod wallets;
 
 use actix_web::cookie::Cookie;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     datasets::configure(cfg);
     dataset_review::configure(cfg);
     jobs::configure(cfg);
+    settlement::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))
         .route("/static/wizard.js", web::get().to(wizard_script));

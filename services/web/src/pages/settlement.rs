@@ -1,0 +1,173 @@
+//! The payment page (what to sign and send, an optional button for an injected EIP-1193 wallet, live
+//! status) and the admin chain page (contracts, operator balance, watcher lag, alerts).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use attune_app::error::AppError;
+use attune_app::payments::{self, PaymentView};
+use attune_domain::PlatformRole;
+use uuid::Uuid;
+
+use super::{Layout, message, page_layout, signed_in, usdc};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/jobs/{id}/payment", web::get().to(payment))
+        .route("/admin/chain", web::get().to(admin_chain))
+        .route("/static/payment.js", web::get().to(script));
+}
+
+#[derive(Template)]
+#[template(path = "payment.html")]
+struct PaymentPage {
+    layout: Layout,
+    job_id: Uuid,
+    p: PaymentView,
+    amount: String,
+    deadline: String,
+    typed_data: String,
+    approve_data: String,
+    fund_data: String,
+    /// (event or action, tx hash, block, status)
+    txs: Vec<(String, String, String, String)>,
+}
+
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {
+    let job_id = path.into_inner();
+    let (page, actor) = match signed_in(&req, &state, "Pay for the fine-tune").await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let back = format!("/jobs/{job_id}");
+    let Some(chain) = state.chain.as_ref() else {
+        return message(
+            &req,
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No chain",
+            "This server runs without settlement.",
+            Some((&back, "Back to the job")),
+        )
+        .await;
+    };
+    let p = match payments::payment(&state.pool, chain, &actor, job_id).await {
+        Ok(p) => p,
+        Err(AppError::NotFound) => {
+            return message(&req, &state, StatusCode::NOT_FOUND, "Page not found", "There is no such job.", Some(("/jobs", "Your jobs")))
+                .await;
+        }
+        Err(AppError::Conflict { code: "wallet-missing", detail }) => {
+            return message(&req, &state, StatusCode::CONFLICT, "Link a wallet first", &detail, Some(("/wallets", "Link a wallet"))).await;
+        }
+        Err(AppError::Conflict { detail, .. }) => {
+            return message(&req, &state, StatusCode::CONFLICT, "No payment due", &detail, Some((&back, "Back to the job"))).await;
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "payment page failed");
+            return message(
+                &req,
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The payment could not be prepared.",
+                None,
+            )
+            .await;
+        }
+    };
+    let txs = p
+        .txs
+        .iter()
+        .map(|t| {
+            let what = if t["event"].is_null() { format!("operator {}", text(&t["operator_action"])) } else { text(&t["event"]) };
+            (what, text(&t["tx_hash"]), text(&t["block_number"]), text(&t["status"]))
+        })
+        .collect();
+    let body = PaymentPage {
+        layout: page_layout(&page),
+        job_id,
+        amount: usdc(&p.amount),
+        deadline: chrono::DateTime::from_timestamp(p.deadline, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+        typed_data: serde_json::to_string_pretty(&p.quote).unwrap_or_default(),
+        approve_data: text(&p.calldata["approve"]["data"]),
+        fund_data: text(&p.calldata["fund"]["data"]),
+        txs,
+        p,
+    }
+    .render();
+    page.render(StatusCode::OK, body)
+}
+
+#[derive(Template)]
+#[template(path = "admin_chain.html")]
+struct ChainPage {
+    layout: Layout,
+    facts: Vec<(String, String)>,
+    /// (kind, subject, detail, raised)
+    alerts: Vec<(String, String, String, String)>,
+}
+
+async fn admin_chain(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (page, actor) = match signed_in(&req, &state, "Chain").await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if !actor.has_role(PlatformRole::Admin) {
+        return message(&req, &state, StatusCode::FORBIDDEN, "Not allowed", "This page is for platform admins.", Some(("/", "Home"))).await;
+    }
+    let Some(chain) = state.chain.as_ref() else {
+        return message(&req, &state, StatusCode::SERVICE_UNAVAILABLE, "No chain", "This server runs without settlement.", None).await;
+    };
+    let status = match payments::chain_status(&state.pool, chain, &actor).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = ?e, "chain page failed");
+            return message(&req, &state, StatusCode::SERVICE_UNAVAILABLE, "The chain does not answer", &e.to_string(), None).await;
+        }
+    };
+    let c = &status["chain"];
+    let gas: f64 = text(&status["operator_gas_balance_wei"]).parse::<f64>().unwrap_or(0.0) / 1e18;
+    let facts = vec![
+        (
+            "Chain".to_string(),
+            format!(
+                "{} (chain id {}){}",
+                text(&c["rpc_url"]),
+                text(&c["chain_id"]),
+                if c["embedded"] == true { ", embedded anvil" } else { "" }
+            ),
+        ),
+        ("USDC token".to_string(), text(&c["token"]["address"])),
+        ("Escrow".to_string(), text(&c["escrow_address"])),
+        ("Provenance registry".to_string(), text(&c["registry_address"])),
+        ("Operator".to_string(), format!("{} — {gas:.4} ETH for gas", text(&c["operator_address"]))),
+        ("Confirmations".to_string(), text(&c["confirmations"])),
+        ("Head".to_string(), text(&status["head"])),
+        (
+            "Watcher".to_string(),
+            format!("block {} — {} blocks behind the head", text(&status["watcher_cursor"]), text(&status["watcher_lag_blocks"])),
+        ),
+    ];
+    let alerts = status["alerts"]
+        .as_array()
+        .map(|a| a.iter().map(|x| (text(&x["kind"]), text(&x["subject"]), x["detail"].to_string(), text(&x["created_at"]))).collect())
+        .unwrap_or_default();
+    let body = ChainPage { layout: page_layout(&page), facts, alerts }.render();
+    page.render(StatusCode::OK, body)
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../../static/payment.js"))
+}
