@@ -123,7 +123,7 @@ async fn a_provider_lists_signs_and_an_admin_verifies() {
     assert_eq!(res.status(), StatusCode::OK);
     let verified: Value = res.json().await.unwrap();
     assert_eq!(verified["provenance"]["status"], "verified");
-    assert!(verified["provenance"]["anchor"].is_null(), "anchoring arrives with the settlement issue");
+    assert!(verified["provenance"]["anchor"].is_null(), "not anchored until the operator's transaction is mined");
     let again = app.post_json(&format!("/api/v1/admin/models/{id}/decision"), &json!({"decision": "reject"}), Some(&admin.token)).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
 
@@ -291,4 +291,35 @@ async fn a_model_declared_at_1e25_flops_carries_the_systemic_risk_flag() {
     let created: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
     assert_eq!(check(&created, "training_flops")["ok"], false);
     assert_eq!(check(&created, "licence")["ok"], false);
+}
+
+#[tokio::test]
+async fn verified_manifests_are_anchored_including_those_verified_before_the_chain() {
+    // Verified on a server without a chain …
+    let before = spawn_app_with(|s| s.allow_private_networks = true).await;
+    let provider = before.new_user().await;
+    let signer = before.link_wallet(&provider).await;
+    let (_server, files) = weights(false).await;
+    let signed = list_and_sign(&before, &provider, &signer, &files).await;
+    let id = signed["id"].as_str().unwrap().to_string();
+    let admin = before.new_admin().await;
+    let res = before.post_json(&format!("/api/v1/admin/models/{id}/decision"), &json!({"decision": "verify"}), Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // … a server with the chain back-fills the anchor at start.
+    let app = crate::common::spawn_app_on(before.database_url.clone(), |s| {
+        s.chain_enabled = true;
+        s.allow_private_networks = true;
+    })
+    .await;
+    assert_eq!(app.send_operator_txs().await, 1);
+    assert_eq!(app.send_operator_txs().await, 0, "anchored once");
+    let model: Value = app.get(&format!("/api/v1/models/{id}"), Some(&provider.token)).await.json().await.unwrap();
+    let anchor = &model["provenance"]["anchor"];
+    assert!(anchor["tx_hash"].as_str().unwrap().starts_with("0x") && anchor["block"].as_i64().unwrap() > 0, "{model}");
+    let digest: alloy::primitives::B256 = format!("0x{}", model["provenance"]["manifest_sha256"].as_str().unwrap()).parse().unwrap();
+    let registry =
+        attune_integrations::chain::bindings::ProvenanceRegistry::new(app.chain().client.deployment.registry, app.operator().clone());
+    let on_chain = registry.anchorOf(digest).call().await.unwrap();
+    assert_eq!(on_chain.kind, 1, "kind 1: a model manifest");
 }

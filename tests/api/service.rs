@@ -83,6 +83,10 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/jobs/{id}/training-summary", "get"),
         ("/api/v1/jobs/{id}/documents/{template}", "put"),
         ("/api/v1/document-templates", "get"),
+        ("/api/v1/chain", "get"),
+        ("/api/v1/jobs/{id}/payment", "get"),
+        ("/api/v1/admin/jobs/{id}/release", "post"),
+        ("/api/v1/admin/chain", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

@@ -223,3 +223,20 @@ async fn admin_create_and_audit_verify_catch_an_edited_row() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("audit entry 2 is not intact"), "{stderr}");
 }
+
+#[test]
+fn chain_deploy_puts_the_contracts_on_a_configured_chain() {
+    let anvil = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    let anvil = alloy::node_bindings::Anvil::new().path(anvil).spawn();
+    let out = attune()
+        .args(["chain", "deploy"])
+        .env("ATTUNE_CHAIN_RPC_URL", anvil.endpoint())
+        .env("ATTUNE_OPERATOR_KEY", format!("0x{}", hex::encode(anvil.keys()[0].to_bytes())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for name in ["ATTUNE_TOKEN_ADDRESS=0x", "ATTUNE_ESCROW_ADDRESS=0x", "ATTUNE_REGISTRY_ADDRESS=0x"] {
+        assert!(stdout.contains(name), "{stdout}");
+    }
+}

@@ -119,3 +119,16 @@ impl Chain {
         Ok(())
     }
 }
+
+/// `attune chain deploy`: deploys MockUSDC, the escrow and the registry on the configured chain
+/// with the operator key holding every role (a development or test network).
+pub async fn deploy_contracts(settings: &Settings) -> anyhow::Result<Deployment> {
+    let rpc = settings.chain_rpc_url.as_deref().context("set ATTUNE_CHAIN_RPC_URL to the chain to deploy on")?;
+    let key = settings.operator_key.as_ref().context("set ATTUNE_OPERATOR_KEY to the deployer's (operator's) key")?;
+    let operator = PrivateKeySigner::from_str(key.expose_secret().trim()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
+    let url: reqwest::Url = rpc.parse().context("ATTUNE_CHAIN_RPC_URL is not a URL")?;
+    attune_integrations::install_crypto_provider();
+    let provider =
+        alloy::providers::ProviderBuilder::new().wallet(alloy::network::EthereumWallet::from(operator.clone())).connect_http(url);
+    attune_integrations::chain::deployment::deploy(&provider, operator.address()).await
+}

@@ -155,11 +155,20 @@ impl ChainWatcher {
         Ok(report)
     }
 
-    /// The background task: a step every poll interval; stops on shutdown.
+    /// The background task: a step every poll interval, the reconciler every 30 s; stops on shutdown.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut reconciled = std::time::Instant::now();
         loop {
             if let Err(e) = self.step().await {
                 tracing::warn!(error = ?e, "the chain watcher's step failed");
+            }
+            if reconciled.elapsed() > std::time::Duration::from_secs(30) {
+                reconciled = std::time::Instant::now();
+                match crate::operator_txs::reconcile(&self.pool, &self.chain).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(alerts = n, "payments differ from their escrows on chain"),
+                    Err(e) => tracing::warn!(error = ?e, "the reconciler failed"),
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(self.chain.poll) => {}

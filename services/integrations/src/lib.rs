@@ -6,3 +6,9 @@ pub mod embedded_postgres;
 pub mod fetch;
 pub mod mail;
 pub mod optout_scanner;
+
+/// Installs rustls' process-wide crypto provider (ring) once: every HTTP client (reqwest, alloy's
+/// transport) needs it before it is built. Safe to call any number of times.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,4 +1,4 @@
-//! The `attune` command line: serve, migrate, admin create, audit verify.
+//! The `attune` command line: serve, migrate, admin create, audit verify, chain deploy.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -45,6 +45,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The settlement chain.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChainCommand {
+    /// Deploy MockUSDC, the escrow and the registry on ATTUNE_CHAIN_RPC_URL with ATTUNE_OPERATOR_KEY
+    /// holding every role, and print the settings that point Attune at them.
+    Deploy,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +121,13 @@ pub fn main() -> ExitCode {
                     "",
                 )
                 .await
+            }
+            Command::Chain { command: ChainCommand::Deploy } => {
+                let d = attune_app::chain::deploy_contracts(&settings).await?;
+                println!("ATTUNE_TOKEN_ADDRESS={}", d.token.to_checksum(None));
+                println!("ATTUNE_ESCROW_ADDRESS={}", d.escrow.to_checksum(None));
+                println!("ATTUNE_REGISTRY_ADDRESS={}", d.registry.to_checksum(None));
+                Ok(ExitCode::SUCCESS)
             }
             Command::Audit { command: AuditCommand::Verify } => {
                 with_database(

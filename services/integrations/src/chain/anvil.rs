@@ -74,6 +74,7 @@ impl EmbeddedAnvil {
     }
 
     async fn wait_until_ready(&self) -> anyhow::Result<()> {
+        crate::install_crypto_provider();
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

@@ -47,6 +47,7 @@ pub struct ChainClient {
 
 impl ChainClient {
     pub fn connect(rpc_url: &str, operator: PrivateKeySigner, deployment: Deployment, confirmations: u64) -> anyhow::Result<Self> {
+        crate::install_crypto_provider();
         let url: reqwest::Url = rpc_url.parse().with_context(|| format!("the chain RPC URL {rpc_url} is not a URL"))?;
         let provider = ProviderBuilder::new().wallet(EthereumWallet::from(operator.clone())).connect_http(url).erased();
         Ok(Self {

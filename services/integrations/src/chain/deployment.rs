@@ -21,6 +21,7 @@ pub const RECLAIM_GRACE_SECS: u64 = 7 * 24 * 3600;
 
 /// Loads the recorded deployment when its contracts are still on the chain, else deploys anew.
 pub async fn ensure_dev_deployment(data_dir: &Path, rpc_url: &str, operator: &PrivateKeySigner) -> anyhow::Result<Deployment> {
+    crate::install_crypto_provider();
     let file = data_dir.join("chain").join("deployment.json");
     let url: reqwest::Url = rpc_url.parse().context("the anvil URL is not a URL")?;
     let provider = ProviderBuilder::new().wallet(EthereumWallet::from(operator.clone())).connect_http(url);
