@@ -2,9 +2,9 @@
 //! job from the buyer's wallet with the operator-signed quote, and driving the watcher and the
 //! operator's sender one step at a time.
 
-use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use attune_app::chain_watch::{ChainWatcher, StepReport};
@@ -34,7 +34,7 @@ impl TestApp {
     }
 
     pub fn wallet_provider(&self, key: &PrivateKeySigner) -> DynProvider {
-        ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(self.chain().client.rpc_url.parse().unwrap()).erased()
+        attune_integrations::chain::client::signing_provider(key.clone(), self.chain().client.rpc_url.parse().unwrap()).erased()
     }
 
     /// Approves the escrow and funds it with the quote of `payment` (as `GET …/payment` returned it).

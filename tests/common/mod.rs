@@ -98,6 +98,15 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
     TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, scanning, chain, data_dir, api: http_client() }
 }
 
+impl Drop for TestApp {
+    /// The server task never returns in a test, so its embedded anvil would outlive the test process.
+    fn drop(&mut self) {
+        if let Some(chain) = &self.chain {
+            chain.kill_embedded_now();
+        }
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

@@ -49,7 +49,17 @@ impl Chain {
         let anvil = Anvil::new().path(anvil_binary()).spawn();
         let signers: Vec<PrivateKeySigner> = anvil.keys().iter().map(|key| PrivateKeySigner::from(key.clone())).collect();
         let wallet = anvil.wallet().expect("anvil reports its development keys");
-        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        // Nonces are read from the chain for every transaction: the default cached nonce manager
+        // hands out a nonce even when gas estimation then refuses the call, and the account's next
+        // transaction would wait forever behind the gap.
+        let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
+            .wallet(wallet)
+            .connect_http(anvil.endpoint_url())
+            .erased();
         let chain_id = provider.get_chain_id().await.unwrap();
         let token = MockUSDC::deploy(provider.clone()).await.unwrap();
         let admin = signers[0].address();

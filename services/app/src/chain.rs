@@ -111,6 +111,15 @@ impl Chain {
         }
     }
 
+    /// Kills the embedded anvil without waiting (a test process or a tool that is exiting).
+    pub fn kill_embedded_now(&self) {
+        if let Some(anvil) = &self.embedded
+            && let Ok(anvil) = anvil.try_lock()
+        {
+            anvil.kill_now();
+        }
+    }
+
     /// Stops the embedded anvil (it writes its state); nothing for a configured chain.
     pub async fn stop(&self) -> anyhow::Result<()> {
         if let Some(anvil) = &self.embedded {

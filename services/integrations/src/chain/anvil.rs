@@ -93,6 +93,14 @@ impl EmbeddedAnvil {
         }
     }
 
+    /// Kills anvil at once, without waiting (for a process that is exiting and cannot await the
+    /// orderly stop; the state written every two seconds is kept).
+    pub fn kill_now(&self) {
+        if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+
     /// Stops anvil with SIGTERM so it writes its state, waiting a little for it to exit.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {

@@ -49,7 +49,7 @@ impl ChainClient {
     pub fn connect(rpc_url: &str, operator: PrivateKeySigner, deployment: Deployment, confirmations: u64) -> anyhow::Result<Self> {
         crate::install_crypto_provider();
         let url: reqwest::Url = rpc_url.parse().with_context(|| format!("the chain RPC URL {rpc_url} is not a URL"))?;
-        let provider = ProviderBuilder::new().wallet(EthereumWallet::from(operator.clone())).connect_http(url).erased();
+        let provider = signing_provider(operator.clone(), url).erased();
         Ok(Self {
             provider,
             operator,
@@ -120,6 +120,20 @@ impl ChainClient {
             success: receipt.status(),
         })
     }
+}
+
+/// A provider that signs with `key`. Nonces are read from the chain for every transaction (ours are
+/// sent one at a time): alloy's cached nonces would skip one when a transaction is refused at gas
+/// estimation, and every later transaction would then wait for the gap forever.
+pub fn signing_provider(key: PrivateKeySigner, url: reqwest::Url) -> impl Provider + Clone {
+    crate::install_crypto_provider();
+    ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
+        .wallet(EthereumWallet::from(key))
+        .connect_http(url)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 
@@ -24,7 +23,7 @@ pub async fn ensure_dev_deployment(data_dir: &Path, rpc_url: &str, operator: &Pr
     crate::install_crypto_provider();
     let file = data_dir.join("chain").join("deployment.json");
     let url: reqwest::Url = rpc_url.parse().context("the anvil URL is not a URL")?;
-    let provider = ProviderBuilder::new().wallet(EthereumWallet::from(operator.clone())).connect_http(url);
+    let provider = super::client::signing_provider(operator.clone(), url);
     if let Ok(text) = std::fs::read_to_string(&file)
         && let Ok(recorded) = serde_json::from_str::<Deployment>(&text)
     {
