@@ -213,3 +213,25 @@ async fn the_release_of_a_completed_job_pays_the_split() {
     let status: Value = m.app.get("/api/v1/admin/chain", Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(status["alerts"].as_array().unwrap().len(), 0, "{status}");
 }
+
+#[tokio::test]
+async fn the_reconciler_raises_an_alert_when_our_state_differs_from_the_escrow() {
+    let m = market(1).await;
+    m.app.fund(&m.buyer_key, &m.payment).await;
+    m.app.watch().await;
+    assert_eq!(attune_app::operator_txs::reconcile(&m.app.pool, m.app.chain()).await.unwrap(), 0);
+    // Our table claims a release the chain never saw.
+    sqlx::query("update payment set status = 'released' where job_id = $1")
+        .bind(uuid::Uuid::parse_str(&m.job).unwrap())
+        .execute(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(attune_app::operator_txs::reconcile(&m.app.pool, m.app.chain()).await.unwrap(), 1);
+    let admin = m.app.new_admin().await;
+    let status: Value = m.app.get("/api/v1/admin/chain", Some(&admin.token)).await.json().await.unwrap();
+    let alert = &status["alerts"][0];
+    assert_eq!(alert["kind"], "reconciliation_mismatch");
+    assert_eq!(alert["detail"]["escrow_state"], "funded");
+    assert_eq!(alert["detail"]["payment_status"], "released");
+    assert!(status["watcher_lag_blocks"].as_i64().unwrap() <= 1);
+}
