@@ -15,6 +15,7 @@ mod mail;
 mod models;
 mod optout;
 mod pages;
+mod screening;
 mod service;
 mod settlement;
 mod wallets;

@@ -12,16 +12,16 @@ use crate::datasets::{own_record, ready_dataset};
 
 const BUYER_USDC: u64 = 1_000_000 * 1_000_000;
 
-struct Market {
-    app: TestApp,
-    buyer: TestUser,
-    buyer_key: alloy::signers::local::PrivateKeySigner,
-    provider_wallet: Address,
-    job: String,
-    payment: Value,
+pub(crate) struct Market {
+    pub(crate) app: TestApp,
+    pub(crate) buyer: TestUser,
+    pub(crate) buyer_key: alloy::signers::local::PrivateKeySigner,
+    pub(crate) provider_wallet: Address,
+    pub(crate) job: String,
+    pub(crate) payment: Value,
 }
 
-async fn market(confirmations: u64) -> Market {
+pub(crate) async fn market(confirmations: u64) -> Market {
     let app = spawn_app_with(|s| {
         s.chain_enabled = true;
         s.chain_confirmations = confirmations;
@@ -47,7 +47,7 @@ async fn market(confirmations: u64) -> Market {
     Market { app, buyer, buyer_key, provider_wallet: provider_key.address(), job, payment }
 }
 
-async fn job_status(m: &Market) -> (String, String) {
+pub(crate) async fn status_of(m: &Market) -> (String, String) {
     let job: Value = m.app.get(&format!("/api/v1/jobs/{}", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
     let payment: Value = m.app.get(&format!("/api/v1/jobs/{}/payment", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
     (job["status"].as_str().unwrap().to_string(), payment["status"].as_str().unwrap().to_string())
@@ -77,7 +77,7 @@ async fn a_buyer_funds_from_its_verified_wallet_and_the_watcher_makes_the_job_pa
     m.app.fund(&m.buyer_key, &m.payment).await;
     let step = m.app.watch().await;
     assert_eq!((step.seen, step.applied), (1, 1));
-    let (job, payment) = job_status(&m).await;
+    let (job, payment) = status_of(&m).await;
     assert_eq!(payment, "cleared");
     assert_eq!(job, "queued", "paid, no audit and no open blocking obligation: straight to the queue");
     let step = m.app.watch().await;
@@ -94,7 +94,7 @@ async fn a_server_restarted_midway_credits_nothing_twice() {
     m.app.fund(&m.buyer_key, &m.payment).await;
     let step = m.app.watch().await;
     assert_eq!((step.seen, step.applied), (1, 0), "seen but not yet two blocks deep");
-    assert_eq!(job_status(&m).await, ("awaiting_payment".to_string(), "confirming".to_string()));
+    assert_eq!(status_of(&m).await, ("awaiting_payment".to_string(), "confirming".to_string()));
 
     // A second server takes over the same database and chain (as after a crash and restart).
     let info = m.app.chain().info();
@@ -120,7 +120,7 @@ async fn a_server_restarted_midway_credits_nothing_twice() {
         .await
         .unwrap();
     assert_eq!(funded, 1, "credited exactly once");
-    assert_eq!(job_status(&m).await.1, "cleared");
+    assert_eq!(status_of(&m).await.1, "cleared");
 }
 
 #[tokio::test]
@@ -129,21 +129,21 @@ async fn a_reorg_removes_a_credit_that_was_not_yet_confirmed() {
     let before = m.app.snapshot().await;
     m.app.fund(&m.buyer_key, &m.payment).await;
     assert_eq!(m.app.watch().await.seen, 1);
-    assert_eq!(job_status(&m).await.1, "confirming");
+    assert_eq!(status_of(&m).await.1, "confirming");
 
     // The block holding the funding disappears; the chain grows past it without the transaction.
     m.app.revert_to(before).await;
     m.app.mine(3).await;
     let step = m.app.watch().await;
     assert_eq!((step.removed, step.applied), (1, 0));
-    assert_eq!(job_status(&m).await, ("awaiting_payment".to_string(), "awaiting".to_string()));
+    assert_eq!(status_of(&m).await, ("awaiting_payment".to_string(), "awaiting".to_string()));
 
     // The same signed quote funds the job on the surviving chain.
     m.app.fund(&m.buyer_key, &m.payment).await;
     m.app.mine(1).await;
     let step = m.app.watch().await;
     assert_eq!(step.applied, 1);
-    assert_eq!(job_status(&m).await.1, "cleared");
+    assert_eq!(status_of(&m).await.1, "cleared");
 }
 
 #[tokio::test]
@@ -157,7 +157,7 @@ async fn cancelling_a_paid_job_refunds_it_on_chain() {
     assert_eq!(m.app.send_operator_txs().await, 1);
     assert_eq!(m.app.send_operator_txs().await, 0, "a refund is sent once");
     m.app.watch().await;
-    assert_eq!(job_status(&m).await, ("cancelled".to_string(), "refunded".to_string()));
+    assert_eq!(status_of(&m).await, ("cancelled".to_string(), "refunded".to_string()));
     assert_eq!(m.app.usdc_balance(m.buyer_key.address()).await, U256::from(BUYER_USDC), "everything came back");
     let payment: Value = m.app.get(&format!("/api/v1/jobs/{}/payment", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
     let events: Vec<&str> = payment["txs"].as_array().unwrap().iter().filter_map(|t| t["event"].as_str()).collect();
@@ -189,7 +189,7 @@ async fn the_release_of_a_completed_job_pays_the_split() {
     }
     assert_eq!(m.app.send_operator_txs().await, 1, "asked twice, sent once");
     m.app.watch().await;
-    assert_eq!(job_status(&m).await.1, "released");
+    assert_eq!(status_of(&m).await.1, "released");
     let amount: u128 = m.payment["amount"].as_str().unwrap().parse().unwrap();
     let shares: Vec<attune_domain::settlement::Share> = m.payment["payees"]
         .as_array()

@@ -55,7 +55,7 @@ impl TestApp {
 
     /// One watcher step.
     pub async fn watch(&self) -> StepReport {
-        ChainWatcher::new(self.pool.clone(), self.chain.clone().unwrap()).step().await.unwrap()
+        ChainWatcher::new(self.pool.clone(), self.chain.clone().unwrap(), self.screening.clone()).step().await.unwrap()
     }
 
     /// Sends every requested operator transaction.

@@ -49,6 +49,7 @@ pub struct TestApp {
     pub outbox: Arc<OutboxDelivery>,
     pub scanning: Arc<attune_app::dataset_scan::DatasetScanning>,
     pub chain: Option<Arc<attune_app::chain::Chain>>,
+    pub screening: Arc<attune_app::screening::ScreeningService>,
     pub data_dir: tempfile::TempDir,
     /// A client without cookies (API calls with bearer tokens).
     pub api: reqwest::Client,
@@ -94,8 +95,20 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
     let outbox = app.outbox();
     let scanning = app.scanning();
     let chain = app.chain();
+    let screening = app.screening();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, pool, database_url, outbox, scanning, chain, data_dir, api: http_client() }
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        pool,
+        database_url,
+        outbox,
+        scanning,
+        chain,
+        screening,
+        data_dir,
+        api: http_client(),
+    }
 }
 
 impl Drop for TestApp {

@@ -23,21 +23,26 @@ use sqlx::{PgConnection, PgPool};
 use crate::chain::Chain;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
+use crate::screening::{AddressScreen, ScreeningService};
 
 const CURSOR: &str = "escrow";
 /// Blocks re-read behind the cursor on every step, beyond the confirmations, to catch reorgs.
 const RESCAN_MARGIN: u64 = 8;
 
-/// What screening says about a confirmed payment. Until the screening issue, every payment from
-/// the buyer's verified wallet clears; anything else waits for a human.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What screening says about a confirmed payment: a listed payer blocks it (the escrow is frozen,
+/// never refunded); a payer other than the buyer's verified wallet waits for a human.
+#[derive(Debug, Clone)]
 pub enum Screening {
     Clear,
     Review(String),
+    Block(AddressScreen),
 }
 
 /// The seam between `confirming` and `cleared`.
-pub fn screen_funded_payment(payment: &PaymentRow, payer: Address) -> Screening {
+pub fn screen_funded_payment(payment: &PaymentRow, payer: Address, screening: &ScreeningService) -> Screening {
+    if let Some(hit) = screening.screen_address(&format!("{payer:#x}")) {
+        return Screening::Block(hit);
+    }
     match Address::parse_checksummed(&payment.buyer_address, None).or_else(|_| payment.buyer_address.parse::<Address>()) {
         Ok(buyer) if buyer == payer => Screening::Clear,
         _ => Screening::Review(format!("funded from {payer}, not from the buyer's verified wallet {}", payment.buyer_address)),
@@ -47,6 +52,7 @@ pub fn screen_funded_payment(payment: &PaymentRow, payer: Address) -> Screening 
 pub struct ChainWatcher {
     pool: PgPool,
     chain: Arc<Chain>,
+    screening: Arc<ScreeningService>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +85,8 @@ fn decode(log: &Log) -> Option<(&'static str, Option<String>, serde_json::Value)
 }
 
 impl ChainWatcher {
-    pub fn new(pool: PgPool, chain: Arc<Chain>) -> Self {
-        Self { pool, chain }
+    pub fn new(pool: PgPool, chain: Arc<Chain>, screening: Arc<ScreeningService>) -> Self {
+        Self { pool, chain, screening }
     }
 
     /// One pass: read, record, forget reorged logs, apply what is deep enough.
@@ -146,7 +152,7 @@ impl ChainWatcher {
         }
         let safe = (head + 1).saturating_sub(client.confirmations);
         for e in attune_db::chain::confirmable(&mut tx, chain_id, safe as i64).await? {
-            apply(&mut tx, chain_id, &e).await.map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
+            apply(&mut tx, chain_id, &e, &self.screening).await.map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
             attune_db::chain::mark(&mut tx, e.id, "seen", "applied").await?;
             report.applied += 1;
         }
@@ -193,7 +199,7 @@ async fn move_job(conn: &mut PgConnection, p: &PaymentRow, to: JobStatus, reason
 }
 
 /// Applies one confirmed escrow event to our tables.
-async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow) -> Result<(), AppError> {
+async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow, screening: &ScreeningService) -> Result<(), AppError> {
     let Some(job_ref) = &e.job_ref else { return Ok(()) };
     let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await? else {
         attune_db::chain::raise_alert(conn, "unknown_job_ref", job_ref, &json!({"event": e.event, "tx_hash": e.tx_hash})).await?;
@@ -227,7 +233,33 @@ async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow) -> Result<(
                 attune_db::chain::raise_alert(conn, "funded_unexpectedly", &subject, &json!({"tx_hash": e.tx_hash})).await?;
                 return Ok(());
             }
-            match screen_funded_payment(&p, payer) {
+            match screen_funded_payment(&p, payer, screening) {
+                Screening::Block(hit) => {
+                    // Sanctioned funds are held, never returned: freeze the escrow and open a case
+                    // with a report draft (who, what, when, amount, tx, list entry).
+                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "blocked").await?;
+                    crate::operator_txs::request_for_job(conn, "freeze", p.job_id, &p.job_ref).await?;
+                    let report = json!({"report_draft": {"who": payer.to_checksum(None), "what": "payment into escrow for a fine-tune job",
+                        "when": chrono::Utc::now(), "amount": amount, "token": p.token_address, "tx_hash": e.tx_hash, "block": e.block_number,
+                        "list_entry": hit.entity_id, "list_version": hit.list_version}, "subject": subject, "amount": amount, "tx_hash": e.tx_hash});
+                    crate::screening::open_address_case(
+                        conn,
+                        "payment",
+                        &payer.to_checksum(None),
+                        Some(p.organization_id),
+                        &hit,
+                        Some(report),
+                    )
+                    .await?;
+                    attune_db::audit::append(
+                        conn,
+                        "system:screening",
+                        "payment.blocked",
+                        &subject,
+                        &json!({"payer": payer.to_checksum(None), "entity_id": hit.entity_id, "list_version": hit.list_version}),
+                    )
+                    .await?;
+                }
                 Screening::Clear if amount == p.amount => {
                     attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "cleared").await?;
                     move_job(conn, &p, JobStatus::Paid, "the payment cleared").await?;
@@ -239,6 +271,21 @@ async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow) -> Result<(
                 Screening::Review(why) => {
                     attune_db::payments::add_flag(conn, p.job_id, &json!({"flag": "payer_not_verified", "detail": why})).await?;
                     attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                    let reasons = json!([{"rule": "aml.payer_not_verified_wallet", "detail": why}]);
+                    attune_db::screening::open_case(
+                        conn,
+                        &attune_db::screening::NewCase {
+                            kind: "payment",
+                            subject: &subject,
+                            organization_id: Some(p.organization_id),
+                            score: 0.5,
+                            reasons: &reasons,
+                            evidence: &json!({"tx_hash": e.tx_hash, "payer": payer.to_checksum(None), "amount": amount}),
+                            amount: Some(amount),
+                            list_version: &screening.list_version(),
+                        },
+                    )
+                    .await?;
                 }
             }
         }
@@ -273,7 +320,7 @@ async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow) -> Result<(
             }
         }
         "Frozen" => {
-            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming"], "frozen").await?;
+            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming", "blocked"], "frozen").await?;
             move_job(conn, &p, JobStatus::Frozen, "the escrow was frozen").await?;
         }
         "Unfrozen" => {

@@ -51,16 +51,15 @@ pub async fn challenge(pool: &PgPool, actor: &Actor, address: &str) -> Result<Ch
     Ok(Challenge { nonce, message, expires_at })
 }
 
-/// What sanctions screening says about a newly linked wallet. The screening issue replaces this
-/// step with the real list lookup (a hit gives `under_review` and opens a case); until then every
-/// proven wallet is active.
-fn sanctions_screening_on_link(_address: &Address) -> &'static str {
-    "active"
-}
-
 /// Links a wallet after checking the signature of the latest unexpired, unused challenge.
 #[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
-pub async fn link(pool: &PgPool, actor: &Actor, address: &str, signature: &str) -> Result<WalletRow, AppError> {
+pub async fn link(
+    pool: &PgPool,
+    screening: &crate::screening::ScreeningService,
+    actor: &Actor,
+    address: &str,
+    signature: &str,
+) -> Result<WalletRow, AppError> {
     let address = Address::parse(address).map_err(|m| AppError::field("address", m))?;
     let mut tx = pool.begin().await.context("failed to begin wallet link")?;
     let challenge =
@@ -88,7 +87,10 @@ pub async fn link(pool: &PgPool, actor: &Actor, address: &str, signature: &str) 
     if !attune_db::wallets::consume_challenge(&mut tx, challenge.id).await? {
         return Err(AppError::refused("challenge-expired", Some("signature"), "The challenge expired or was used; ask for a new one."));
     }
-    let status = sanctions_screening_on_link(&address);
+    // Screened on link: a listed address is kept under review with a case; the caller only ever
+    // learns `under_review`, never the match.
+    let hit = screening.screen_address(&address.to_lower_hex());
+    let status = if hit.is_some() { "under_review" } else { "active" };
     let wallet = attune_db::wallets::insert(
         &mut tx,
         Uuid::now_v7(),
@@ -107,12 +109,16 @@ pub async fn link(pool: &PgPool, actor: &Actor, address: &str, signature: &str) 
             e.into()
         }
     })?;
+    if let Some(hit) = &hit {
+        crate::screening::open_address_case(&mut tx, "wallet", &wallet.address, Some(actor.organization_id), hit, None).await?;
+    }
     attune_db::audit::append(
         &mut tx,
         &actor.audit_id(),
         "wallet.linked",
         &format!("wallet:{}", wallet.id),
-        &json!({"address": wallet.address, "status": wallet.status, "proof": "eip191_personal_sign", "organization_id": actor.organization_id}),
+        &json!({"address": wallet.address, "status": wallet.status, "proof": "eip191_personal_sign", "organization_id": actor.organization_id,
+                "screening": {"list_version": screening.list_version(), "hit": hit.is_some()}}),
     )
     .await?;
     tx.commit().await.context("failed to commit wallet link")?;

@@ -12,6 +12,7 @@ pub mod models;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+pub mod screening;
 pub mod sessions;
 pub mod users;
 pub mod wallets;

@@ -124,3 +124,14 @@ pub async fn find_active(conn: &mut PgConnection, organization_id: Uuid, address
     .await
     .context("failed to look up wallet")
 }
+
+/// Sets the status of every organisation's wallet with this address (a review decision).
+pub async fn set_status_by_address(conn: &mut PgConnection, address: &str, status: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query("update wallet set status = $2 where address = $1")
+        .bind(address)
+        .bind(status)
+        .execute(conn)
+        .await
+        .context("failed to change a wallet's status")?;
+    Ok(done.rows_affected())
+}

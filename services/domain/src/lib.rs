@@ -15,10 +15,12 @@ pub mod job;
 pub mod notification;
 pub mod optout;
 pub mod provenance;
+pub mod sanctions;
 pub mod scope;
 pub mod settlement;
 pub mod validation;
 pub mod vocabulary;
+pub mod webhook_signature;
 
 pub use account::{Country, NewPassword, OrgKind, OrgName, PersonName, PlatformRole};
 pub use email::Email;

@@ -6,6 +6,7 @@ pub mod embedded_postgres;
 pub mod fetch;
 pub mod mail;
 pub mod optout_scanner;
+pub mod sanctions;
 
 /// Installs rustls' process-wide crypto provider (ring) once: every HTTP client (reqwest, alloy's
 /// transport) needs it before it is built. Safe to call any number of times.

@@ -48,9 +48,16 @@ use crate::api;
         api::payments::payment,
         api::payments::release,
         api::payments::admin_chain,
+        api::screening::import,
+        api::screening::imports,
+        api::screening::addresses,
+        api::screening::names,
+        api::screening::cases,
+        api::screening::case,
+        api::screening::decide,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"))
 )]
 pub struct ApiDoc;
 

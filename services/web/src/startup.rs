@@ -78,6 +78,7 @@ impl Application {
             attune_app::operator_txs::backfill_anchors(&database.pool).await?;
             tracing::info!(chain_id = chain.client.deployment.chain_id, escrow = %chain.client.deployment.escrow, "settlement chain ready");
         }
+        let screening = Arc::new(attune_app::screening::ScreeningService::load(&database.pool).await?);
         let data_policy = Arc::new(DataPolicy::v1().map_err(|e| anyhow::anyhow!(e))?);
         let templates = Arc::new(DocumentTemplates::v1().map_err(|e| anyhow::anyhow!(e))?);
         let mut scan_settings = scanner_settings(&settings);
@@ -93,6 +94,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
             chain: chain.clone(),
+            screening,
             settings,
             policy,
             delivery,
@@ -114,7 +116,7 @@ impl Application {
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             if let Some(chain) = &state.chain {
-                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone());
+                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone(), state.screening.clone());
                 tasks.push(tokio::spawn(watcher.run(shutdown_rx.clone())));
                 let desk = attune_app::operator_txs::OperatorDesk::new(state.pool.clone(), chain.clone());
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
@@ -134,6 +136,10 @@ impl Application {
 
     pub fn public_url(&self) -> &str {
         &self.state.policy.public_url
+    }
+
+    pub fn screening(&self) -> Arc<attune_app::screening::ScreeningService> {
+        self.state.screening.clone()
     }
 
     /// The chain, when settlement is on.

@@ -22,6 +22,8 @@ pub struct AppState {
     pub csrf_key: SecretSlice<u8>,
     /// The chain (settlement), unless switched off.
     pub chain: Option<Arc<attune_app::chain::Chain>>,
+    /// Sanctions screening over the lists in force (rebuilt on import).
+    pub screening: Arc<attune_app::screening::ScreeningService>,
     /// The opt-out scanner's and dataset gate's rules.
     pub data_policy: Arc<DataPolicy>,
     /// Compliance document templates (LIA, FRIA, risk assessment…).

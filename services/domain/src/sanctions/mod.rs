@@ -2,5 +2,6 @@
 //! name and address matching. Pure: importers (integrations) parse the files, the app stores them.
 
 mod entity;
+pub mod screening;
 
 pub use entity::{EntityKind, ListEntity, ListSource};

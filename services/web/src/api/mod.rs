@@ -10,6 +10,7 @@ pub mod models;
 pub mod optout;
 pub mod organizations;
 pub mod payments;
+pub mod screening;
 pub mod service;
 pub mod wallets;
 
@@ -26,5 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     optout::configure(cfg);
     jobs::configure(cfg);
     payments::configure(cfg);
+    screening::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

@@ -86,7 +86,7 @@ pub async fn link(
     Authenticated(actor): Authenticated,
     body: ApiJson<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = wallets::link(&state.pool, &actor, &body.0.address, &body.0.signature).await?;
+    let w = wallets::link(&state.pool, &state.screening, &actor, &body.0.address, &body.0.signature).await?;
     Ok(HttpResponse::Created().json(WalletDto::from(w)))
 }
 

@@ -64,7 +64,7 @@ async fn wallet_link(req: HttpRequest, state: web::Data<AppState>, body: web::By
     if !csrf::verify(&req, &state, &form_value(&p, "csrf_token")) {
         return render_wallets(&req, &state, None, EXPIRED_FORM, StatusCode::FORBIDDEN).await;
     }
-    match wallets::link(&state.pool, &actor, &form_value(&p, "address"), &form_value(&p, "signature")).await {
+    match wallets::link(&state.pool, &state.screening, &actor, &form_value(&p, "address"), &form_value(&p, "signature")).await {
         Ok(_) => redirect("/wallets"),
         Err(e) => render_wallets(&req, &state, None, &e.to_string(), StatusCode::UNPROCESSABLE_ENTITY).await,
     }

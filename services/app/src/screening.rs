@@ -1,0 +1,240 @@
+//! Screening as a service of the running marketplace: the latest import of every list, held in
+//! memory as one `Screener` (rebuilt after each import), and the imports themselves — versioned,
+//! diffed against the previous import of their source, followed by a re-screen of every wallet.
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use attune_db::screening::{ImportRow, NewCase, NewImport};
+use attune_domain::sanctions::ListEntity;
+use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
+use attune_integrations::sanctions::{ImportedList, diff};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+struct Loaded {
+    screener: Screener,
+    /// `ofac_sdn@<version>,open_sanctions@<version>`: recorded with every decision.
+    version: String,
+}
+
+pub struct ScreeningService {
+    policy: ScreeningPolicy,
+    loaded: RwLock<Arc<Loaded>>,
+}
+
+/// A listed address that matched, and the list version that said so.
+#[derive(Debug, Clone, Serialize)]
+pub struct AddressScreen {
+    pub entity_id: String,
+    pub currency: String,
+    pub listed_address: String,
+    pub list_version: String,
+}
+
+fn source_name(source: attune_domain::sanctions::ListSource) -> &'static str {
+    match source {
+        attune_domain::sanctions::ListSource::OfacSdn => "ofac_sdn",
+        attune_domain::sanctions::ListSource::OpenSanctions => "open_sanctions",
+        attune_domain::sanctions::ListSource::Custom => "custom",
+    }
+}
+
+async fn current_entities(conn: &mut PgConnection) -> anyhow::Result<(Vec<ListEntity>, String)> {
+    let mut entities = Vec::new();
+    let mut versions = Vec::new();
+    for import in attune_db::screening::latest_imports(conn).await? {
+        for data in attune_db::screening::entities_of(conn, import.id).await? {
+            entities.push(serde_json::from_value(data).context("a stored list entity is unreadable")?);
+        }
+        versions.push(format!("{}@{}", import.source, import.version));
+    }
+    let version = if versions.is_empty() { "none".to_owned() } else { versions.join(",") };
+    Ok((entities, version))
+}
+
+impl ScreeningService {
+    pub async fn load(pool: &PgPool) -> anyhow::Result<Self> {
+        let policy = ScreeningPolicy::v1().map_err(|e| anyhow::anyhow!("the screening policy: {e}"))?;
+        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+        let (entities, version) = current_entities(&mut conn).await?;
+        let screener = Screener::build(&entities, &policy);
+        Ok(Self { policy, loaded: RwLock::new(Arc::new(Loaded { screener, version })) })
+    }
+
+    async fn reload(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+        let (entities, version) = current_entities(&mut conn).await?;
+        let screener = Screener::build(&entities, &self.policy);
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Loaded { screener, version });
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<Loaded> {
+        self.loaded.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn list_version(&self) -> String {
+        self.current().version.clone()
+    }
+
+    pub fn screen_address(&self, raw: &str) -> Option<AddressScreen> {
+        let loaded = self.current();
+        loaded.screener.screen_address(raw).map(|hit| AddressScreen {
+            entity_id: hit.entity_id.clone(),
+            currency: hit.currency.clone(),
+            listed_address: hit.listed_address.clone(),
+            list_version: loaded.version.clone(),
+        })
+    }
+
+    pub fn screen_name(&self, query: &NameQuery) -> (Vec<NameMatch>, String) {
+        let loaded = self.current();
+        (loaded.screener.screen_name(query, &self.policy), loaded.version.clone())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub id: Uuid,
+    pub source: String,
+    pub version: String,
+    pub entities: usize,
+    pub names: usize,
+    pub addresses: usize,
+    #[schema(value_type = Object)]
+    pub diff: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub rescreen: serde_json::Value,
+}
+
+/// Stores an import as the new version of its source, rebuilds the screener and re-screens every
+/// wallet: a wallet newly listed goes under review with a case.
+#[tracing::instrument(skip_all, fields(source = ?list.source, entities = list.entities.len()))]
+pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, list: ImportedList) -> Result<ImportReport, AppError> {
+    actor.admin_scope()?;
+    let source = source_name(list.source);
+    let mut tx = pool.begin().await.context("failed to begin an import")?;
+    let previous: Option<ImportRow> = attune_db::screening::latest_imports(&mut tx).await?.into_iter().find(|i| i.source == source);
+    let changes = match &previous {
+        Some(prev) => {
+            let mut old = Vec::new();
+            for data in attune_db::screening::entities_of(&mut tx, prev.id).await? {
+                old.push(serde_json::from_value::<ListEntity>(data).context("a stored list entity is unreadable")?);
+            }
+            let old = ImportedList { source: list.source, version: prev.version.clone(), sha256: prev.sha256.clone(), entities: old };
+            let d = diff(&old, &list);
+            json!({"previous_version": prev.version, "added": d.added, "removed": d.removed, "changed": d.changed})
+        }
+        None => {
+            json!({"previous_version": null, "added": list.entities.iter().map(|e| &e.entity_id).collect::<Vec<_>>(), "removed": [], "changed": []})
+        }
+    };
+    let names: usize = list.entities.iter().map(|e| 1 + e.aliases.len()).sum();
+    let addresses: usize = list.entities.iter().map(|e| e.addresses.len()).sum();
+    let id = Uuid::now_v7();
+    let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    attune_db::screening::insert_import(
+        &mut tx,
+        &NewImport {
+            id,
+            source,
+            version: &list.version,
+            sha256: &list.sha256,
+            entities: as_i32(list.entities.len()),
+            names: as_i32(names),
+            addresses: as_i32(addresses),
+            diff: &changes,
+            imported_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    let rows: Vec<(String, serde_json::Value)> = list
+        .entities
+        .iter()
+        .map(|e| Ok((e.entity_id.clone(), serde_json::to_value(e)?)))
+        .collect::<Result<_, serde_json::Error>>()
+        .context("failed to encode entities")?;
+    attune_db::screening::insert_entities(&mut tx, id, &rows).await?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "sanctions.imported",
+        &format!("sanctions:{source}"),
+        &json!({"version": list.version, "sha256": list.sha256, "entities": list.entities.len(), "diff_counts": {
+            "added": changes["added"].as_array().map_or(0, Vec::len), "removed": changes["removed"].as_array().map_or(0, Vec::len),
+            "changed": changes["changed"].as_array().map_or(0, Vec::len)}}),
+    )
+    .await?;
+    tx.commit().await.context("failed to commit an import")?;
+    service.reload(pool).await?;
+    let rescreen = rescreen_wallets(pool, service).await?;
+    Ok(ImportReport {
+        id,
+        source: source.to_owned(),
+        version: list.version,
+        entities: list.entities.len(),
+        names,
+        addresses,
+        diff: changes,
+        rescreen,
+    })
+}
+
+/// Screens every linked wallet against the lists in force; a hit puts it under review with a case.
+pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyhow::Result<serde_json::Value> {
+    let mut tx = pool.begin().await.context("failed to begin a re-screen")?;
+    let wallets = attune_db::wallets::list(&mut tx, attune_domain::OrgScope::Platform).await?;
+    let mut new_cases = 0;
+    for w in &wallets {
+        if let Some(hit) = service.screen_address(&w.address) {
+            let (_, new) = open_address_case(&mut tx, "rescreen", &w.address, Some(w.organization_id), &hit, None).await?;
+            if new {
+                new_cases += 1;
+            }
+            if w.status == "active" {
+                attune_db::wallets::set_status_by_address(&mut tx, &w.address, "under_review").await?;
+            }
+        }
+    }
+    tx.commit().await.context("failed to commit a re-screen")?;
+    Ok(json!({"screened": wallets.len(), "new_cases": new_cases}))
+}
+
+/// Opens (or finds) the case for a listed address.
+pub async fn open_address_case(
+    conn: &mut PgConnection,
+    kind: &str,
+    address: &str,
+    organization_id: Option<Uuid>,
+    hit: &AddressScreen,
+    extra: Option<serde_json::Value>,
+) -> anyhow::Result<(Uuid, bool)> {
+    let subject = if kind == "payment" {
+        extra.as_ref().and_then(|e| e["subject"].as_str()).unwrap_or(address).to_owned()
+    } else {
+        format!("wallet:{address}")
+    };
+    let reasons = json!([{"rule": "sanctions.address_match", "detail": format!("{address} is listed ({} {}) as entity {}", hit.currency, hit.listed_address, hit.entity_id)}]);
+    let evidence = json!({"address": address, "match": hit, "extra": extra});
+    let amount = extra.as_ref().and_then(|e| e["amount"].as_str()).map(str::to_owned);
+    attune_db::screening::open_case(
+        conn,
+        &NewCase {
+            kind,
+            subject: &subject,
+            organization_id,
+            score: 1.0,
+            reasons: &reasons,
+            evidence: &evidence,
+            amount: amount.as_deref(),
+            list_version: &hit.list_version,
+        },
+    )
+    .await
+}

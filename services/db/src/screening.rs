@@ -1,0 +1,224 @@
+//! Sanctions list imports (versioned) and the compliance cases screening opens.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ImportRow {
+    pub id: Uuid,
+    pub source: String,
+    pub version: String,
+    pub sha256: String,
+    pub entities: i32,
+    pub names: i32,
+    pub addresses: i32,
+    pub diff: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewImport<'a> {
+    pub id: Uuid,
+    pub source: &'a str,
+    pub version: &'a str,
+    pub sha256: &'a str,
+    pub entities: i32,
+    pub names: i32,
+    pub addresses: i32,
+    pub diff: &'a serde_json::Value,
+    pub imported_by: Option<Uuid>,
+}
+
+pub async fn insert_import(conn: &mut PgConnection, i: &NewImport<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into sanctions_import (id, source, version, sha256, entities, names, addresses, diff, imported_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(i.id)
+    .bind(i.source)
+    .bind(i.version)
+    .bind(i.sha256)
+    .bind(i.entities)
+    .bind(i.names)
+    .bind(i.addresses)
+    .bind(i.diff)
+    .bind(i.imported_by)
+    .execute(conn)
+    .await
+    .context("failed to record a sanctions import")?;
+    Ok(())
+}
+
+/// Stores an import's entities (as JSON) in batches.
+pub async fn insert_entities(conn: &mut PgConnection, import_id: Uuid, entities: &[(String, serde_json::Value)]) -> anyhow::Result<()> {
+    for chunk in entities.chunks(1000) {
+        let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
+        let data: Vec<&serde_json::Value> = chunk.iter().map(|(_, d)| d).collect();
+        sqlx::query(
+            "insert into sanctions_entity (import_id, entity_id, data) select $1, e.id, e.data from unnest($2::text[], $3::jsonb[]) as e(id, data)
+             on conflict do nothing",
+        )
+        .bind(import_id)
+        .bind(&ids)
+        .bind(&data)
+        .execute(&mut *conn)
+        .await
+        .context("failed to store sanctions entities")?;
+    }
+    Ok(())
+}
+
+/// The latest import of every source.
+pub async fn latest_imports(conn: &mut PgConnection) -> anyhow::Result<Vec<ImportRow>> {
+    sqlx::query_as(
+        "select distinct on (source) id, source, version, sha256, entities, names, addresses, diff, created_at
+         from sanctions_import order by source, created_at desc",
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to read the latest sanctions imports")
+}
+
+pub async fn list_imports(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ImportRow>> {
+    sqlx::query_as(
+        "select id, source, version, sha256, entities, names, addresses, diff, created_at from sanctions_import order by created_at desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list sanctions imports")
+}
+
+pub async fn entities_of(conn: &mut PgConnection, import_id: Uuid) -> anyhow::Result<Vec<serde_json::Value>> {
+    let rows: Vec<(serde_json::Value,)> = sqlx::query_as("select data from sanctions_entity where import_id = $1")
+        .bind(import_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to read sanctions entities")?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub subject: String,
+    pub organization_id: Option<Uuid>,
+    pub score: f64,
+    pub reasons: serde_json::Value,
+    pub evidence: serde_json::Value,
+    pub amount: Option<String>,
+    pub status: String,
+    pub list_version: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const CASE_COLUMNS: &str =
+    "id, kind, subject, organization_id, score, reasons, evidence, amount, status, list_version, created_at, updated_at";
+
+pub struct NewCase<'a> {
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub organization_id: Option<Uuid>,
+    pub score: f64,
+    pub reasons: &'a serde_json::Value,
+    pub evidence: &'a serde_json::Value,
+    pub amount: Option<&'a str>,
+    pub list_version: &'a str,
+}
+
+/// Opens a case, or returns the one already open for the same kind and subject. `true` when new.
+pub async fn open_case(conn: &mut PgConnection, c: &NewCase<'_>) -> anyhow::Result<(Uuid, bool)> {
+    let inserted: Option<(Uuid,)> = sqlx::query_as(
+        "insert into screening_case (id, kind, subject, organization_id, score, reasons, evidence, amount, list_version)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (kind, subject) where status in ('open', 'awaiting_second_approval', 'info_requested') do nothing
+         returning id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(c.kind)
+    .bind(c.subject)
+    .bind(c.organization_id)
+    .bind(c.score)
+    .bind(c.reasons)
+    .bind(c.evidence)
+    .bind(c.amount)
+    .bind(c.list_version)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("failed to open a case")?;
+    if let Some((id,)) = inserted {
+        return Ok((id, true));
+    }
+    let (id,): (Uuid,) = sqlx::query_as(
+        "select id from screening_case where kind = $1 and subject = $2 and status in ('open', 'awaiting_second_approval', 'info_requested')",
+    )
+    .bind(c.kind)
+    .bind(c.subject)
+    .fetch_one(conn)
+    .await
+    .context("failed to find the open case")?;
+    Ok((id, false))
+}
+
+pub async fn list_cases(conn: &mut PgConnection, status: Option<&str>, kind: Option<&str>, limit: i64) -> anyhow::Result<Vec<CaseRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {CASE_COLUMNS} from screening_case where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
+         order by score desc, created_at limit $3"
+    )))
+    .bind(status)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list cases")
+}
+
+pub async fn get_case_for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<CaseRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {CASE_COLUMNS} from screening_case where id = $1 for update")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a case")
+}
+
+pub async fn set_case_status(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("update screening_case set status = $3 where id = $1 and status = $2")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await
+        .context("failed to change a case's status")?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct DecisionRow {
+    pub admin_id: Uuid,
+    pub decision: String,
+    pub notes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn add_decision(conn: &mut PgConnection, case_id: Uuid, admin: Uuid, decision: &str, notes: &str) -> anyhow::Result<()> {
+    sqlx::query("insert into case_decision (case_id, admin_id, decision, notes) values ($1, $2, $3, $4)")
+        .bind(case_id)
+        .bind(admin)
+        .bind(decision)
+        .bind(notes)
+        .execute(conn)
+        .await
+        .context("failed to record a case decision")?;
+    Ok(())
+}
+
+pub async fn decisions(conn: &mut PgConnection, case_id: Uuid) -> anyhow::Result<Vec<DecisionRow>> {
+    sqlx::query_as("select admin_id, decision, notes, created_at from case_decision where case_id = $1 order by id")
+        .bind(case_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to list case decisions")
+}

@@ -1,0 +1,244 @@
+//! Sanctions lists and screening (API.md "Payments" screening, "Admin review"): list imports,
+//! address and name screening, and the admin review queue of cases.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use attune_domain::FieldError;
+use attune_domain::sanctions::screening::NameQuery;
+use attune_integrations::sanctions::{ImportError, import_ofac_advanced, import_ofac_csv, import_opensanctions};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::extract::{ApiJson, Authenticated};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// The largest list file accepted (OFAC's SDN_ADVANCED.XML is about 100 MB).
+const MAX_LIST_BYTES: usize = 256 * 1024 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/sanctions/imports").route(web::post().to(import)).route(web::get().to(imports)))
+        .service(web::resource("/screening/addresses").route(web::post().to(addresses)))
+        .service(web::resource("/screening/names").route(web::post().to(names)))
+        .service(web::resource("/admin/cases").route(web::get().to(cases)))
+        .service(web::resource("/admin/cases/{id}").route(web::get().to(case)))
+        .service(web::resource("/admin/cases/{id}/decision").route(web::post().to(decide)));
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// `ofac_sdn_csv`, `ofac_sdn_xml` or `opensanctions`.
+    pub source: String,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Payload too large",
+        "The list file is larger than this server accepts.",
+    )
+}
+
+fn unreadable(e: ImportError) -> ApiError {
+    ApiError::validation(vec![FieldError::new(e.file(), e.to_string())])
+}
+
+async fn body_bytes(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed(format!("The body could not be read: {e}")))?;
+        if body.len() + chunk.len() > MAX_LIST_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// OFAC's CSV set arrives as multipart parts named after its files (any case).
+async fn csv_parts(mut form: Multipart) -> Result<std::collections::HashMap<String, Vec<u8>>, ApiError> {
+    let mut parts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| ApiError::malformed(format!("The multipart body could not be read: {e}")))?;
+        let name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename().or_else(|| d.get_name()).map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ApiError::malformed(format!("The part {name} could not be read: {e}")))?;
+            total += chunk.len();
+            if total > MAX_LIST_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        parts.insert(name, bytes);
+    }
+    Ok(parts)
+}
+
+/// Imports a list as the new version of its source, with its diff, and re-screens every wallet.
+#[utoipa::path(post, path = "/api/v1/admin/sanctions/imports", tag = "screening", params(ImportQuery),
+    request_body(content = Object, description = "ofac_sdn_csv: multipart parts sdn.csv (required), alt.csv, add.csv, sdn_comments.csv; otherwise the file as the body"),
+    responses((status = 201, body = attune_app::screening::ImportReport), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file at fault and its line", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn import(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ImportQuery>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    actor.admin_scope().map_err(attune_app::error::AppError::from)?;
+    let list = match query.source.as_str() {
+        "ofac_sdn_csv" => {
+            let form = Multipart::new(req.headers(), payload);
+            let parts = csv_parts(form).await?;
+            let part = |n: &str| parts.get(n).map(Vec::as_slice);
+            let sdn = part("sdn.csv").ok_or_else(|| ApiError::validation(vec![FieldError::new("sdn.csv", "is required")]))?;
+            import_ofac_csv(sdn, part("alt.csv").unwrap_or_default(), part("add.csv").unwrap_or_default(), part("sdn_comments.csv"))
+                .map_err(unreadable)?
+        }
+        "ofac_sdn_xml" => import_ofac_advanced(body_bytes(payload).await?.as_slice()).map_err(unreadable)?,
+        "opensanctions" => import_opensanctions(body_bytes(payload).await?.as_slice()).map_err(unreadable)?,
+        _ => return Err(ApiError::validation(vec![FieldError::new("source", "must be ofac_sdn_csv, ofac_sdn_xml or opensanctions")])),
+    };
+    let report = attune_app::screening::import(&state.pool, &state.screening, &actor, list).await?;
+    Ok(HttpResponse::Created().json(report))
+}
+
+/// Every import, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/sanctions/imports", tag = "screening", responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn imports(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
+    actor.admin_scope().map_err(attune_app::error::AppError::from)?;
+    let mut conn = state.pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let items = attune_db::screening::list_imports(&mut conn, 100).await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AddressesBody {
+    pub addresses: Vec<String>,
+}
+
+/// `[{address, hit, lists, entity_id?}]` (admin).
+#[utoipa::path(post, path = "/api/v1/screening/addresses", tag = "screening", request_body = AddressesBody,
+    responses((status = 200, body = Object), (status = 403, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn addresses(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: ApiJson<AddressesBody>,
+) -> Result<HttpResponse, ApiError> {
+    actor.admin_scope().map_err(attune_app::error::AppError::from)?;
+    if body.0.addresses.len() > 1000 {
+        return Err(ApiError::validation(vec![FieldError::new("addresses", "at most 1000 at a time")]));
+    }
+    let out: Vec<serde_json::Value> = body
+        .0
+        .addresses
+        .iter()
+        .map(|a| match state.screening.screen_address(a) {
+            Some(hit) => {
+                json!({"address": a, "hit": true, "lists": [hit.list_version], "entity_id": hit.entity_id, "currency": hit.currency})
+            }
+            None => json!({"address": a, "hit": false, "lists": []}),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NameBody {
+    pub name: String,
+    pub country: Option<String>,
+    /// `YYYY-MM-DD` or `YYYY`.
+    pub birth_date: Option<String>,
+}
+
+/// `{matches: [{entity_id, name, matched_name, score, list, programs, features, penalties}], list_version}` (admin).
+#[utoipa::path(post, path = "/api/v1/screening/names", tag = "screening", request_body = NameBody,
+    responses((status = 200, body = Object), (status = 403, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn names(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: ApiJson<NameBody>,
+) -> Result<HttpResponse, ApiError> {
+    actor.admin_scope().map_err(attune_app::error::AppError::from)?;
+    let b = body.0;
+    if b.name.trim().is_empty() || b.name.chars().count() > 300 {
+        return Err(ApiError::validation(vec![FieldError::new("name", "is required (at most 300 characters)")]));
+    }
+    let birth_year = b.birth_date.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok());
+    let query = NameQuery { name: b.name, country: b.country.map(|c| c.trim().to_ascii_uppercase()), birth_year };
+    let (matches, version) = state.screening.screen_name(&query);
+    let matches: Vec<serde_json::Value> = matches
+        .iter()
+        .map(|m| {
+            json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name, "score": m.score, "list": m.list,
+                   "programs": m.programs, "features": m.features, "penalties": m.penalties})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"matches": matches, "list_version": version})))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CaseQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// Open cases sorted by score (admin).
+#[utoipa::path(get, path = "/api/v1/admin/cases", tag = "screening", params(CaseQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn cases(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<CaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let items = attune_app::cases::list(&state.pool, &actor, query.status.as_deref(), query.kind.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+/// A case with all its evidence and its decisions (admin).
+#[utoipa::path(get, path = "/api/v1/admin/cases/{id}", tag = "screening",
+    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn case(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (case, decisions) = attune_app::cases::get(&state.pool, &actor, path.into_inner()).await?;
+    let mut body = serde_json::to_value(&case).map_err(|e| ApiError::internal(e.into()))?;
+    body["decisions"] = json!(decisions);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// `approve`, `reject`, `block` or `request_info`.
+    pub decision: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// Decides a case; above the four-eyes threshold the first approval gives `awaiting_second_approval`.
+#[utoipa::path(post, path = "/api/v1/admin/cases/{id}/decision", tag = "screening", request_body = DecisionBody,
+    responses((status = 200, description = "{status}", body = Object), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn decide(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<Uuid>,
+    body: ApiJson<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let status = attune_app::cases::decide(&state.pool, &actor, path.into_inner(), &body.0.decision, &body.0.notes).await?;
+    Ok(HttpResponse::Ok().json(json!({"status": status})))
+}

@@ -1,0 +1,186 @@
+//! Sanctions lists and screening through the API: OFAC CSV imports (multipart, versioned, diffed),
+//! wallets screened on link and after an import, a payment from a listed address blocked with the
+//! escrow frozen on chain and a case with its report draft, name screening with explained matches,
+//! and the admin review queue with four eyes.
+
+use alloy::signers::local::PrivateKeySigner;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, TestUser, spawn_app};
+use crate::settlement::market;
+
+/// An SDN.CSV in OFAC's format listing `address` as an ETH digital currency address of one entity.
+fn sdn_csv(address: &str, extra_entity: bool) -> String {
+    let mut csv = format!(
+        "32001,\"EXAMPLE EXCHANGE LLC\",-0- ,\"CYBER2] [SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"Digital Currency Address - ETH {address}; Website example.test.\"\n\
+         7140,\"TESTOVIC, Ivan Petrovich\",\"individual\",\"CYBER2\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 12 Jan 1970; nationality Russia.\"\n"
+    );
+    if extra_entity {
+        csv.push_str("40001,\"MUHAMMAD YUSUF\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 1975.\"\n");
+    }
+    csv
+}
+
+async fn import_csv(app: &TestApp, admin: &TestUser, sdn: String) -> reqwest::Response {
+    let form = Form::new()
+        .part("sdn.csv", Part::bytes(sdn.into_bytes()).file_name("SDN.CSV"))
+        .part("alt.csv", Part::bytes(b"7140,101,\"aka\",\"TESTOVICH, Ivan\",-0- \n".to_vec()).file_name("ALT.CSV"));
+    app.api
+        .post(app.url("/api/v1/admin/sanctions/imports?source=ofac_sdn_csv"))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn imports_are_versioned_and_diffed_and_screen_addresses_and_names() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let listed = PrivateKeySigner::random().address();
+    let res = import_csv(&app, &admin, sdn_csv(&listed.to_checksum(None), false)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(first["entities"], 2);
+    assert_eq!(first["addresses"], 1);
+    assert_eq!(first["diff"]["added"].as_array().unwrap().len(), 2);
+
+    let res = import_csv(&app, &admin, sdn_csv(&listed.to_checksum(None), true)).await;
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(second["diff"]["added"], json!(["40001"]));
+    assert_eq!(second["diff"]["previous_version"], first["version"]);
+    let imports: Value = app.get("/api/v1/admin/sanctions/imports", Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(imports["items"].as_array().unwrap().len(), 2);
+
+    // Addresses: exact after normalisation (lower-case finds the EIP-55 listing).
+    let res = app
+        .post_json(
+            "/api/v1/screening/addresses",
+            &json!({"addresses": [format!("{listed:#x}"), "0x000000000000000000000000000000000000dEaD"]}),
+            Some(&admin.token),
+        )
+        .await;
+    let hits: Value = res.json().await.unwrap();
+    assert_eq!(hits[0]["hit"], true);
+    assert_eq!(hits[0]["entity_id"], "32001");
+    assert_eq!(hits[1]["hit"], false);
+
+    // Names: transliteration, order and variant spelling still find the listed person, explained.
+    let res = app.post_json("/api/v1/screening/names", &json!({"name": "Yousef Mohammed"}), Some(&admin.token)).await;
+    let found: Value = res.json().await.unwrap();
+    assert_eq!(found["matches"][0]["entity_id"], "40001", "{found}");
+    assert!(!found["matches"][0]["features"].as_array().unwrap().is_empty());
+    assert!(found["list_version"].as_str().unwrap().starts_with("ofac_sdn@"));
+    let res = app.post_json("/api/v1/screening/names", &json!({"name": "Иван Тестович"}), Some(&admin.token)).await;
+    let found: Value = res.json().await.unwrap();
+    assert_eq!(found["matches"][0]["entity_id"], "7140", "Cyrillic script: {found}");
+    let clean: Value =
+        app.post_json("/api/v1/screening/names", &json!({"name": "Margaret Hamilton"}), Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(clean["matches"], json!([]));
+
+    let buyer = app.new_user().await;
+    let res = app.post_json("/api/v1/screening/names", &json!({"name": "x"}), Some(&buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = import_csv(&app, &buyer, sdn_csv("0x1", false)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let bad = app
+        .api
+        .post(app.url("/api/v1/admin/sanctions/imports?source=ofac_sdn_csv"))
+        .bearer_auth(&admin.token)
+        .multipart(Form::new().part("alt.csv", Part::bytes(b"1,2".to_vec())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "sdn.csv is required");
+}
+
+#[tokio::test]
+async fn a_listed_wallet_goes_under_review_with_a_case_that_an_admin_decides() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let key = PrivateKeySigner::random();
+    import_csv(&app, &admin, sdn_csv(&key.address().to_checksum(None), false)).await;
+    let user = app.new_user().await;
+    let address = key.address().to_checksum(None);
+    let challenge: Value =
+        app.post_json("/api/v1/wallets/challenge", &json!({"address": address}), Some(&user.token)).await.json().await.unwrap();
+    let signature = crate::common::wallet::personal_sign(&key, challenge["message"].as_str().unwrap());
+    let res = app.post_json("/api/v1/wallets", &json!({"address": address, "signature": signature}), Some(&user.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let wallet: Value = res.json().await.unwrap();
+    assert_eq!(wallet["status"], "under_review");
+    assert!(!wallet.to_string().contains("32001"), "the match itself is never shown to the user");
+
+    let cases: Value = app.get("/api/v1/admin/cases?status=open&kind=wallet", Some(&admin.token)).await.json().await.unwrap();
+    let case = &cases["items"][0];
+    assert_eq!(case["kind"], "wallet");
+    assert_eq!(case["evidence"]["match"]["entity_id"], "32001");
+    let id = case["id"].as_str().unwrap();
+    let res = app.post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve"}), Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a decision needs notes");
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "approve", "notes": "a different party: address re-used by the exchange"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
+    let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
+    assert_eq!(wallets["items"][0]["status"], "active");
+    let detail: Value = app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(detail["decisions"][0]["decision"], "approve");
+}
+
+#[tokio::test]
+async fn large_amounts_need_two_different_admins() {
+    let app = spawn_app().await;
+    let (first, second) = (app.new_admin().await, app.new_admin().await);
+    let (id,): (uuid::Uuid,) = sqlx::query_as(
+        "insert into screening_case (id, kind, subject, score, reasons, evidence, amount, list_version)
+         values (gen_random_uuid(), 'payment', 'job:00000000-0000-0000-0000-000000000000', 0.7, '[]', '{}', '20000000000', 'none') returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let path = format!("/api/v1/admin/cases/{id}/decision");
+    let res = app.post_json(&path, &json!({"decision": "approve", "notes": "documents seen"}), Some(&first.token)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "awaiting_second_approval");
+    let res = app.post_json(&path, &json!({"decision": "approve", "notes": "again"}), Some(&first.token)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "the same admin cannot give both approvals");
+    let res = app.post_json(&path, &json!({"decision": "approve", "notes": "second look"}), Some(&second.token)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
+}
+
+#[tokio::test]
+async fn a_payment_from_a_listed_address_is_blocked_frozen_on_chain_and_a_case_is_opened() {
+    let m = market(1).await;
+    let admin = m.app.new_admin().await;
+    // The buyer's wallet is listed after it was linked: the import's re-screen puts it under review.
+    let res = import_csv(&m.app, &admin, sdn_csv(&m.buyer_key.address().to_checksum(None), false)).await;
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 1, "{report}");
+
+    m.app.fund(&m.buyer_key, &m.payment).await;
+    m.app.watch().await;
+    assert_eq!(crate::settlement::status_of(&m).await, ("payment_review".to_string(), "blocked".to_string()));
+    assert_eq!(m.app.send_operator_txs().await, 1, "the freeze");
+    m.app.watch().await;
+    assert_eq!(crate::settlement::status_of(&m).await, ("frozen".to_string(), "frozen".to_string()));
+    let escrow = m.app.chain().client.escrow_of(attune_domain::settlement::job_ref(m.job.parse().unwrap())).await.unwrap();
+    assert_eq!(escrow.2, 4, "frozen on chain");
+
+    let cases: Value = m.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let case = &cases["items"][0];
+    assert_eq!(case["subject"], format!("job:{}", m.job));
+    let draft = &case["evidence"]["extra"]["report_draft"];
+    assert_eq!(draft["list_entry"], "32001");
+    assert!(draft["tx_hash"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(draft["amount"], m.payment["amount"]);
+    // A sanctioned party is never refunded: the job cannot be cancelled into a refund either.
+    let res = m.app.api.post(m.app.url(&format!("/api/v1/jobs/{}/cancel", m.job))).bearer_auth(&m.buyer.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
