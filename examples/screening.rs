@@ -302,7 +302,9 @@ fn to_cyrillic(name: &str) -> String {
         };
         let capital = start && s != " " && s != "-";
         if capital {
-            out.extend(s.chars().flat_map(char::to_uppercase));
+            let mut cs = s.chars();
+            out.extend(cs.next().into_iter().flat_map(char::to_uppercase));
+            out.extend(cs);
         } else {
             out.push_str(s);
         }
@@ -373,7 +375,7 @@ fn typo(rng: &mut Rng, name: &str) -> String {
 }
 
 /// One perturbation of a listed name, and its kind.
-fn perturb(rng: &mut Rng, name: &str) -> (String, &'static str) {
+fn perturb(rng: &mut Rng, name: &str, cyrillic_ok: bool) -> (String, &'static str) {
     let tokens: Vec<&str> = name.split(' ').collect();
     match rng.below(5) {
         0 => (typo(rng, name), "typo"),
@@ -384,13 +386,14 @@ fn perturb(rng: &mut Rng, name: &str) -> (String, &'static str) {
             let stripped = strip_diacritics(name);
             if stripped != name {
                 (stripped, "diacritics")
-            } else if name.is_ascii() && rng.chance(0.5) {
+            } else if cyrillic_ok && rng.chance(0.5) {
                 (to_cyrillic(name), "cyrillic")
             } else {
                 (add_diacritics(rng, name), "diacritics")
             }
         }
-        2 => (to_cyrillic(name), "cyrillic"),
+        2 if cyrillic_ok => (to_cyrillic(name), "cyrillic"),
+        2 => (add_diacritics(rng, name), "diacritics"),
         3 => {
             let mut t = tokens.clone();
             let n = t.len();
@@ -507,7 +510,10 @@ fn main() {
     for _ in 0..2_000 {
         let e = &entities[rng.below(entities.len())];
         let source = if !e.aliases.is_empty() && rng.chance(0.3) { e.aliases[rng.below(e.aliases.len())].clone() } else { e.name.clone() };
-        let (q, kind) = perturb(&mut rng, &source.replace(',', ""));
+        // Russian-language sources write Russian and Arabic names in Cyrillic; the others get diacritics.
+        let cyrillic_ok = e.kind == EntityKind::Person
+            && e.countries.iter().any(|c| ["RU", "BY", "UA", "KZ", "SY", "IQ", "IR", "YE", "LB", "AE", "SA"].contains(&c.as_str()));
+        let (q, kind) = perturb(&mut rng, &source.replace(',', ""), cyrillic_ok);
         queries.push((q, Some(e.entity_id.clone()), kind));
     }
     // (b) clean names: other pools, or a listed first name with an unlisted surname, or other companies.

@@ -40,6 +40,7 @@ async fn main() {
     });
     let model: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
     let buyer = app.new_user().await;
+    app.pass_kyc(&buyer).await;
     let key = app.funded_key(1_000_000_000_000_000).await;
     app.link_wallet_key(&buyer, &key).await;
     let records = json!({"name": "d", "records": [{"id": "a", "text": "a ticket", "licence": {"kind": "own"}, "pii_subject_ids": []}]});

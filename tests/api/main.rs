@@ -6,11 +6,13 @@ mod common;
 
 mod accounts;
 mod admin;
+mod aml;
 mod assessments;
 mod audit;
 mod datasets;
 mod errors;
 mod jobs;
+mod kyc;
 mod mail;
 mod models;
 mod optout;

@@ -87,6 +87,15 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/jobs/{id}/payment", "get"),
         ("/api/v1/admin/jobs/{id}/release", "post"),
         ("/api/v1/admin/chain", "get"),
+        ("/api/v1/admin/sanctions/imports", "post"),
+        ("/api/v1/admin/sanctions/imports", "get"),
+        ("/api/v1/screening/addresses", "post"),
+        ("/api/v1/screening/names", "post"),
+        ("/api/v1/admin/cases", "get"),
+        ("/api/v1/admin/cases/{id}", "get"),
+        ("/api/v1/admin/cases/{id}/decision", "post"),
+        ("/api/v1/kyc/sessions", "post"),
+        ("/api/v1/kyc", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

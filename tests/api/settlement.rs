@@ -31,6 +31,7 @@ pub(crate) async fn market(confirmations: u64) -> Market {
     let provider_key = app.link_wallet(&provider).await;
     let model = listed_model(&app, &provider, json!(8.4e22), json!(["general", "customer_service"])).await;
     let buyer = app.new_user().await;
+    app.pass_kyc(&buyer).await;
     let buyer_key = app.funded_key(BUYER_USDC).await;
     app.link_wallet_key(&buyer, &buyer_key).await;
     let dataset = ready_dataset(&app, &buyer, vec![own_record("a"), own_record("b")]).await;

@@ -33,6 +33,7 @@ async fn the_buyer_pays_from_the_payment_page_and_sees_it_clear() {
     app.link_wallet(&provider).await;
     let model = crate::listed_model(&app, &provider).await;
     let buyer = app.new_user().await;
+    app.pass_kyc(&buyer).await;
     let key = app.funded_key(1_000_000_000_000).await;
     app.link_wallet_key(&buyer, &key).await;
     let records = json!({"name": "tickets", "records": [

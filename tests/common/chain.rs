@@ -55,12 +55,29 @@ impl TestApp {
 
     /// One watcher step.
     pub async fn watch(&self) -> StepReport {
-        ChainWatcher::new(self.pool.clone(), self.chain.clone().unwrap(), self.screening.clone()).step().await.unwrap()
+        ChainWatcher::new(self.pool.clone(), self.chain.clone().unwrap(), self.screening.clone()).unwrap().step().await.unwrap()
     }
 
     /// Sends every requested operator transaction.
     pub async fn send_operator_txs(&self) -> usize {
         OperatorDesk::new(self.pool.clone(), self.chain.clone().unwrap()).send_all().await.unwrap()
+    }
+
+    /// Gives the user's organisation basic KYC through the sandbox provider (a signed webhook over HTTP).
+    pub async fn pass_kyc(&self, user: &super::TestUser) {
+        let session: Value =
+            self.post_json("/api/v1/kyc/sessions", &serde_json::json!({"level": "basic"}), Some(&user.token)).await.json().await.unwrap();
+        let done: Value = self
+            .post_json(
+                &format!("/sandbox/kyc/{}/complete", session["id"].as_str().unwrap()),
+                &serde_json::json!({"outcome": "approve", "full_name": "Grace Hopper", "date_of_birth": "1906-12-09", "country": "US"}),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(done["webhook_status"], 200, "{done}");
     }
 
     /// Mines `n` empty blocks.

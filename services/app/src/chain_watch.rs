@@ -24,35 +24,73 @@ use crate::chain::Chain;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
 use crate::screening::{AddressScreen, ScreeningService};
+use attune_domain::aml::{self, AmlDecision, AmlPolicy, KycLevel, Outcome, PaymentFacts};
 
 const CURSOR: &str = "escrow";
 /// Blocks re-read behind the cursor on every step, beyond the confirmations, to catch reorgs.
 const RESCAN_MARGIN: u64 = 8;
 
 /// What screening says about a confirmed payment: a listed payer blocks it (the escrow is frozen,
-/// never refunded); a payer other than the buyer's verified wallet waits for a human.
+/// never refunded); the AML rules (policy data) decide the rest: `clear`, or a case for a human.
 #[derive(Debug, Clone)]
 pub enum Screening {
-    Clear,
-    Review(String),
-    Block(AddressScreen),
+    Clear(AmlDecision),
+    Review(AmlDecision),
+    Block(Option<AddressScreen>, AmlDecision),
 }
 
-/// The seam between `confirming` and `cleared`.
-pub fn screen_funded_payment(payment: &PaymentRow, payer: Address, screening: &ScreeningService) -> Screening {
-    if let Some(hit) = screening.screen_address(&format!("{payer:#x}")) {
-        return Screening::Block(hit);
-    }
-    match Address::parse_checksummed(&payment.buyer_address, None).or_else(|_| payment.buyer_address.parse::<Address>()) {
-        Ok(buyer) if buyer == payer => Screening::Clear,
-        _ => Screening::Review(format!("funded from {payer}, not from the buyer's verified wallet {}", payment.buyer_address)),
-    }
+/// The seam between `confirming` and `cleared`: sanctions screening of the payer, then the AML rules
+/// over the organisation's own history.
+pub async fn screen_funded_payment(
+    conn: &mut PgConnection,
+    payment: &PaymentRow,
+    payer: Address,
+    screening: &ScreeningService,
+    aml: &AmlPolicy,
+) -> Result<Screening, AppError> {
+    let hit = screening.screen_address(&format!("{payer:#x}"));
+    let history = attune_db::payments::aml_history(conn, payment.job_id, i32::try_from(aml.window_days()).unwrap_or(7)).await?;
+    let buyer = payment.buyer_address.parse::<Address>().ok();
+    let amount: u128 = payment.amount.parse().unwrap_or(0);
+    let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, payment.job_id).await?.ok_or(AppError::NotFound)?;
+    let mut jurisdictions: Vec<String> = job.deployment["jurisdictions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    jurisdictions.push(history.country.clone());
+    let facts = PaymentFacts {
+        amount,
+        quote_amount: job.quote_amount.parse().unwrap_or(amount),
+        payer_is_verified_wallet: buyer == Some(payer),
+        sanctions_hit: hit.is_some(),
+        kyc_level: match history.kyc_level.as_str() {
+            "enhanced" => KycLevel::Enhanced,
+            "basic" => KycLevel::Basic,
+            _ => KycLevel::None,
+        },
+        account_age_days: u32::try_from(history.account_age_days).unwrap_or(0),
+        previous_payments: u32::try_from(history.previous_payments).unwrap_or(u32::MAX),
+        days_since_last_activity: history.days_since_last_payment.and_then(|d| u32::try_from(d).ok()),
+        recent_amounts: history.recent_amounts.iter().filter_map(|a| a.parse().ok()).collect(),
+        payments_last_24h: u32::try_from(history.payments_last_24h).unwrap_or(u32::MAX),
+        jurisdiction_risk: jurisdictions,
+        onramp_identity_mismatch: false,
+        buyer_is_provider: history.buyer_is_provider,
+        refunds_last_30d: u32::try_from(history.refunds_last_30d).unwrap_or(u32::MAX),
+    };
+    let decision = aml::evaluate(aml, &facts);
+    Ok(match decision.outcome {
+        Outcome::Block => Screening::Block(hit, decision),
+        Outcome::Clear => Screening::Clear(decision),
+        Outcome::Review | Outcome::Hold => Screening::Review(decision),
+    })
 }
 
 pub struct ChainWatcher {
     pool: PgPool,
     chain: Arc<Chain>,
     screening: Arc<ScreeningService>,
+    aml: Arc<AmlPolicy>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +123,10 @@ fn decode(log: &Log) -> Option<(&'static str, Option<String>, serde_json::Value)
 }
 
 impl ChainWatcher {
-    pub fn new(pool: PgPool, chain: Arc<Chain>, screening: Arc<ScreeningService>) -> Self {
-        Self { pool, chain, screening }
+    /// Fails when the AML policy file is invalid: settlement does not run on rules it cannot read.
+    pub fn new(pool: PgPool, chain: Arc<Chain>, screening: Arc<ScreeningService>) -> anyhow::Result<Self> {
+        let aml = Arc::new(AmlPolicy::v1().map_err(|e| anyhow::anyhow!("the AML policy file is invalid: {e}"))?);
+        Ok(Self { pool, chain, screening, aml })
     }
 
     /// One pass: read, record, forget reorged logs, apply what is deep enough.
@@ -152,7 +192,9 @@ impl ChainWatcher {
         }
         let safe = (head + 1).saturating_sub(client.confirmations);
         for e in attune_db::chain::confirmable(&mut tx, chain_id, safe as i64).await? {
-            apply(&mut tx, chain_id, &e, &self.screening).await.map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
+            apply(&mut tx, chain_id, &e, &self.screening, &self.aml)
+                .await
+                .map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
             attune_db::chain::mark(&mut tx, e.id, "seen", "applied").await?;
             report.applied += 1;
         }
@@ -184,6 +226,32 @@ impl ChainWatcher {
     }
 }
 
+async fn open_payment_case(
+    conn: &mut PgConnection,
+    p: &PaymentRow,
+    subject: &str,
+    decision: &AmlDecision,
+    evidence: &serde_json::Value,
+    screening: &ScreeningService,
+) -> Result<(), AppError> {
+    let reasons = json!(decision.hits.iter().map(|h| json!({"rule": h.rule, "detail": h.detail, "score": h.score})).collect::<Vec<_>>());
+    attune_db::screening::open_case(
+        conn,
+        &attune_db::screening::NewCase {
+            kind: "payment",
+            subject,
+            organization_id: Some(p.organization_id),
+            score: f64::from(decision.score.max(0)) / 100.0,
+            reasons: &reasons,
+            evidence,
+            amount: Some(&p.amount),
+            list_version: &screening.list_version(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 async fn job_status(conn: &mut PgConnection, p: &PaymentRow) -> Result<JobStatus, AppError> {
     let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, p.job_id).await?.ok_or(AppError::NotFound)?;
     JobStatus::parse(&job.status).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("unknown job status {}", job.status)))
@@ -199,7 +267,13 @@ async fn move_job(conn: &mut PgConnection, p: &PaymentRow, to: JobStatus, reason
 }
 
 /// Applies one confirmed escrow event to our tables.
-async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow, screening: &ScreeningService) -> Result<(), AppError> {
+async fn apply(
+    conn: &mut PgConnection,
+    chain_id: i64,
+    e: &EventRow,
+    screening: &ScreeningService,
+    aml: &AmlPolicy,
+) -> Result<(), AppError> {
     let Some(job_ref) = &e.job_ref else { return Ok(()) };
     let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await? else {
         attune_db::chain::raise_alert(conn, "unknown_job_ref", job_ref, &json!({"event": e.event, "tx_hash": e.tx_hash})).await?;
@@ -233,59 +307,54 @@ async fn apply(conn: &mut PgConnection, chain_id: i64, e: &EventRow, screening: 
                 attune_db::chain::raise_alert(conn, "funded_unexpectedly", &subject, &json!({"tx_hash": e.tx_hash})).await?;
                 return Ok(());
             }
-            match screen_funded_payment(&p, payer, screening) {
-                Screening::Block(hit) => {
+            let screened = screen_funded_payment(conn, &p, payer, screening, aml).await?;
+            let record = |d: &AmlDecision| json!({"aml": d, "list_version": screening.list_version()});
+            match screened {
+                Screening::Block(hit, decision) => {
                     // Sanctioned funds are held, never returned: freeze the escrow and open a case
                     // with a report draft (who, what, when, amount, tx, list entry).
                     attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "blocked").await?;
                     crate::operator_txs::request_for_job(conn, "freeze", p.job_id, &p.job_ref).await?;
+                    let entity = hit.as_ref().map(|h| h.entity_id.clone());
                     let report = json!({"report_draft": {"who": payer.to_checksum(None), "what": "payment into escrow for a fine-tune job",
                         "when": chrono::Utc::now(), "amount": amount, "token": p.token_address, "tx_hash": e.tx_hash, "block": e.block_number,
-                        "list_entry": hit.entity_id, "list_version": hit.list_version}, "subject": subject, "amount": amount, "tx_hash": e.tx_hash});
-                    crate::screening::open_address_case(
-                        conn,
-                        "payment",
-                        &payer.to_checksum(None),
-                        Some(p.organization_id),
-                        &hit,
-                        Some(report),
-                    )
-                    .await?;
-                    attune_db::audit::append(
-                        conn,
-                        "system:screening",
-                        "payment.blocked",
-                        &subject,
-                        &json!({"payer": payer.to_checksum(None), "entity_id": hit.entity_id, "list_version": hit.list_version}),
-                    )
-                    .await?;
+                        "list_entry": entity, "list_version": screening.list_version()}, "subject": subject, "amount": amount, "tx_hash": e.tx_hash,
+                        "aml": decision});
+                    match &hit {
+                        Some(hit) => {
+                            crate::screening::open_address_case(
+                                conn,
+                                "payment",
+                                &payer.to_checksum(None),
+                                Some(p.organization_id),
+                                hit,
+                                Some(report),
+                            )
+                            .await?;
+                        }
+                        None => {
+                            open_payment_case(conn, &p, &subject, &decision, &report, screening).await?;
+                        }
+                    }
+                    attune_db::audit::append(conn, "system:screening", "payment.blocked", &subject, &record(&decision)).await?;
                 }
-                Screening::Clear if amount == p.amount => {
+                Screening::Clear(decision) => {
                     attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "cleared").await?;
+                    attune_db::audit::append(conn, "system:screening", "payment.screened", &subject, &record(&decision)).await?;
                     move_job(conn, &p, JobStatus::Paid, "the payment cleared").await?;
                     advance_paid(conn, p.job_id).await?;
                 }
-                Screening::Clear => {
-                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
-                }
-                Screening::Review(why) => {
-                    attune_db::payments::add_flag(conn, p.job_id, &json!({"flag": "payer_not_verified", "detail": why})).await?;
-                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
-                    let reasons = json!([{"rule": "aml.payer_not_verified_wallet", "detail": why}]);
-                    attune_db::screening::open_case(
+                Screening::Review(decision) => {
+                    attune_db::payments::add_flag(
                         conn,
-                        &attune_db::screening::NewCase {
-                            kind: "payment",
-                            subject: &subject,
-                            organization_id: Some(p.organization_id),
-                            score: 0.5,
-                            reasons: &reasons,
-                            evidence: &json!({"tx_hash": e.tx_hash, "payer": payer.to_checksum(None), "amount": amount}),
-                            amount: Some(amount),
-                            list_version: &screening.list_version(),
-                        },
+                        p.job_id,
+                        &json!({"flag": "aml", "outcome": decision.outcome, "score": decision.score}),
                     )
                     .await?;
+                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                    let evidence = json!({"tx_hash": e.tx_hash, "payer": payer.to_checksum(None), "amount": amount, "aml": decision});
+                    open_payment_case(conn, &p, &subject, &decision, &evidence, screening).await?;
+                    attune_db::audit::append(conn, "system:screening", "payment.screened", &subject, &record(&decision)).await?;
                 }
             }
         }

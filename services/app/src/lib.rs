@@ -17,6 +17,7 @@ pub mod error;
 pub mod job_lifecycle;
 pub mod job_view;
 pub mod jobs;
+pub mod kyc;
 pub mod models;
 pub mod operator_txs;
 pub mod outbox;

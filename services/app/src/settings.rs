@@ -84,6 +84,8 @@ pub struct Settings {
     pub treasury_address: Option<String>,
     /// How long a signed payment quote stays valid.
     pub quote_ttl_hours: i64,
+    /// Webhook keys of the Sumsub-shaped KYC adapter, comma-separated (several during rotation).
+    pub sumsub_webhook_secrets: Option<SecretString>,
 }
 
 impl Default for Settings {
@@ -129,6 +131,7 @@ impl Default for Settings {
             anvil_path: None,
             treasury_address: None,
             quote_ttl_hours: 24 * 7,
+            sumsub_webhook_secrets: None,
         }
     }
 }
@@ -151,9 +154,14 @@ impl Settings {
         fn blank(s: &Option<SecretString>) -> bool {
             s.as_ref().is_some_and(|v| v.expose_secret().trim().is_empty())
         }
-        for secret in
-            [&mut self.database_url, &mut self.smtp_url, &mut self.bootstrap_admin_password, &mut self.operator_key, &mut self.secret_key]
-        {
+        for secret in [
+            &mut self.database_url,
+            &mut self.smtp_url,
+            &mut self.bootstrap_admin_password,
+            &mut self.operator_key,
+            &mut self.secret_key,
+            &mut self.sumsub_webhook_secrets,
+        ] {
             if blank(secret) {
                 *secret = None;
             }

@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod idempotency;
 pub mod job_obligations;
 pub mod jobs;
+pub mod kyc;
 pub mod models;
 pub mod organizations;
 pub mod outbox;

@@ -137,3 +137,40 @@ pub async fn settled(conn: &mut PgConnection, chain_id: i64, limit: i64) -> anyh
     .await
     .context("failed to list settled payments")
 }
+
+/// The organisation's history the AML rules look at, for one payment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AmlHistory {
+    pub kyc_level: String,
+    pub country: String,
+    pub account_age_days: i32,
+    pub previous_payments: i64,
+    pub payments_last_24h: i64,
+    pub refunds_last_30d: i64,
+    pub days_since_last_payment: Option<i32>,
+    pub recent_amounts: Vec<String>,
+    pub buyer_is_provider: bool,
+}
+
+pub async fn aml_history(conn: &mut PgConnection, job_id: Uuid, window_days: i32) -> anyhow::Result<AmlHistory> {
+    sqlx::query_as(
+        "select o.kyc_level, o.country::text as country,
+                extract(day from now() - o.created_at)::int as account_age_days,
+                (select count(*) from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null) as previous_payments,
+                (select count(*) from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null
+                    and q.updated_at > now() - interval '24 hours') as payments_last_24h,
+                (select count(*) from payment q where q.organization_id = o.id and q.status = 'refunded' and q.updated_at > now() - interval '30 days') as refunds_last_30d,
+                (select extract(day from now() - max(q.updated_at))::int from payment q where q.organization_id = o.id and q.job_id <> p.job_id
+                    and q.funded_tx is not null) as days_since_last_payment,
+                array(select q.amount from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null
+                    and q.updated_at > now() - make_interval(days => $2)) as recent_amounts,
+                (m.organization_id = o.id) as buyer_is_provider
+         from payment p join organization o on o.id = p.organization_id join job j on j.id = p.job_id join base_model m on m.id = j.base_model_id
+         where p.job_id = $1",
+    )
+    .bind(job_id)
+    .bind(window_days)
+    .fetch_one(conn)
+    .await
+    .context("failed to read a payment's AML history")
+}

@@ -4,6 +4,7 @@
 //! inside of the system cannot hold an invalid value.
 
 pub mod account;
+pub mod aml;
 pub mod audit;
 pub mod compliance;
 pub mod data_policy;

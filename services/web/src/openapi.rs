@@ -55,9 +55,11 @@ use crate::api;
         api::screening::cases,
         api::screening::case,
         api::screening::decide,
+        api::kyc::start,
+        api::kyc::status,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"), (name = "kyc"))
 )]
 pub struct ApiDoc;
 

@@ -95,6 +95,7 @@ impl Application {
             pool: database.pool.clone(),
             chain: chain.clone(),
             screening,
+            kyc: Arc::new(kyc_providers(&settings, &policy.public_url, &csrf_key)),
             settings,
             policy,
             delivery,
@@ -116,7 +117,7 @@ impl Application {
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             if let Some(chain) = &state.chain {
-                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone(), state.screening.clone());
+                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone(), state.screening.clone())?;
                 tasks.push(tokio::spawn(watcher.run(shutdown_rx.clone())));
                 let desk = attune_app::operator_txs::OperatorDesk::new(state.pool.clone(), chain.clone());
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
@@ -208,6 +209,25 @@ impl Application {
             pg.stop().await?;
         }
         result.context("the HTTP server failed")
+    }
+}
+
+/// The KYC providers' webhook keys: the sandbox's is derived from the server's secret key (so every
+/// replica agrees); the Sumsub-shaped adapter's come from `ATTUNE_SUMSUB_WEBHOOK_SECRETS`.
+fn kyc_providers(settings: &Settings, public_url: &str, secret: &SecretSlice<u8>) -> attune_app::kyc::KycProviders {
+    use sha2::Digest;
+    let mut derived = sha2::Sha256::new();
+    derived.update(b"attune kyc sandbox webhook key\0");
+    derived.update(secret.expose_secret());
+    let sumsub = settings
+        .sumsub_webhook_secrets
+        .as_ref()
+        .map(|s| s.expose_secret().split(',').map(|k| k.trim().as_bytes().to_vec()).filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    attune_app::kyc::KycProviders {
+        public_url: public_url.to_owned(),
+        sandbox_secrets: vec![derived.finalize().to_vec()],
+        sumsub_secrets: sumsub,
     }
 }
 
@@ -317,6 +337,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                         ))
                     })),
             )
+            .configure(api::kyc::configure_outside)
             .configure(pages::configure)
             .default_service(web::to(pages::not_found))
     })

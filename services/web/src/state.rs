@@ -24,6 +24,8 @@ pub struct AppState {
     pub chain: Option<Arc<attune_app::chain::Chain>>,
     /// Sanctions screening over the lists in force (rebuilt on import).
     pub screening: Arc<attune_app::screening::ScreeningService>,
+    /// KYC providers' webhook keys and the sandbox's address.
+    pub kyc: Arc<attune_app::kyc::KycProviders>,
     /// The opt-out scanner's and dataset gate's rules.
     pub data_policy: Arc<DataPolicy>,
     /// Compliance document templates (LIA, FRIA, risk assessment…).

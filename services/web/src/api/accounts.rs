@@ -75,8 +75,8 @@ pub async fn logout(state: web::Data<AppState>, Authenticated(actor): Authentica
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
     let (user, org) = accounts::me(&state.pool, &actor).await?;
-    // KYC arrives with its own issue; until then no organisation has started it.
-    let kyc = KycSummary { level: "none".into(), status: "not_started".into() };
+    let (level, status, _) = attune_app::kyc::status(&state.pool, &actor).await?;
+    let kyc = KycSummary { level, status };
     Ok(HttpResponse::Ok().json(MeResponse { user: user.into(), organization: OrganizationWithKyc { organization: org.into(), kyc } }))
 }
 

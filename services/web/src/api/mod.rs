@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod datasets;
 pub mod dto;
 pub mod jobs;
+pub mod kyc;
 pub mod models;
 pub mod optout;
 pub mod organizations;
@@ -28,5 +29,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     jobs::configure(cfg);
     payments::configure(cfg);
     screening::configure(cfg);
+    kyc::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

@@ -167,7 +167,7 @@ impl Screener {
         let mut best: Vec<(u32, f64, u32)> = Vec::new();
         for id in self.index.candidates(&normalized, rules.max_candidates, rules.max_posting_len) {
             let Some(record) = self.names.get(id as usize) else { continue };
-            let values = score::feature_values(&normalized, &record.norm);
+            let values = score::feature_values(&normalized, &record.norm, &weights);
             let (name_score, _) = score::contributions(&values, &weights);
             match best.iter_mut().find(|b| b.0 == record.entity) {
                 Some(entry) if entry.1 >= name_score => {}
@@ -182,7 +182,7 @@ impl Screener {
                 continue;
             }
             let (Some(entity), Some(record)) = (self.entities.get(entity_idx as usize), self.names.get(id as usize)) else { continue };
-            let values = score::feature_values(&normalized, &record.norm);
+            let values = score::feature_values(&normalized, &record.norm, &weights);
             let (_, features) = score::contributions(&values, &weights);
             let penalties =
                 score::penalties(query.country.as_deref(), &entity.countries, query.birth_year, &entity.birth_years, &policy.penalties());

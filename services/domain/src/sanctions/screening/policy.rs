@@ -45,6 +45,8 @@ pub struct Weights {
     pub name_token_overlap: f64,
     pub name_fingerprint: f64,
     pub name_literal_match: f64,
+    /// Two tokens at least this Jaro-Winkler-similar count as one for `name_token_overlap`.
+    pub overlap_token_similarity: f64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -105,6 +107,7 @@ impl ScreeningPolicy {
             ("weights.name_token_overlap", w.name_token_overlap),
             ("weights.name_fingerprint", w.name_fingerprint),
             ("weights.name_literal_match", w.name_literal_match),
+            ("weights.overlap_token_similarity", w.overlap_token_similarity),
             ("penalties.country_mismatch", file.penalties.country_mismatch),
             ("penalties.dob_year_mismatch", file.penalties.dob_year_mismatch),
         ] {

@@ -22,22 +22,80 @@ pub struct FeatureValues {
     pub overlap: f64,
 }
 
-/// Order-free token-set Jaro-Winkler: every token of either side aligned with its best counterpart
-/// on the other side, averaged over all tokens of both sides (an unmatched extra token costs).
-pub fn token_set_jaro_winkler(a: &[String], b: &[String]) -> f64 {
-    if a.is_empty() || b.is_empty() {
+/// Jaro-Winkler similarity; a stack-only fast path for ASCII tokens of up to 64 bytes (every
+/// normalised token is ASCII), `strsim` otherwise. Same values as `strsim::jaro_winkler`.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() || y.is_empty() {
         return 0.0;
     }
-    let mut row_best = vec![0.0f64; a.len()];
-    let mut col_best = vec![0.0f64; b.len()];
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut y_used = [false; 64];
+    let mut x_match = [0u8; 64];
+    let mut matches = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if !y_used[j] && y[j] == c {
+                y_used[j] = true;
+                x_match[matches] = c;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut k = 0usize;
+    for (j, &c) in y.iter().enumerate() {
+        if y_used[j] {
+            if x_match[k] != c {
+                transpositions += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = matches as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + 0.1 * prefix * (1.0 - jaro)
+}
+
+/// Token alignment of two sorted token lists: order-free token-set Jaro-Winkler (every token of
+/// either side aligned with its best counterpart on the other side, averaged over all tokens of both
+/// sides, so an unmatched extra token costs) and the fuzzy Dice overlap (share of tokens whose best
+/// counterpart is at least `close_token`).
+pub fn token_alignment(a: &[String], b: &[String], close_token: f64) -> (f64, f64) {
+    if a.is_empty() || b.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mut row_best = [0.0f64; 16];
+    let mut col_best = [0.0f64; 16];
+    let (a, b) = (&a[..a.len().min(16)], &b[..b.len().min(16)]);
     for (i, x) in a.iter().enumerate() {
         for (j, y) in b.iter().enumerate() {
-            let s = if x == y { 1.0 } else { strsim::jaro_winkler(x, y) };
+            let s = jaro_winkler(x, y);
             row_best[i] = row_best[i].max(s);
             col_best[j] = col_best[j].max(s);
         }
     }
-    (row_best.iter().sum::<f64>() + col_best.iter().sum::<f64>()) / (a.len() + b.len()) as f64
+    let (rows, cols) = (&row_best[..a.len()], &col_best[..b.len()]);
+    let n = (a.len() + b.len()) as f64;
+    let jw = (rows.iter().sum::<f64>() + cols.iter().sum::<f64>()) / n;
+    let close = rows.iter().chain(cols).filter(|&&s| s >= close_token).count() as f64;
+    (jw, close / n)
 }
 
 /// Share of tokens (both sides) whose phonetic key occurs on the other side.
@@ -49,34 +107,15 @@ fn phonetic_share(a: &[String], b: &[String]) -> f64 {
     hits as f64 / (a.len() + b.len()) as f64
 }
 
-/// Dice overlap of the sorted token sets.
-fn overlap(a: &[String], b: &[String]) -> f64 {
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let (mut i, mut j, mut common) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    2.0 * common as f64 / (a.len() + b.len()) as f64
-}
-
-pub fn feature_values(query: &NormalizedName, listed: &NormalizedName) -> FeatureValues {
+pub fn feature_values(query: &NormalizedName, listed: &NormalizedName, weights: &Weights) -> FeatureValues {
     let nonempty = !query.is_empty() && !listed.is_empty();
+    let (jw, overlap) = token_alignment(&query.sorted, &listed.sorted, weights.overlap_token_similarity);
     FeatureValues {
         literal: f64::from(u8::from(nonempty && query.literal == listed.literal)),
         fingerprint: f64::from(u8::from(nonempty && query.fingerprint == listed.fingerprint)),
-        token_jaro_winkler: token_set_jaro_winkler(&query.sorted, &listed.sorted),
+        token_jaro_winkler: jw,
         phonetic: phonetic_share(&query.phonetic, &listed.phonetic),
-        overlap: overlap(&query.sorted, &listed.sorted),
+        overlap,
     }
 }
 
@@ -150,4 +189,20 @@ pub fn birth_years(dates: &[String]) -> Vec<u16> {
         }
     }
     years
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jaro_winkler;
+
+    #[test]
+    fn the_fast_jaro_winkler_agrees_with_strsim() {
+        let words = ["muhammad", "mohammed", "martha", "marhta", "dixon", "dicksonx", "petrov", "petorv", "a", "ab", "", "yusuf", "iusuf"];
+        for a in words {
+            for b in words {
+                let (fast, reference) = (jaro_winkler(a, b), strsim::jaro_winkler(a, b));
+                assert!((fast - reference).abs() < 1e-12, "{a} {b}: {fast} vs {reference}");
+            }
+        }
+    }
 }

@@ -1,0 +1,102 @@
+//! KYC sessions, the organisation's level, and provider events seen (replay protection).
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub provider: String,
+    pub level: String,
+    pub status: String,
+    pub redirect_url: String,
+    pub result: Option<serde_json::Value>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, organization_id, user_id, provider, level, status, redirect_url, result, decided_at, created_at";
+
+pub async fn insert(conn: &mut PgConnection, s: &SessionRow) -> anyhow::Result<()> {
+    sqlx::query("insert into kyc_session (id, organization_id, user_id, provider, level, redirect_url) values ($1, $2, $3, $4, $5, $6)")
+        .bind(s.id)
+        .bind(s.organization_id)
+        .bind(s.user_id)
+        .bind(&s.provider)
+        .bind(&s.level)
+        .bind(&s.redirect_url)
+        .execute(conn)
+        .await
+        .context("failed to insert a KYC session")?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<SessionRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from kyc_session where id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a KYC session")
+}
+
+pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<SessionRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from kyc_session where id = $1 for update")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to lock a KYC session")
+}
+
+pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<SessionRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from kyc_session where organization_id = $1 order by created_at desc")))
+        .bind(organization_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to list KYC sessions")
+}
+
+/// Records a provider's decision; a later decision may revise an earlier one.
+pub async fn decide(conn: &mut PgConnection, id: Uuid, status: &str, result: &serde_json::Value) -> anyhow::Result<()> {
+    sqlx::query("update kyc_session set status = $2, result = $3, decided_at = now() where id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(result)
+        .execute(conn)
+        .await
+        .context("failed to record a KYC decision")?;
+    Ok(())
+}
+
+pub async fn level(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<String> {
+    let (level,): (String,) = sqlx::query_as("select kyc_level from organization where id = $1")
+        .bind(organization_id)
+        .fetch_one(conn)
+        .await
+        .context("failed to read the KYC level")?;
+    Ok(level)
+}
+
+pub async fn set_level(conn: &mut PgConnection, organization_id: Uuid, level: &str) -> anyhow::Result<()> {
+    sqlx::query("update organization set kyc_level = $2 where id = $1")
+        .bind(organization_id)
+        .bind(level)
+        .execute(conn)
+        .await
+        .context("failed to set the KYC level")?;
+    Ok(())
+}
+
+/// Remembers a provider event; false when it was seen before (a replay).
+pub async fn first_sight(conn: &mut PgConnection, provider: &str, event_id: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("insert into provider_event (provider, event_id) values ($1, $2) on conflict do nothing")
+        .bind(provider)
+        .bind(event_id)
+        .execute(conn)
+        .await
+        .context("failed to record a provider event")?;
+    Ok(done.rows_affected() == 1)
+}

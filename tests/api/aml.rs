@@ -1,0 +1,118 @@
+//! AML rules on funded payments, end to end on anvil: no payment clears before basic KYC, an amount
+//! above the enhanced-due-diligence line goes to review and clears when an admin approves, and
+//! structuring (three payments just under the line) is caught.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, TestUser, spawn_app_with};
+use crate::datasets::{own_record, ready_dataset};
+
+struct Shop {
+    app: TestApp,
+    buyer: TestUser,
+    key: alloy::signers::local::PrivateKeySigner,
+    model: String,
+    dataset: String,
+}
+
+async fn shop(licence_fee_usdc: u64, kyc: bool) -> Shop {
+    let app = spawn_app_with(|s| s.chain_enabled = true).await;
+    let provider = app.new_user().await;
+    app.link_wallet(&provider).await;
+    let body = json!({
+        "name": "aml-base", "version": "1", "architecture": "llama", "parameter_count": 1_000_000u64, "training_flops": 8.4e22,
+        "intended_uses": ["general"], "licence": "Apache-2.0",
+        "files": [{"path": "w.bin", "size": 1, "sha256": "0".repeat(64), "uri": "https://weights.invalid/w.bin"}],
+        "card_markdown": "# aml-base\n\nA base model for the AML tests.",
+        "training_summary": {"data_sources": ["licensed"], "top_domains": [], "opt_out_policy": "honoured", "personal_data": "none"},
+        "lineage": {"base_model_id": null, "relation": null}, "pricing": {"licence_fee": (licence_fee_usdc * 1_000_000).to_string()}
+    });
+    let model: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
+    let buyer = app.new_user().await;
+    if kyc {
+        app.pass_kyc(&buyer).await;
+    }
+    let key = app.funded_key(100_000 * 1_000_000).await;
+    app.link_wallet_key(&buyer, &key).await;
+    let dataset = ready_dataset(&app, &buyer, vec![own_record("a")]).await;
+    Shop { app, buyer, key, model: model["id"].as_str().unwrap().to_string(), dataset: dataset["id"].as_str().unwrap().to_string() }
+}
+
+/// Creates a job, funds it and runs the watcher; returns (job id, payment amount in USDC base units).
+async fn pay(s: &Shop) -> (String, u128) {
+    let deployment = json!({"purpose": "support", "sectors": ["general"], "jurisdictions": ["EU"], "expected_monthly_users": 10,
+        "monthly_queries": 100, "autonomy": "human_in_the_loop", "revenue_dependence": "low"});
+    let job: Value = s
+        .app
+        .post_json("/api/v1/jobs", &json!({"base_model_id": s.model, "dataset_id": s.dataset, "method": "lora", "hyperparameters": {"epochs": 1}, "deployment": deployment}), Some(&s.buyer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let payment: Value = s.app.get(&format!("/api/v1/jobs/{id}/payment"), Some(&s.buyer.token)).await.json().await.unwrap();
+    s.app.fund(&s.key, &payment).await;
+    s.app.watch().await;
+    (id, payment["amount"].as_str().unwrap().parse().unwrap())
+}
+
+async fn payment_status(s: &Shop, job: &str) -> String {
+    let p: Value = s.app.get(&format!("/api/v1/jobs/{job}/payment"), Some(&s.buyer.token)).await.json().await.unwrap();
+    p["status"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn no_payment_clears_before_basic_kyc() {
+    let s = shop(25, false).await;
+    let (job, _) = pay(&s).await;
+    assert_eq!(payment_status(&s, &job).await, "review");
+    let admin = s.app.new_admin().await;
+    let cases: Value = s.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let rules: Vec<&str> = cases["items"][0]["reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"kyc_below_tier"), "{rules:?}");
+    assert_eq!(cases["items"][0]["evidence"]["aml"]["outcome"], "hold");
+}
+
+#[tokio::test]
+async fn a_payment_above_the_edd_threshold_goes_to_review_and_an_admin_approves_it() {
+    let s = shop(2_000, true).await;
+    let (job, amount) = pay(&s).await;
+    assert!(amount >= 1_000 * 1_000_000);
+    assert_eq!(payment_status(&s, &job).await, "review");
+    let admin = s.app.new_admin().await;
+    let cases: Value = s.app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let case = &cases["items"][0];
+    assert_eq!(case["subject"], format!("job:{job}"));
+    assert!(case["reasons"].to_string().contains("edd_threshold"), "{case}");
+    assert_eq!(case["evidence"]["aml"]["policy"]["version"], "aml-v1");
+    let id = case["id"].as_str().unwrap();
+    let res = s
+        .app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "approve", "notes": "source of funds documented"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(payment_status(&s, &job).await, "cleared");
+    let job: Value = s.app.get(&format!("/api/v1/jobs/{job}"), Some(&s.buyer.token)).await.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+}
+
+#[tokio::test]
+async fn structuring_over_three_payments_goes_to_review() {
+    // A price just under the 1,000 USDC line: the licence fee plus compute and platform fees.
+    let s = shop(930, true).await;
+    let (first, amount) = pay(&s).await;
+    assert!((900 * 1_000_000..1_000 * 1_000_000).contains(&amount), "the price must sit just under the line: {amount}");
+    assert_eq!(payment_status(&s, &first).await, "cleared");
+    let (second, _) = pay(&s).await;
+    assert_eq!(payment_status(&s, &second).await, "cleared");
+    let (third, _) = pay(&s).await;
+    assert_eq!(payment_status(&s, &third).await, "review", "three payments just under the threshold");
+    let admin = s.app.new_admin().await;
+    let cases: Value = s.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    assert!(cases["items"][0]["reasons"].to_string().contains("structuring"), "{cases}");
+}
