@@ -116,6 +116,22 @@ async fn act(conn: &mut PgConnection, case: &CaseRow, status: &str) -> Result<()
                 crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
             }
         }
+        ("payment", "info_requested") => {
+            // The buyer is asked, by mail from the outbox, for what the reviewer needs.
+            let job_id = job_of(case)?;
+            if let Some((email, name)) = attune_db::jobs::creator_email(conn, job_id).await? {
+                let mail = attune_domain::notification::OutgoingEmail {
+                    to: email,
+                    subject: "Attune needs more information about your payment".into(),
+                    text: format!(
+                        "Hello {name},\n\nbefore your payment for fine-tune job {job_id} can clear, our compliance team needs more information \
+                         (for example the source of the funds). Please reply to this message or contact support with the job number.\n\n— Attune\n"
+                    ),
+                    html: None,
+                };
+                attune_db::outbox::enqueue(conn, "email", &serde_json::to_value(&mail).context("failed to encode mail")?).await?;
+            }
+        }
         ("wallet", "approved") => set_wallet(conn, &case.subject, "active").await?,
         ("wallet", "blocked" | "rejected") => set_wallet(conn, &case.subject, "blocked").await?,
         _ => {}
