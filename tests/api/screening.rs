@@ -183,4 +183,14 @@ async fn a_payment_from_a_listed_address_is_blocked_frozen_on_chain_and_a_case_i
     // A sanctioned party is never refunded: the job cannot be cancelled into a refund either.
     let res = m.app.api.post(m.app.url(&format!("/api/v1/jobs/{}/cancel", m.job))).bearer_auth(&m.buyer.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // The address is delisted: the held payment returns to review (unfrozen on chain), for a human.
+    let other = PrivateKeySigner::random().address().to_checksum(None);
+    let report: Value = import_csv(&m.app, &admin, sdn_csv(&other, false)).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["held_payments_returned_to_review"], 1, "{report}");
+    assert_eq!(m.app.send_operator_txs().await, 1, "the unfreeze");
+    m.app.watch().await;
+    assert_eq!(crate::settlement::status_of(&m).await, ("payment_review".to_string(), "review".to_string()));
+    let cases: Value = m.app.get("/api/v1/admin/cases?kind=rescreen", Some(&admin.token)).await.json().await.unwrap();
+    assert!(cases["items"].to_string().contains("sanctions.delisted"), "{cases}");
 }

@@ -202,8 +202,35 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
             }
         }
     }
+    // A held payment whose payer is no longer listed goes back to review (its escrow is unfrozen; a
+    // human decides), as after the Tornado Cash delisting. Nothing is released automatically.
+    let mut returned = 0;
+    for p in attune_db::payments::held(&mut tx).await? {
+        let Some(payer) = p.payer_address.as_deref() else { continue };
+        if service.screen_address(&payer.to_ascii_lowercase()).is_none() {
+            let subject = format!("job:{}", p.job_id);
+            if crate::operator_txs::request_for_job(&mut tx, "unfreeze", p.job_id, &p.job_ref).await? {
+                returned += 1;
+                let reasons = json!([{"rule": "sanctions.delisted", "detail": format!("{payer} is no longer on the lists in force ({})", service.list_version())}]);
+                attune_db::screening::open_case(
+                    &mut tx,
+                    &NewCase {
+                        kind: "rescreen",
+                        subject: &subject,
+                        organization_id: Some(p.organization_id),
+                        score: 0.5,
+                        reasons: &reasons,
+                        evidence: &json!({"payer": payer, "payment_status": p.status}),
+                        amount: Some(&p.amount),
+                        list_version: &service.list_version(),
+                    },
+                )
+                .await?;
+            }
+        }
+    }
     tx.commit().await.context("failed to commit a re-screen")?;
-    Ok(json!({"screened": wallets.len(), "new_cases": new_cases}))
+    Ok(json!({"screened": wallets.len(), "new_cases": new_cases, "held_payments_returned_to_review": returned}))
 }
 
 /// Opens (or finds) the case for a listed address.

@@ -174,3 +174,13 @@ pub async fn aml_history(conn: &mut PgConnection, job_id: Uuid, window_days: i32
     .await
     .context("failed to read a payment's AML history")
 }
+
+/// Payments held on a screening hit (blocked or frozen) with the address that paid them.
+pub async fn held(conn: &mut PgConnection) -> anyhow::Result<Vec<PaymentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from payment where status in ('blocked', 'frozen') and payer_address is not null"
+    )))
+    .fetch_all(conn)
+    .await
+    .context("failed to list held payments")
+}
