@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod assess;
+mod cases;
 mod catalogue;
 mod dataset_review;
 mod datasets;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     admin::configure(cfg);
+    cases::configure(cfg);
     provider::configure(cfg);
     catalogue::configure(cfg);
     wallets::configure(cfg);
