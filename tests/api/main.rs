@@ -15,6 +15,7 @@ mod jobs;
 mod kyc;
 mod mail;
 mod models;
+mod onramp;
 mod optout;
 mod pages;
 mod screening;

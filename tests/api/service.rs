@@ -96,6 +96,7 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/admin/cases/{id}/decision", "post"),
         ("/api/v1/kyc/sessions", "post"),
         ("/api/v1/kyc", "get"),
+        ("/api/v1/onramp/orders", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

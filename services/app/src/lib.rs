@@ -19,6 +19,7 @@ pub mod job_view;
 pub mod jobs;
 pub mod kyc;
 pub mod models;
+pub mod onramp;
 pub mod operator_txs;
 pub mod outbox;
 pub mod passwords;

@@ -83,6 +83,22 @@ impl OperatorDesk {
         let hash_arg = |key: &str| -> anyhow::Result<B256> {
             B256::from_str(row.args[key].as_str().with_context(|| format!("the request lacks {key}"))?).context("not a 32-byte hash")
         };
+        if row.kind == "fund" {
+            // An onramp purchase: the settlement wallet funds the escrow with the job's own quote.
+            let job_id =
+                row.subject.strip_prefix("job:").and_then(|id| Uuid::parse_str(id).ok()).context("a fund request without a job")?;
+            let mut conn = self.pool.acquire().await.context("failed to acquire a connection")?;
+            let payment = attune_db::payments::get(&mut conn, job_id).await?.context("the job has no payment")?;
+            drop(conn);
+            let (_, _, state) = client.escrow_of(hash_arg("job_ref")?).await?;
+            if state != 0 {
+                return Ok(None);
+            }
+            let quote = crate::payments::quote_from_typed_data(&payment.typed_data)?;
+            let signature: alloy::primitives::Bytes = payment.signature.parse().context("the stored signature")?;
+            let outcome = client.fund_as_operator(quote, signature).await?;
+            return Ok(Some((outcome.tx_hash.to_string(), i64::try_from(outcome.block_number).unwrap_or(i64::MAX), outcome.success)));
+        }
         let action = match row.kind.as_str() {
             "anchor" => {
                 let kind = u8::try_from(row.args["kind"].as_u64().unwrap_or(0)).context("anchor kind")?;

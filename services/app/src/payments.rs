@@ -132,70 +132,84 @@ pub async fn payment(pool: &PgPool, chain: &Chain, actor: &Actor, job_id: Uuid) 
                     "Link and verify a wallet first: only the buyer's verified wallet can fund the escrow.",
                 )
             })?;
-            let model = attune_db::models::get(&mut tx, job.base_model_id).await?.context("the job's model vanished")?;
-            let provider_wallet = latest_wallet(&mut tx, model.organization_id).await?;
-            let price: PriceQuote = serde_json::from_value(job.assessment["quote"].clone()).context("the job's quote is unreadable")?;
-            let mut lines = Vec::new();
-            for line in &price.breakdown {
-                let to = match line.payee {
-                    Payee::Provider => provider_wallet.ok_or_else(|| {
-                        AppError::conflict("provider-wallet-missing", "The model's provider has no verified wallet to be paid to yet.")
-                    })?,
-                    Payee::Compute | Payee::Platform | Payee::AuditPool => chain.treasury,
-                };
-                lines.push((to, line.amount));
-            }
-            let split: Vec<Share> = shares(&lines).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
-            let deadline = Utc::now() + chain.quote_ttl;
-            let d = &chain.client.deployment;
-            let quote = FineTuneEscrow::Quote {
-                jobRef: job_ref(job_id),
-                buyer,
-                token: d.token,
-                amount: U256::from(price.amount),
-                payees: split.iter().map(|s| s.payee).collect(),
-                sharesBps: split.iter().map(|s| s.bps).collect(),
-                deadline: u64::try_from(deadline.timestamp()).unwrap_or(0),
-                quoteId: B256::from(rand::random::<[u8; 32]>()),
-            };
-            let signature = chain.client.sign_quote(&quote)?;
-            let typed = typed_data(d.chain_id, d.escrow, &quote);
-            let payees = json!(split.iter().map(|s| json!({"address": s.payee.to_checksum(None), "bps": s.bps})).collect::<Vec<_>>());
-            let chain_id = i64::try_from(d.chain_id).context("chain id out of range")?;
-            let signature_hex = format!("0x{}", hex::encode(signature.as_bytes()));
-            attune_db::payments::insert(
-                &mut tx,
-                &NewPayment {
-                    job_id,
-                    organization_id: actor.organization_id,
-                    job_ref: &quote.jobRef.to_string(),
-                    quote_id: &quote.quoteId.to_string(),
-                    chain_id,
-                    escrow_address: &d.escrow.to_checksum(None),
-                    token_address: &d.token.to_checksum(None),
-                    buyer_address: &buyer.to_checksum(None),
-                    amount: &price.amount.to_string(),
-                    payees: &payees,
-                    deadline,
-                    typed_data: &typed,
-                    signature: &signature_hex,
-                },
-            )
-            .await?;
-            attune_db::audit::append(
-                &mut tx,
-                &actor.audit_id(),
-                "payment.quoted",
-                &format!("job:{job_id}"),
-                &json!({"quote": typed, "signature": signature_hex}),
-            )
-            .await?;
+            issue_quote(&mut tx, chain, actor, &job, buyer).await?;
             attune_db::payments::get(&mut tx, job_id).await?.context("the payment vanished")?
         }
     };
     let view = view(&mut tx, row).await?;
     tx.commit().await.context("failed to commit a payment")?;
     Ok(view)
+}
+
+/// Issues and signs the quote of a job's payment, payable only by `buyer` (the buyer's verified
+/// wallet, or the platform's settlement wallet for an onramp purchase).
+pub(crate) async fn issue_quote(
+    tx: &mut PgConnection,
+    chain: &Chain,
+    actor: &Actor,
+    job: &attune_db::jobs::JobRow,
+    buyer: Address,
+) -> Result<(), AppError> {
+    let job_id = job.id;
+    let model = attune_db::models::get(&mut *tx, job.base_model_id).await?.context("the job's model vanished")?;
+    let provider_wallet = latest_wallet(&mut *tx, model.organization_id).await?;
+    let price: PriceQuote = serde_json::from_value(job.assessment["quote"].clone()).context("the job's quote is unreadable")?;
+    let mut lines = Vec::new();
+    for line in &price.breakdown {
+        let to = match line.payee {
+            Payee::Provider => provider_wallet.ok_or_else(|| {
+                AppError::conflict("provider-wallet-missing", "The model's provider has no verified wallet to be paid to yet.")
+            })?,
+            Payee::Compute | Payee::Platform | Payee::AuditPool => chain.treasury,
+        };
+        lines.push((to, line.amount));
+    }
+    let split: Vec<Share> = shares(&lines).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let deadline = Utc::now() + chain.quote_ttl;
+    let d = &chain.client.deployment;
+    let quote = FineTuneEscrow::Quote {
+        jobRef: job_ref(job_id),
+        buyer,
+        token: d.token,
+        amount: U256::from(price.amount),
+        payees: split.iter().map(|s| s.payee).collect(),
+        sharesBps: split.iter().map(|s| s.bps).collect(),
+        deadline: u64::try_from(deadline.timestamp()).unwrap_or(0),
+        quoteId: B256::from(rand::random::<[u8; 32]>()),
+    };
+    let signature = chain.client.sign_quote(&quote)?;
+    let typed = typed_data(d.chain_id, d.escrow, &quote);
+    let payees = json!(split.iter().map(|s| json!({"address": s.payee.to_checksum(None), "bps": s.bps})).collect::<Vec<_>>());
+    let chain_id = i64::try_from(d.chain_id).context("chain id out of range")?;
+    let signature_hex = format!("0x{}", hex::encode(signature.as_bytes()));
+    attune_db::payments::insert(
+        &mut *tx,
+        &NewPayment {
+            job_id,
+            organization_id: actor.organization_id,
+            job_ref: &quote.jobRef.to_string(),
+            quote_id: &quote.quoteId.to_string(),
+            chain_id,
+            escrow_address: &d.escrow.to_checksum(None),
+            token_address: &d.token.to_checksum(None),
+            buyer_address: &buyer.to_checksum(None),
+            amount: &price.amount.to_string(),
+            payees: &payees,
+            deadline,
+            typed_data: &typed,
+            signature: &signature_hex,
+        },
+    )
+    .await?;
+    attune_db::audit::append(
+        &mut *tx,
+        &actor.audit_id(),
+        "payment.quoted",
+        &format!("job:{job_id}"),
+        &json!({"quote": typed, "signature": signature_hex}),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentView, AppError> {

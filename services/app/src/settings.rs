@@ -86,6 +86,8 @@ pub struct Settings {
     pub quote_ttl_hours: i64,
     /// Webhook keys of the Sumsub-shaped KYC adapter, comma-separated (several during rotation).
     pub sumsub_webhook_secrets: Option<SecretString>,
+    /// Webhook keys of the MoonPay-shaped onramp adapter, comma-separated.
+    pub moonpay_webhook_secrets: Option<SecretString>,
 }
 
 impl Default for Settings {
@@ -132,6 +134,7 @@ impl Default for Settings {
             treasury_address: None,
             quote_ttl_hours: 24 * 7,
             sumsub_webhook_secrets: None,
+            moonpay_webhook_secrets: None,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod job_obligations;
 pub mod jobs;
 pub mod kyc;
 pub mod models;
+pub mod onramp;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;

@@ -57,6 +57,7 @@ use crate::api;
         api::screening::decide,
         api::kyc::start,
         api::kyc::status,
+        api::onramp::create,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"), (name = "kyc"))

@@ -96,6 +96,7 @@ impl Application {
             chain: chain.clone(),
             screening,
             kyc: Arc::new(kyc_providers(&settings, &policy.public_url, &csrf_key)),
+            onramp: Arc::new(onramp_providers(&settings, &policy.public_url, &csrf_key)?),
             settings,
             policy,
             delivery,
@@ -231,6 +232,35 @@ fn kyc_providers(settings: &Settings, public_url: &str, secret: &SecretSlice<u8>
     }
 }
 
+/// The onramp providers: the sandbox's webhook key and treasury key are derived from the server's
+/// secret; the MoonPay-shaped adapter's keys come from `ATTUNE_MOONPAY_WEBHOOK_SECRETS`.
+fn onramp_providers(
+    settings: &Settings,
+    public_url: &str,
+    secret: &SecretSlice<u8>,
+) -> anyhow::Result<attune_app::onramp::OnrampProviders> {
+    use sha2::Digest;
+    let derive = |label: &[u8]| {
+        let mut h = sha2::Sha256::new();
+        h.update(label);
+        h.update(secret.expose_secret());
+        h.finalize().to_vec()
+    };
+    let treasury = alloy::signers::local::PrivateKeySigner::from_slice(&derive(b"attune onramp sandbox treasury\0"))
+        .map_err(|e| anyhow::anyhow!("could not derive the sandbox treasury key: {e}"))?;
+    let moonpay = settings
+        .moonpay_webhook_secrets
+        .as_ref()
+        .map(|s| s.expose_secret().split(',').map(|k| k.trim().as_bytes().to_vec()).filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    Ok(attune_app::onramp::OnrampProviders {
+        public_url: public_url.to_owned(),
+        sandbox_secrets: vec![derive(b"attune onramp sandbox webhook key\0")],
+        sandbox_treasury: treasury,
+        moonpay_secrets: moonpay,
+    })
+}
+
 fn scanner_settings(settings: &Settings) -> ScannerSettings {
     let mut s = ScannerSettings::new(&settings.scanner_bot_name, settings.allow_private_networks);
     s.request_timeout = std::time::Duration::from_secs(settings.scanner_timeout_secs.max(1));
@@ -338,6 +368,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     })),
             )
             .configure(api::kyc::configure_outside)
+            .configure(api::onramp::configure_outside)
             .configure(pages::configure)
             .default_service(web::to(pages::not_found))
     })

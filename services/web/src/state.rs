@@ -26,6 +26,8 @@ pub struct AppState {
     pub screening: Arc<attune_app::screening::ScreeningService>,
     /// KYC providers' webhook keys and the sandbox's address.
     pub kyc: Arc<attune_app::kyc::KycProviders>,
+    /// Onramp providers' webhook keys and the sandbox's treasury.
+    pub onramp: Arc<attune_app::onramp::OnrampProviders>,
     /// The opt-out scanner's and dataset gate's rules.
     pub data_policy: Arc<DataPolicy>,
     /// Compliance document templates (LIA, FRIA, risk assessment…).

@@ -136,6 +136,42 @@ pub fn signing_provider(key: PrivateKeySigner, url: reqwest::Url) -> impl Provid
         .connect_http(url)
 }
 
+impl ChainClient {
+    /// Funds an escrow from the operator's own (settlement) wallet with a quote naming it as buyer:
+    /// approve, then fund. Used for onramp purchases delivered to the settlement wallet.
+    pub async fn fund_as_operator(&self, quote: FineTuneEscrow::Quote, signature: alloy::primitives::Bytes) -> anyhow::Result<TxOutcome> {
+        let _turn = self.sending.lock().await;
+        let token = MockUSDC::new(self.deployment.token, self.provider.clone());
+        token
+            .approve(self.deployment.escrow, quote.amount)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("the chain refused the approval: {e}"))?
+            .get_receipt()
+            .await
+            .context("failed to wait for the approval")?;
+        let escrow = FineTuneEscrow::new(self.deployment.escrow, self.provider.clone());
+        let receipt = escrow
+            .fund(quote, signature)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("the chain refused the funding: {e}"))?
+            .get_receipt()
+            .await
+            .context("failed to wait for the funding")?;
+        Ok(TxOutcome {
+            tx_hash: receipt.transaction_hash,
+            block_number: receipt.block_number.unwrap_or_default(),
+            success: receipt.status(),
+        })
+    }
+
+    /// A transaction's receipt, or `None` when the chain does not know it.
+    pub async fn receipt(&self, hash: B256) -> anyhow::Result<Option<alloy::rpc::types::TransactionReceipt>> {
+        self.provider.get_transaction_receipt(hash).await.context("failed to read a receipt")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OperatorAction {
     Release(B256),

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod jobs;
 pub mod kyc;
 pub mod models;
+pub mod onramp;
 pub mod optout;
 pub mod organizations;
 pub mod payments;
@@ -30,5 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     payments::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);
+    onramp::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

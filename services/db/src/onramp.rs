@@ -1,0 +1,80 @@
+//! Onramp orders.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub job_id: Uuid,
+    pub provider: String,
+    pub fiat_currency: String,
+    pub amount: String,
+    pub destination: String,
+    pub status: String,
+    pub tx_hash: Option<String>,
+    pub provider_ref: Option<String>,
+    pub detail: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at";
+
+pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into onramp_order (id, organization_id, job_id, provider, fiat_currency, amount, destination) values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(o.id)
+    .bind(o.organization_id)
+    .bind(o.job_id)
+    .bind(&o.provider)
+    .bind(&o.fiat_currency)
+    .bind(&o.amount)
+    .bind(&o.destination)
+    .execute(conn)
+    .await
+    .context("failed to insert an onramp order")?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from onramp_order where id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read an onramp order")
+}
+
+pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from onramp_order where id = $1 for update")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to lock an onramp order")
+}
+
+pub async fn settle(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    tx_hash: Option<&str>,
+    provider_ref: Option<&str>,
+    detail: &serde_json::Value,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update onramp_order set status = $2, tx_hash = $3, provider_ref = $4, detail = $5 where id = $1 and status = 'created'",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(tx_hash)
+    .bind(provider_ref)
+    .bind(detail)
+    .execute(conn)
+    .await
+    .context("failed to settle an onramp order")?;
+    Ok(done.rows_affected() == 1)
+}

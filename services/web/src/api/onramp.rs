@@ -1,0 +1,103 @@
+//! The onramp (API.md "Payments"): orders, provider webhooks, and the sandbox provider's page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use attune_app::kyc::WebhookError;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::extract::{ApiJson, Authenticated};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/onramp/orders").route(web::post().to(create)));
+}
+
+pub fn configure_outside(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/webhooks/onramp/{provider}").route(web::post().to(webhook)))
+        .service(web::resource("/sandbox/onramp/{id}").route(web::get().to(page)))
+        .service(web::resource("/sandbox/onramp/{id}/complete").route(web::post().to(complete)));
+}
+
+fn no_chain() -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "settlement-unavailable", "Settlement unavailable", "This server runs without a chain.")
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OrderBody {
+    pub job_id: Uuid,
+    /// `sandbox` here; real providers plug in behind the same webhook path.
+    pub provider: String,
+    /// `EUR`, `USD` or `GBP`.
+    pub fiat_currency: String,
+}
+
+/// Buys the job's USDC through an onramp, delivered to the platform's settlement wallet, which then
+/// funds the escrow once the provider's webhook and the on-chain transfer agree.
+#[utoipa::path(post, path = "/api/v1/onramp/orders", tag = "payments", request_body = OrderBody,
+    responses((status = 201, description = "{id, status, widget_url, amount, destination}", body = Object),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: ApiJson<OrderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let chain = state.chain.as_ref().ok_or_else(no_chain)?;
+    let b = body.0;
+    let (order, widget) =
+        attune_app::onramp::create_order(&state.pool, chain, &state.onramp, &actor, b.job_id, &b.provider, &b.fiat_currency).await?;
+    Ok(HttpResponse::Created().json(
+        json!({"id": order.id, "status": order.status, "widget_url": widget, "amount": order.amount, "destination": order.destination}),
+    ))
+}
+
+pub async fn webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let chain = state.chain.as_ref().ok_or_else(no_chain)?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    match attune_app::onramp::receive_webhook(&state.pool, chain, &state.onramp, &path.into_inner(), header, &body).await {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({"received": true}))),
+        Err(WebhookError::UnknownProvider) => Err(ApiError::not_found()),
+        Err(e @ (WebhookError::Signature(_) | WebhookError::Replayed(_))) => {
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad-webhook", "Webhook refused", e.to_string()))
+        }
+        Err(WebhookError::Unreadable(m)) => Err(ApiError::validation(vec![attune_domain::FieldError::new("body", m)])),
+        Err(WebhookError::Unexpected(e)) => Err(ApiError::internal(e)),
+    }
+}
+
+async fn page(state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {
+    if !state.settings.sandbox_enabled() {
+        return HttpResponse::NotFound().finish();
+    }
+    let id = path.into_inner();
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sandbox onramp · TEST MODE</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
+         <body><main id=\"main\"><p class=\"alert\" role=\"note\"><strong>TEST MODE</strong> — the Attune sandbox onramp. No money moves; MockUSDC does.</p>\
+         <h1>Buy USDC</h1><p>Order <code>{id}</code>. POST <code>/sandbox/onramp/{id}/complete</code> with <code>{{\"outcome\": \"paid\"}}</code> to simulate the card payment.</p></main></body></html>"
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CompleteBody {
+    /// `paid` or `failed`.
+    pub outcome: String,
+}
+
+/// The sandbox settles an order: MockUSDC moves on chain and the signed webhook is delivered.
+pub async fn complete(state: web::Data<AppState>, path: web::Path<Uuid>, body: ApiJson<CompleteBody>) -> Result<HttpResponse, ApiError> {
+    if !state.settings.sandbox_enabled() {
+        return Err(ApiError::not_found());
+    }
+    let chain = state.chain.as_ref().ok_or_else(no_chain)?;
+    let status = attune_app::onramp::sandbox_complete(&state.pool, chain, &state.onramp, path.into_inner(), &body.0.outcome).await?;
+    Ok(HttpResponse::Ok().json(json!({"delivered": status == 200, "webhook_status": status})))
+}
