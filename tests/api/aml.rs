@@ -116,3 +116,38 @@ async fn structuring_over_three_payments_goes_to_review() {
     let cases: Value = s.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
     assert!(cases["items"][0]["reasons"].to_string().contains("structuring"), "{cases}");
 }
+
+#[tokio::test]
+async fn a_shadow_policy_is_recorded_but_not_enforced() {
+    let s = shop(25, true).await;
+    // The candidate moves the due-diligence line down to 1 USDC: this payment would go to review.
+    let stricter = attune_domain::aml::AmlPolicy::v1_text()
+        .replace("version = \"aml-v1\"", "version = \"aml-v2-candidate\"")
+        .replace("threshold_usdc = 1000", "threshold_usdc = 1");
+    let shadow = attune_domain::aml::AmlPolicy::parse(&stricter).unwrap();
+    let deployment = json!({"purpose": "support", "sectors": ["general"], "jurisdictions": ["EU"], "expected_monthly_users": 10,
+        "monthly_queries": 100, "autonomy": "human_in_the_loop", "revenue_dependence": "low"});
+    let job: Value = s
+        .app
+        .post_json("/api/v1/jobs", &json!({"base_model_id": s.model, "dataset_id": s.dataset, "method": "lora", "hyperparameters": {"epochs": 1}, "deployment": deployment}), Some(&s.buyer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let payment: Value = s.app.get(&format!("/api/v1/jobs/{id}/payment"), Some(&s.buyer.token)).await.json().await.unwrap();
+    s.app.fund(&s.key, &payment).await;
+    let watcher = attune_app::chain_watch::ChainWatcher::new(s.app.pool.clone(), s.app.chain.clone().unwrap(), s.app.screening.clone())
+        .unwrap()
+        .with_shadow(Some(shadow));
+    watcher.step().await.unwrap();
+    assert_eq!(payment_status(&s, &id).await, "cleared", "the enforced policy decides");
+    let (data,): (Value,) = sqlx::query_as("select data from audit_log where action = 'payment.screened' and subject = $1")
+        .bind(format!("job:{id}"))
+        .fetch_one(&s.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(data["aml"]["outcome"], "clear");
+    assert_eq!(data["aml"]["shadow"]["policy"]["version"], "aml-v2-candidate");
+    assert_eq!(data["aml"]["shadow"]["outcome"], "review", "{data}");
+}

@@ -47,6 +47,7 @@ pub async fn screen_funded_payment(
     payer: Address,
     screening: &ScreeningService,
     aml: &AmlPolicy,
+    shadow: Option<&AmlPolicy>,
 ) -> Result<Screening, AppError> {
     let hit = screening.screen_address(&format!("{payer:#x}"));
     let history = attune_db::payments::aml_history(conn, payment.job_id, i32::try_from(aml.window_days()).unwrap_or(7)).await?;
@@ -78,7 +79,10 @@ pub async fn screen_funded_payment(
         buyer_is_provider: history.buyer_is_provider,
         refunds_last_30d: u32::try_from(history.refunds_last_30d).unwrap_or(u32::MAX),
     };
-    let decision = aml::evaluate(aml, &facts);
+    let decision = match shadow {
+        Some(shadow) => aml::evaluate_with_shadow(aml, shadow, &facts),
+        None => aml::evaluate(aml, &facts),
+    };
     Ok(match decision.outcome {
         Outcome::Block => Screening::Block(hit, decision),
         Outcome::Clear => Screening::Clear(decision),
@@ -91,6 +95,8 @@ pub struct ChainWatcher {
     chain: Arc<Chain>,
     screening: Arc<ScreeningService>,
     aml: Arc<AmlPolicy>,
+    /// A candidate AML policy run in shadow: its decisions are recorded, never enforced.
+    shadow: Option<Arc<AmlPolicy>>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +132,13 @@ impl ChainWatcher {
     /// Fails when the AML policy file is invalid: settlement does not run on rules it cannot read.
     pub fn new(pool: PgPool, chain: Arc<Chain>, screening: Arc<ScreeningService>) -> anyhow::Result<Self> {
         let aml = Arc::new(AmlPolicy::v1().map_err(|e| anyhow::anyhow!("the AML policy file is invalid: {e}"))?);
-        Ok(Self { pool, chain, screening, aml })
+        Ok(Self { pool, chain, screening, aml, shadow: None })
+    }
+
+    /// Runs `shadow` beside the enforced policy (`ATTUNE_AML_SHADOW_POLICY`).
+    pub fn with_shadow(mut self, shadow: Option<AmlPolicy>) -> Self {
+        self.shadow = shadow.map(Arc::new);
+        self
     }
 
     /// One pass: read, record, forget reorged logs, apply what is deep enough.
@@ -192,7 +204,7 @@ impl ChainWatcher {
         }
         let safe = (head + 1).saturating_sub(client.confirmations);
         for e in attune_db::chain::confirmable(&mut tx, chain_id, safe as i64).await? {
-            apply(&mut tx, chain_id, &e, &self.screening, &self.aml)
+            apply(&mut tx, chain_id, &e, &self.screening, &self.aml, self.shadow.as_deref())
                 .await
                 .map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
             attune_db::chain::mark(&mut tx, e.id, "seen", "applied").await?;
@@ -273,6 +285,7 @@ async fn apply(
     e: &EventRow,
     screening: &ScreeningService,
     aml: &AmlPolicy,
+    shadow: Option<&AmlPolicy>,
 ) -> Result<(), AppError> {
     let Some(job_ref) = &e.job_ref else { return Ok(()) };
     let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await? else {
@@ -307,7 +320,7 @@ async fn apply(
                 attune_db::chain::raise_alert(conn, "funded_unexpectedly", &subject, &json!({"tx_hash": e.tx_hash})).await?;
                 return Ok(());
             }
-            let screened = screen_funded_payment(conn, &p, payer, screening, aml).await?;
+            let screened = screen_funded_payment(conn, &p, payer, screening, aml, shadow).await?;
             let record = |d: &AmlDecision| json!({"aml": d, "list_version": screening.list_version()});
             match screened {
                 Screening::Block(hit, decision) => {

@@ -88,6 +88,8 @@ pub struct Settings {
     pub sumsub_webhook_secrets: Option<SecretString>,
     /// Webhook keys of the MoonPay-shaped onramp adapter, comma-separated.
     pub moonpay_webhook_secrets: Option<SecretString>,
+    /// A candidate AML policy file run in shadow: its decisions are recorded beside the enforced ones.
+    pub aml_shadow_policy: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -135,6 +137,7 @@ impl Default for Settings {
             quote_ttl_hours: 24 * 7,
             sumsub_webhook_secrets: None,
             moonpay_webhook_secrets: None,
+            aml_shadow_policy: None,
         }
     }
 }

@@ -118,7 +118,15 @@ impl Application {
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             if let Some(chain) = &state.chain {
-                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone(), state.screening.clone())?;
+                let shadow = match &state.settings.aml_shadow_policy {
+                    Some(path) => {
+                        let text = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
+                        Some(attune_domain::aml::AmlPolicy::parse(&text).map_err(|e| anyhow::anyhow!("the shadow AML policy: {e}"))?)
+                    }
+                    None => None,
+                };
+                let watcher = attune_app::chain_watch::ChainWatcher::new(state.pool.clone(), chain.clone(), state.screening.clone())?
+                    .with_shadow(shadow);
                 tasks.push(tokio::spawn(watcher.run(shutdown_rx.clone())));
                 let desk = attune_app::operator_txs::OperatorDesk::new(state.pool.clone(), chain.clone());
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
