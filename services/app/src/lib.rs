@@ -26,6 +26,7 @@ pub mod passwords;
 pub mod payments;
 pub mod platform_staff;
 mod provenance_checks;
+pub mod sanctions_refresh;
 pub mod screening;
 pub mod settings;
 pub mod telemetry;

@@ -118,6 +118,17 @@ pub struct ImportReport {
 #[tracing::instrument(skip_all, fields(source = ?list.source, entities = list.entities.len()))]
 pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, list: ImportedList) -> Result<ImportReport, AppError> {
     actor.admin_scope()?;
+    store_import(pool, service, &actor.audit_id(), Some(actor.user_id), list).await
+}
+
+/// Stores an import (from an admin's upload or the scheduled refresh) and re-screens.
+pub async fn store_import(
+    pool: &PgPool,
+    service: &ScreeningService,
+    who: &str,
+    imported_by: Option<Uuid>,
+    list: ImportedList,
+) -> Result<ImportReport, AppError> {
     let source = source_name(list.source);
     let mut tx = pool.begin().await.context("failed to begin an import")?;
     let previous: Option<ImportRow> = attune_db::screening::latest_imports(&mut tx).await?.into_iter().find(|i| i.source == source);
@@ -150,7 +161,7 @@ pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, li
             names: as_i32(names),
             addresses: as_i32(addresses),
             diff: &changes,
-            imported_by: Some(actor.user_id),
+            imported_by,
         },
     )
     .await?;
@@ -163,7 +174,7 @@ pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, li
     attune_db::screening::insert_entities(&mut tx, id, &rows).await?;
     attune_db::audit::append(
         &mut tx,
-        &actor.audit_id(),
+        who,
         "sanctions.imported",
         &format!("sanctions:{source}"),
         &json!({"version": list.version, "sha256": list.sha256, "entities": list.entities.len(), "diff_counts": {

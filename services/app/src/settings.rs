@@ -90,6 +90,9 @@ pub struct Settings {
     pub moonpay_webhook_secrets: Option<SecretString>,
     /// A candidate AML policy file run in shadow: its decisions are recorded beside the enforced ones.
     pub aml_shadow_policy: Option<PathBuf>,
+    /// Sanctions lists to refresh on a schedule: `opensanctions=URL;ofac_sdn_xml=URL;ofac_sdn_csv=BASE_URL`.
+    pub sanctions_feeds: Option<String>,
+    pub sanctions_refresh_hours: u64,
 }
 
 impl Default for Settings {
@@ -138,6 +141,8 @@ impl Default for Settings {
             sumsub_webhook_secrets: None,
             moonpay_webhook_secrets: None,
             aml_shadow_policy: None,
+            sanctions_feeds: None,
+            sanctions_refresh_hours: 24,
         }
     }
 }

@@ -222,3 +222,43 @@ pub async fn decisions(conn: &mut PgConnection, case_id: Uuid) -> anyhow::Result
         .await
         .context("failed to list case decisions")
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeedRow {
+    pub source: String,
+    pub url: String,
+    pub etag: Option<String>,
+}
+
+pub async fn feed(conn: &mut PgConnection, source: &str) -> anyhow::Result<Option<FeedRow>> {
+    sqlx::query_as("select source, url, etag from sanctions_feed where source = $1")
+        .bind(source)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a sanctions feed")
+}
+
+/// Records a check of a feed: its ETag (when the list was imported) or the error.
+pub async fn record_feed(
+    conn: &mut PgConnection,
+    source: &str,
+    url: &str,
+    etag: Option<&str>,
+    imported: bool,
+    error: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into sanctions_feed (source, url, etag, checked_at, imported_at, last_error) values ($1, $2, $3, now(), case when $4 then now() end, $5)
+         on conflict (source) do update set url = excluded.url, etag = coalesce(excluded.etag, sanctions_feed.etag), checked_at = now(),
+            imported_at = case when $4 then now() else sanctions_feed.imported_at end, last_error = excluded.last_error",
+    )
+    .bind(source)
+    .bind(url)
+    .bind(etag)
+    .bind(imported)
+    .bind(error)
+    .execute(conn)
+    .await
+    .context("failed to record a sanctions feed check")?;
+    Ok(())
+}

@@ -117,6 +117,18 @@ impl Application {
             };
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
+            if let Some(raw) = &state.settings.sanctions_feeds {
+                let feeds = attune_app::sanctions_refresh::parse_feeds(raw).map_err(|e| anyhow::anyhow!("ATTUNE_SANCTIONS_FEEDS: {e}"))?;
+                let every = std::time::Duration::from_secs(state.settings.sanctions_refresh_hours.max(1) * 3600);
+                tasks.push(tokio::spawn(attune_app::sanctions_refresh::run(
+                    state.pool.clone(),
+                    state.screening.clone(),
+                    state.fetcher.client().clone(),
+                    feeds,
+                    every,
+                    shutdown_rx.clone(),
+                )));
+            }
             if let Some(chain) = &state.chain {
                 let shadow = match &state.settings.aml_shadow_policy {
                     Some(path) => {
