@@ -69,6 +69,24 @@ async fn an_onramp_purchase_funds_the_escrow_from_the_settlement_wallet() {
 }
 
 #[tokio::test]
+async fn an_order_the_aml_rules_would_hold_is_refused_up_front() {
+    let (app, buyer, job) = job_awaiting_payment().await;
+    // A quote far above the basic KYC limit (10,000 USDC) would be held: the order is refused.
+    sqlx::query("update job set quote_amount = '50000000000', assessment = jsonb_set(assessment, '{quote,amount}', '\"50000000000\"') where id = $1")
+        .bind(uuid::Uuid::parse_str(&job).unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = app
+        .post_json("/api/v1/onramp/orders", &json!({"job_id": job, "provider": "sandbox", "fiat_currency": "EUR"}), Some(&buyer.token))
+        .await;
+    let status = res.status();
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::CONFLICT, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("kyc_below_tier"), "{p}");
+}
+
+#[tokio::test]
 async fn a_webhook_that_disagrees_with_the_chain_is_a_mismatch_and_bad_ones_are_refused() {
     let (app, buyer, job) = job_awaiting_payment().await;
     let order = order(&app, &buyer, &job).await;

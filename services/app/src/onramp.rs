@@ -36,10 +36,12 @@ pub struct OnrampProviders {
 
 /// Creates an order: the job's quote is issued to the settlement wallet, which the provider pays.
 #[tracing::instrument(skip_all, fields(job = %job_id))]
+#[allow(clippy::too_many_arguments, reason = "the order's inputs plus the services that check it")]
 pub async fn create_order(
     pool: &PgPool,
     chain: &Chain,
     providers: &OnrampProviders,
+    screening: &crate::screening::ScreeningService,
     actor: &Actor,
     job_id: Uuid,
     provider: &str,
@@ -73,6 +75,20 @@ pub async fn create_order(
         return Err(AppError::conflict(
             "quote-for-wallet",
             "This job's quote is for your own wallet: pay it directly from the payment page.",
+        ));
+    }
+    // AML on the order itself: what would hold or block the payment refuses the order up front.
+    let aml = attune_domain::aml::AmlPolicy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
+    let decision = match crate::chain_watch::screen_funded_payment(&mut tx, &payment, settlement, screening, &aml, None).await? {
+        crate::chain_watch::Screening::Clear(d) | crate::chain_watch::Screening::Review(d) | crate::chain_watch::Screening::Block(_, d) => {
+            d
+        }
+    };
+    if decision.outcome >= attune_domain::aml::Outcome::Hold {
+        let rules: Vec<&str> = decision.hits.iter().map(|h| h.rule.as_str()).collect();
+        return Err(AppError::conflict(
+            "aml-refused",
+            format!("The order cannot be placed ({}): {}.", decision.outcome.as_str(), rules.join(", ")),
         ));
     }
     let order = OrderRow {

@@ -48,8 +48,17 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let chain = state.chain.as_ref().ok_or_else(no_chain)?;
     let b = body.0;
-    let (order, widget) =
-        attune_app::onramp::create_order(&state.pool, chain, &state.onramp, &actor, b.job_id, &b.provider, &b.fiat_currency).await?;
+    let (order, widget) = attune_app::onramp::create_order(
+        &state.pool,
+        chain,
+        &state.onramp,
+        &state.screening,
+        &actor,
+        b.job_id,
+        &b.provider,
+        &b.fiat_currency,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(
         json!({"id": order.id, "status": order.status, "widget_url": widget, "amount": order.amount, "destination": order.destination}),
     ))
