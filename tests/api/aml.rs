@@ -151,3 +151,30 @@ async fn a_shadow_policy_is_recorded_but_not_enforced() {
     assert_eq!(data["aml"]["shadow"]["policy"]["version"], "aml-v2-candidate");
     assert_eq!(data["aml"]["shadow"]["outcome"], "review", "{data}");
 }
+
+#[tokio::test]
+async fn a_wallet_linked_from_a_high_risk_jurisdiction_goes_under_review() {
+    let app = crate::common::spawn_app().await;
+    let user = app.new_user().await;
+    sqlx::query("update organization set country = 'KP' where id = $1").bind(user.organization_id).execute(&app.pool).await.unwrap();
+    let key = alloy::signers::local::PrivateKeySigner::random();
+    let address = key.address().to_checksum(None);
+    let challenge: Value =
+        app.post_json("/api/v1/wallets/challenge", &json!({"address": address}), Some(&user.token)).await.json().await.unwrap();
+    let signature = crate::common::wallet::personal_sign(&key, challenge["message"].as_str().unwrap());
+    let wallet: Value = app
+        .post_json("/api/v1/wallets", &json!({"address": address, "signature": signature}), Some(&user.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wallet["status"], "under_review");
+    let admin = app.new_admin().await;
+    let cases: Value = app.get("/api/v1/admin/cases?kind=wallet", Some(&admin.token)).await.json().await.unwrap();
+    assert!(cases["items"][0]["reasons"].to_string().contains("high_risk_jurisdiction"), "{cases}");
+    // An ordinary organisation's wallet is active at once.
+    let other = app.new_user().await;
+    app.link_wallet(&other).await;
+    let wallets: Value = app.get("/api/v1/wallets", Some(&other.token)).await.json().await.unwrap();
+    assert_eq!(wallets["items"][0]["status"], "active");
+}

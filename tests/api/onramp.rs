@@ -112,3 +112,24 @@ async fn a_webhook_that_disagrees_with_the_chain_is_a_mismatch_and_bad_ones_are_
     let alert = status["alerts"].as_array().unwrap().iter().find(|a| a["kind"] == "onramp_mismatch").cloned().unwrap_or_default();
     assert!(alert["detail"]["problems"].to_string().contains("not on the chain"), "{status}");
 }
+
+#[tokio::test]
+async fn an_order_with_an_idempotency_key_is_created_once() {
+    let (app, buyer, job) = job_awaiting_payment().await;
+    let keyed = |fiat: &'static str| {
+        app.api
+            .post(app.url("/api/v1/onramp/orders"))
+            .bearer_auth(&buyer.token)
+            .header("Idempotency-Key", "buy-1")
+            .json(&json!({"job_id": job, "provider": "sandbox", "fiat_currency": fiat}))
+            .send()
+    };
+    let first = keyed("GBP").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = keyed("GBP").await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED, "the same key and body replay the first answer");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    let other = keyed("EUR").await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY, "the same key with another body");
+}

@@ -46,7 +46,8 @@ pub async fn create_order(
     job_id: Uuid,
     provider: &str,
     fiat_currency: &str,
-) -> Result<(OrderRow, String), AppError> {
+    idempotency: Option<(&str, &str)>,
+) -> Result<(u16, serde_json::Value), AppError> {
     if provider != "sandbox" {
         return Err(AppError::field("provider", "only the sandbox onramp can take orders on this server"));
     }
@@ -56,6 +57,15 @@ pub async fn create_order(
     }
     let settlement = chain.client.operator_address();
     let mut tx = pool.begin().await.context("failed to begin an order")?;
+    if let Some((key, fingerprint)) = idempotency {
+        attune_db::idempotency::lock(&mut tx, actor.organization_id, "onramp", key).await?;
+        if let Some(stored) = attune_db::idempotency::find(&mut tx, actor.organization_id, "onramp", key).await? {
+            if stored.request_sha256 != fingerprint {
+                return Err(AppError::field("Idempotency-Key", "was already used with a different request body"));
+            }
+            return Ok((u16::try_from(stored.status_code).unwrap_or(201), stored.response));
+        }
+    }
     let job =
         attune_db::jobs::get_for_update(&mut tx, &actor.scope(), job_id).await?.ok_or_else(|| AppError::field("job_id", "no such job"))?;
     if job.status != "awaiting_payment" {
@@ -119,9 +129,14 @@ pub async fn create_order(
         &json!({"order": order.id, "amount": order.amount, "destination": order.destination}),
     )
     .await?;
-    tx.commit().await.context("failed to commit an order")?;
     let widget = format!("{}/sandbox/onramp/{}", providers.public_url, order.id);
-    Ok((order, widget))
+    let body = json!({"id": order.id, "status": order.status, "widget_url": widget, "amount": order.amount, "destination": order.destination,
+                      "provider": order.provider});
+    if let Some((key, fingerprint)) = idempotency {
+        attune_db::idempotency::store(&mut tx, actor.organization_id, "onramp", key, fingerprint, 201, &body).await?;
+    }
+    tx.commit().await.context("failed to commit an order")?;
+    Ok((201, body))
 }
 
 /// The sandbox provider settles an order: on `paid` it moves MockUSDC from its treasury to the

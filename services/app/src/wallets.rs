@@ -90,7 +90,35 @@ pub async fn link(
     // Screened on link: a listed address is kept under review with a case; the caller only ever
     // learns `under_review`, never the match.
     let hit = screening.screen_address(&address.to_lower_hex());
-    let status = if hit.is_some() { "under_review" } else { "active" };
+    // The AML rules on the link itself (no amount): the organisation's own risk (e.g. a high-risk
+    // jurisdiction, refund loops) can put a new wallet under review too.
+    let facts = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?;
+    let aml_policy = attune_domain::aml::AmlPolicy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
+    let decision = attune_domain::aml::evaluate(
+        &aml_policy,
+        &attune_domain::aml::PaymentFacts {
+            amount: 0,
+            quote_amount: 0,
+            payer_is_verified_wallet: true,
+            sanctions_hit: hit.is_some(),
+            kyc_level: match facts.kyc_level.as_str() {
+                "enhanced" => attune_domain::aml::KycLevel::Enhanced,
+                "basic" => attune_domain::aml::KycLevel::Basic,
+                _ => attune_domain::aml::KycLevel::None,
+            },
+            account_age_days: u32::try_from(facts.account_age_days).unwrap_or(0),
+            previous_payments: 0,
+            days_since_last_activity: None,
+            recent_amounts: Vec::new(),
+            payments_last_24h: 0,
+            jurisdiction_risk: vec![facts.country.clone()],
+            onramp_identity_mismatch: false,
+            buyer_is_provider: false,
+            refunds_last_30d: u32::try_from(facts.refunds_last_30d).unwrap_or(u32::MAX),
+        },
+    );
+    let aml_review = decision.outcome >= attune_domain::aml::Outcome::Review;
+    let status = if hit.is_some() || aml_review { "under_review" } else { "active" };
     let wallet = attune_db::wallets::insert(
         &mut tx,
         Uuid::now_v7(),
@@ -111,6 +139,23 @@ pub async fn link(
     })?;
     if let Some(hit) = &hit {
         crate::screening::open_address_case(&mut tx, "wallet", &wallet.address, Some(actor.organization_id), hit, None).await?;
+    } else if aml_review {
+        let reasons =
+            json!(decision.hits.iter().map(|h| json!({"rule": h.rule, "detail": h.detail, "score": h.score})).collect::<Vec<_>>());
+        attune_db::screening::open_case(
+            &mut tx,
+            &attune_db::screening::NewCase {
+                kind: "wallet",
+                subject: &format!("wallet:{}", wallet.address),
+                organization_id: Some(actor.organization_id),
+                score: f64::from(decision.score.max(0)) / 100.0,
+                reasons: &reasons,
+                evidence: &json!({"address": wallet.address, "aml": decision}),
+                amount: None,
+                list_version: &screening.list_version(),
+            },
+        )
+        .await?;
     }
     attune_db::audit::append(
         &mut tx,

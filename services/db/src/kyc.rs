@@ -100,3 +100,25 @@ pub async fn first_sight(conn: &mut PgConnection, provider: &str, event_id: &str
         .context("failed to record a provider event")?;
     Ok(done.rows_affected() == 1)
 }
+
+/// What the AML rules know about an organisation outside any payment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgRiskFacts {
+    pub kyc_level: String,
+    pub country: String,
+    pub account_age_days: i32,
+    pub refunds_last_30d: i64,
+}
+
+pub async fn org_risk_facts(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<OrgRiskFacts> {
+    sqlx::query_as(
+        "select o.kyc_level, o.country::text as country, extract(day from now() - o.created_at)::int as account_age_days,
+            (select count(*) from payment q where q.organization_id = o.id and q.status = 'refunded' and q.updated_at > now() - interval '30 days')
+                as refunds_last_30d
+         from organization o where o.id = $1",
+    )
+    .bind(organization_id)
+    .fetch_one(conn)
+    .await
+    .context("failed to read an organisation's risk facts")
+}

@@ -38,17 +38,21 @@ pub struct OrderBody {
 /// Buys the job's USDC through an onramp, delivered to the platform's settlement wallet, which then
 /// funds the escrow once the provider's webhook and the on-chain transfer agree.
 #[utoipa::path(post, path = "/api/v1/onramp/orders", tag = "payments", request_body = OrderBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same body")),
     responses((status = 201, description = "{id, status, widget_url, amount, destination}", body = Object),
         (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
+    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    body: ApiJson<OrderBody>,
+    body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let chain = state.chain.as_ref().ok_or_else(no_chain)?;
-    let b = body.0;
-    let (order, widget) = attune_app::onramp::create_order(
+    let key = crate::api::jobs::idempotency_key(&req)?;
+    let fingerprint = attune_app::jobs::request_fingerprint(&body.0);
+    let b: OrderBody = crate::extract::parse_json(&serde_json::to_vec(&body.0).map_err(|e| ApiError::malformed(e.to_string()))?)?;
+    let (status, response) = attune_app::onramp::create_order(
         &state.pool,
         chain,
         &state.onramp,
@@ -57,11 +61,10 @@ pub async fn create(
         b.job_id,
         &b.provider,
         &b.fiat_currency,
+        key.as_deref().map(|k| (k, fingerprint.as_str())),
     )
     .await?;
-    Ok(HttpResponse::Created().json(
-        json!({"id": order.id, "status": order.status, "widget_url": widget, "amount": order.amount, "destination": order.destination}),
-    ))
+    Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(response))
 }
 
 pub async fn webhook(
