@@ -133,6 +133,43 @@ async fn a_listed_wallet_goes_under_review_with_a_case_that_an_admin_decides() {
     assert_eq!(wallets["items"][0]["status"], "active");
     let detail: Value = app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(detail["decisions"][0]["decision"], "approve");
+
+    // The same list again: the cleared false positive is not raised again for the same entry.
+    let report: Value = import_csv(&app, &admin, sdn_csv(&key.address().to_checksum(None), true)).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 0, "{report}");
+    let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
+    assert_eq!(wallets["items"][0]["status"], "active");
+}
+
+#[tokio::test]
+async fn customers_kycd_names_are_rescreened_after_an_import() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let user = app.new_user().await;
+    let session: Value = app.post_json("/api/v1/kyc/sessions", &json!({"level": "basic"}), Some(&user.token)).await.json().await.unwrap();
+    app.post_json(
+        &format!("/sandbox/kyc/{}/complete", session["id"].as_str().unwrap()),
+        &json!({"outcome": "approve", "full_name": "Mohammed Yousef", "date_of_birth": "1975-01-01", "country": "AE"}),
+        None,
+    )
+    .await;
+    // Listed after the customer passed KYC: the import's re-screen finds the name.
+    let report: Value =
+        import_csv(&app, &admin, sdn_csv(&PrivateKeySigner::random().address().to_checksum(None), true)).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 1, "{report}");
+    let cases: Value = app.get("/api/v1/admin/cases?kind=name", Some(&admin.token)).await.json().await.unwrap();
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "approve", "notes": "different person: other birth date"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again: Value =
+        import_csv(&app, &admin, sdn_csv(&PrivateKeySigner::random().address().to_checksum(None), true)).await.json().await.unwrap();
+    assert_eq!(again["rescreen"]["new_cases"], 0, "a cleared name is not raised again for the same entry: {again}");
 }
 
 #[tokio::test]

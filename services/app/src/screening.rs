@@ -204,7 +204,10 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
     let mut new_cases = 0;
     for w in &wallets {
         if let Some(hit) = service.screen_address(&w.address) {
-            let (_, new) = open_address_case(&mut tx, "rescreen", &w.address, Some(w.organization_id), &hit, None).await?;
+            let (case_id, new) = open_address_case(&mut tx, "rescreen", &w.address, Some(w.organization_id), &hit, None).await?;
+            if case_id.is_nil() {
+                continue;
+            }
             if new {
                 new_cases += 1;
             }
@@ -240,8 +243,46 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
             }
         }
     }
+    // Every customer's KYC'd name, too: a new list entry resembling it opens a case, unless an admin
+    // already cleared that entry for that customer.
+    let names = attune_db::screening::kyc_names(&mut tx).await?;
+    for (session, organization_id, result) in &names {
+        let Some(name) = result["full_name"].as_str() else { continue };
+        let query = NameQuery { name: name.to_owned(), country: result["country"].as_str().map(str::to_owned), birth_year: None };
+        let (matches, version) = service.screen_name(&query);
+        let subject = format!("kyc:{session}");
+        let mut fresh = Vec::new();
+        for m in &matches {
+            if !attune_db::screening::cleared_before(&mut tx, "name", &subject, &m.entity_id).await? {
+                fresh.push(m);
+            }
+        }
+        let Some(top) = fresh.first() else { continue };
+        let reasons = json!([{"rule": "sanctions.name_match", "detail": format!("{name} resembles {} ({}) with score {:.2}", top.matched_name, top.entity_id, top.score)}]);
+        let evidence = json!({"name": name, "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
+            "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs})).collect::<Vec<_>>()});
+        let (_, new) = attune_db::screening::open_case(
+            &mut tx,
+            &NewCase {
+                kind: "name",
+                subject: &subject,
+                organization_id: Some(*organization_id),
+                score: top.score,
+                reasons: &reasons,
+                evidence: &evidence,
+                amount: None,
+                list_version: &version,
+            },
+        )
+        .await?;
+        if new {
+            new_cases += 1;
+        }
+    }
     tx.commit().await.context("failed to commit a re-screen")?;
-    Ok(json!({"screened": wallets.len(), "new_cases": new_cases, "held_payments_returned_to_review": returned}))
+    Ok(
+        json!({"screened": wallets.len(), "names_screened": names.len(), "new_cases": new_cases, "held_payments_returned_to_review": returned}),
+    )
 }
 
 /// Opens (or finds) the case for a listed address.
@@ -258,6 +299,14 @@ pub async fn open_address_case(
     } else {
         format!("wallet:{address}")
     };
+    // A wallet an admin already cleared for this very list entry is not raised again.
+    if kind != "payment" {
+        for earlier in ["wallet", "rescreen"] {
+            if attune_db::screening::cleared_before(conn, earlier, &subject, &hit.entity_id).await? {
+                return Ok((Uuid::nil(), false));
+            }
+        }
+    }
     let reasons = json!([{"rule": "sanctions.address_match", "detail": format!("{address} is listed ({} {}) as entity {}", hit.currency, hit.listed_address, hit.entity_id)}]);
     let evidence = json!({"address": address, "match": hit, "extra": extra});
     let amount = extra.as_ref().and_then(|e| e["amount"].as_str()).map(str::to_owned);

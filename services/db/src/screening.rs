@@ -262,3 +262,27 @@ pub async fn record_feed(
     .context("failed to record a sanctions feed check")?;
     Ok(())
 }
+
+/// Whether an admin already cleared (approved) a case of this kind and subject about this list
+/// entity: a cleared false positive is not raised again for the same entry.
+pub async fn cleared_before(conn: &mut PgConnection, kind: &str, subject: &str, entity_id: &str) -> anyhow::Result<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "select count(*) from screening_case where kind = $1 and subject = $2 and status = 'approved'
+            and (evidence->'match'->>'entity_id' = $3 or evidence->'matches' @> jsonb_build_array(jsonb_build_object('entity_id', $3::text)))",
+    )
+    .bind(kind)
+    .bind(subject)
+    .bind(entity_id)
+    .fetch_one(conn)
+    .await
+    .context("failed to look for a cleared case")?;
+    Ok(n > 0)
+}
+
+/// The approved KYC sessions' names, for the re-screen after an import.
+pub async fn kyc_names(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, Uuid, serde_json::Value)>> {
+    sqlx::query_as("select id, organization_id, result from kyc_session where status = 'approved' and result is not null")
+        .fetch_all(conn)
+        .await
+        .context("failed to list approved KYC names")
+}
