@@ -75,7 +75,7 @@ pub async fn logout(state: web::Data<AppState>, Authenticated(actor): Authentica
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
     let (user, org) = accounts::me(&state.pool, &actor).await?;
-    let (level, status, _) = attune_app::kyc::status(&state.pool, &actor).await?;
+    let (level, status) = attune_app::kyc::summary(&state.pool, &actor).await?;
     let kyc = KycSummary { level, status };
     Ok(HttpResponse::Ok().json(MeResponse { user: user.into(), organization: OrganizationWithKyc { organization: org.into(), kyc } }))
 }
