@@ -5,6 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::common::models::model_listing;
 use crate::common::{TestApp, TestUser, spawn_app_with};
 use crate::datasets::{own_record, ready_dataset};
 
@@ -19,16 +20,9 @@ struct Shop {
 async fn shop(licence_fee_usdc: u64, kyc: bool) -> Shop {
     let app = spawn_app_with(|s| s.chain_enabled = true).await;
     let provider = app.new_user().await;
-    app.link_wallet(&provider).await;
-    let body = json!({
-        "name": "aml-base", "version": "1", "architecture": "llama", "parameter_count": 1_000_000u64, "training_flops": 8.4e22,
-        "intended_uses": ["general"], "licence": "Apache-2.0",
-        "files": [{"path": "w.bin", "size": 1, "sha256": "0".repeat(64), "uri": "https://weights.invalid/w.bin"}],
-        "card_markdown": "# aml-base\n\nA base model for the AML tests.",
-        "training_summary": {"data_sources": ["licensed"], "top_domains": [], "opt_out_policy": "honoured", "personal_data": "none"},
-        "lineage": {"base_model_id": null, "relation": null}, "pricing": {"licence_fee": (licence_fee_usdc * 1_000_000).to_string()}
-    });
-    let model: Value = app.post_json("/api/v1/models", &body, Some(&provider.token)).await.json().await.unwrap();
+    let signer = app.link_wallet(&provider).await;
+    let listing = model_listing("Apache-2.0", &(licence_fee_usdc * 1_000_000).to_string(), 1_000_000, json!(["general"]), json!(8.4e22));
+    let model = app.verified_model(&provider, &signer, listing).await;
     let buyer = app.new_user().await;
     if kyc {
         app.pass_kyc(&buyer).await;
@@ -36,7 +30,7 @@ async fn shop(licence_fee_usdc: u64, kyc: bool) -> Shop {
     let key = app.funded_key(100_000 * 1_000_000).await;
     app.link_wallet_key(&buyer, &key).await;
     let dataset = ready_dataset(&app, &buyer, vec![own_record("a")]).await;
-    Shop { app, buyer, key, model: model["id"].as_str().unwrap().to_string(), dataset: dataset["id"].as_str().unwrap().to_string() }
+    Shop { app, buyer, key, model, dataset: dataset["id"].as_str().unwrap().to_string() }
 }
 
 /// Creates a job, funds it and runs the watcher; returns (job id, payment amount in USDC base units).

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::assessments::{deployment, listed_model};
+use crate::assessments::deployment;
 use crate::common::{TestApp, TestUser};
 use crate::datasets::{outside_web, own_record, ready_dataset, scanning_app, web_record};
 
@@ -36,7 +36,7 @@ async fn world() -> World {
     let app = scanning_app().await;
     let web = outside_web().await;
     let provider = app.new_user().await;
-    let model = listed_model(&app, &provider, json!(8.4e22), json!(["general", "customer_service"])).await;
+    let (model, _) = app.provider_with_verified_model(&provider, 7_000_000_000, "25000000").await;
     let buyer = app.new_user().await;
     let web_only = ready_dataset(&app, &buyer, vec![web_record("w1", &web.url("/open/1")), web_record("w2", &web.url("/open/2"))]).await;
     let mixed = ready_dataset(
@@ -223,12 +223,8 @@ async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessm
     let lia = job["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "GDPR_LIA").unwrap().clone();
     assert_eq!((lia["status"].as_str(), lia["blocking"].as_bool(), lia["template"].as_str()), (Some("open"), Some(true), Some("lia")));
 
-    // Settlement arrives with the next issue; here the payment is recorded directly.
-    sqlx::query("update job set status = 'paid' where id = $1")
-        .bind(uuid::Uuid::parse_str(id).unwrap())
-        .execute(&w.app.pool)
-        .await
-        .unwrap();
+    // Documents may be filed before payment; a paid job waiting only for them moves on once its
+    // funds are secured on chain (tests/api/integrity.rs pays for real and watches it queue).
     let put = |fields: Value| {
         let app = &w.app;
         let token = w.buyer.token.clone();
@@ -267,9 +263,11 @@ async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessm
     assert_eq!(res.status(), StatusCode::OK);
     let saved: Value = res.json().await.unwrap();
     assert_eq!(saved["satisfied"], json!(["GDPR_LIA"]));
-    assert_eq!(saved["status"], "queued", "paid, no audit, every blocking obligation met → queued for training");
+    assert_eq!(saved["status"], "awaiting_payment", "a document does not stand in for the payment");
     let job: Value = w.app.get(&format!("/api/v1/jobs/{id}"), Some(&w.buyer.token)).await.json().await.unwrap();
-    assert_eq!(job["status"], "queued");
+    assert_eq!(job["status"], "awaiting_payment");
+    let lia = job["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "GDPR_LIA").unwrap().clone();
+    assert_eq!(lia["status"], "satisfied");
     assert_eq!(job["documents"][0]["template"], "lia");
 
     let res = w

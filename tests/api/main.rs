@@ -11,6 +11,7 @@ mod assessments;
 mod audit;
 mod datasets;
 mod errors;
+mod integrity;
 mod jobs;
 mod kyc;
 mod mail;

@@ -7,7 +7,8 @@ use attune_domain::webhook_signature::sign_timestamped;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::assessments::{deployment, listed_model};
+use crate::assessments::deployment;
+use crate::common::models::model_listing;
 use crate::common::{TestApp, TestUser, spawn_app_with};
 use crate::datasets::{own_record, ready_dataset};
 
@@ -18,8 +19,9 @@ async fn job_awaiting_payment() -> (TestApp, TestUser, String) {
     })
     .await;
     let provider = app.new_user().await;
-    app.link_wallet(&provider).await;
-    let model = listed_model(&app, &provider, json!(8.4e22), json!(["general", "customer_service"])).await;
+    let provider_key = app.link_wallet(&provider).await;
+    let listing = model_listing("Apache-2.0", "25000000", 7_000_000_000, json!(["general", "customer_service"]), json!(8.4e22));
+    let model = app.verified_model(&provider, &provider_key, listing).await;
     let buyer = app.new_user().await;
     app.pass_kyc(&buyer).await;
     let dataset = ready_dataset(&app, &buyer, vec![own_record("a")]).await;

@@ -6,7 +6,8 @@ use alloy::primitives::{Address, Signature, U256};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::assessments::{deployment, listed_model};
+use crate::assessments::deployment;
+use crate::common::models::model_listing;
 use crate::common::{TestApp, TestUser, spawn_app_on, spawn_app_with};
 use crate::datasets::{own_record, ready_dataset};
 
@@ -24,12 +25,13 @@ pub(crate) struct Market {
 pub(crate) async fn market(confirmations: u64) -> Market {
     let app = spawn_app_with(|s| {
         s.chain_enabled = true;
-        s.chain_confirmations = confirmations;
+        s.chain_confirmations = Some(confirmations);
     })
     .await;
     let provider = app.new_user().await;
     let provider_key = app.link_wallet(&provider).await;
-    let model = listed_model(&app, &provider, json!(8.4e22), json!(["general", "customer_service"])).await;
+    let listing = model_listing("Apache-2.0", "25000000", 7_000_000_000, json!(["general", "customer_service"]), json!(8.4e22));
+    let model = app.verified_model(&provider, &provider_key, listing).await;
     let buyer = app.new_user().await;
     app.pass_kyc(&buyer).await;
     let buyer_key = app.funded_key(BUYER_USDC).await;
@@ -101,7 +103,7 @@ async fn a_server_restarted_midway_credits_nothing_twice() {
     let info = m.app.chain().info();
     let restarted = spawn_app_on(m.app.database_url.clone(), |s| {
         s.chain_enabled = true;
-        s.chain_confirmations = 2;
+        s.chain_confirmations = Some(2);
         s.chain_rpc_url = Some(info.rpc_url.clone());
         s.operator_key = Some(attune_integrations::chain::deployment::DEV_OPERATOR_KEY.to_string().into());
         s.token_address = Some(info.token.address.clone());

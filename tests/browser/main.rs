@@ -67,16 +67,7 @@ async fn a_visitor_registers_logs_out_and_logs_back_in() {
 }
 
 /// A listed (pending) base model, through the API: assessments and jobs accept any listed model.
+/// A verified model of `provider` (jobs need one), signed by a wallet the provider links for it.
 pub async fn listed_model(app: &common::TestApp, provider: &common::TestUser) -> String {
-    let body = serde_json::json!({
-        "name": "browser-base", "version": "1", "architecture": "llama", "parameter_count": 1_000_000_000u64,
-        "training_flops": 8.4e22, "intended_uses": ["general", "customer_service"], "licence": "Apache-2.0",
-        "files": [{"path": "w.bin", "size": 1, "sha256": "0".repeat(64), "uri": "https://weights.invalid/w.bin"}],
-        "card_markdown": "# browser-base\n\nA base model for the browser tests.",
-        "training_summary": {"data_sources": ["licensed"], "top_domains": [], "opt_out_policy": "honoured", "personal_data": "none"},
-        "lineage": {"base_model_id": null, "relation": null}, "pricing": {"licence_fee": "1000000"}
-    });
-    let res = app.post_json("/api/v1/models", &body, Some(&provider.token)).await;
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    app.provider_with_verified_model(provider, 1_000_000_000, "1000000").await.0
 }

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod files;
+pub mod models;
 pub mod smtp;
 pub mod wallet;
 pub mod web;
@@ -86,6 +87,8 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
         background_tasks: false,
         chain_enabled: false,
         secret_key: Some(SecretString::from(Uuid::new_v4().to_string())),
+        // Test weights are files under the app's own data dir (see `common::models`).
+        model_file_root: Some(data_dir.path().to_path_buf()),
         ..Settings::default()
     };
     configure(&mut settings);

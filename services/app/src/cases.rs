@@ -10,7 +10,10 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use attune_domain::settlement::PaymentStatus;
+
 use crate::Actor;
+use crate::chain::Chain;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
 
@@ -38,7 +41,14 @@ fn needs_four_eyes(case: &CaseRow) -> bool {
 
 /// Records an admin's decision; returns the case's new status.
 #[tracing::instrument(skip_all, fields(case = %id, decision = %decision))]
-pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, notes: &str) -> Result<String, AppError> {
+pub async fn decide(
+    pool: &PgPool,
+    chain: Option<&Chain>,
+    actor: &Actor,
+    id: Uuid,
+    decision: &str,
+    notes: &str,
+) -> Result<String, AppError> {
     actor.admin_scope()?;
     if !matches!(decision, "approve" | "reject" | "block" | "request_info") {
         return Err(AppError::field("decision", "must be approve, reject, block or request_info"));
@@ -70,7 +80,7 @@ pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, note
         return Err(AppError::conflict("case-changed", "The case was decided meanwhile."));
     }
     attune_db::screening::add_decision(&mut tx, id, actor.user_id, decision, notes).await?;
-    act(&mut tx, &case, to).await?;
+    act(&mut tx, chain, &case, to).await?;
     attune_db::audit::append(
         &mut tx,
         &actor.audit_id(),
@@ -84,11 +94,15 @@ pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, note
 }
 
 /// What a decision does to the case's subject.
-async fn act(conn: &mut PgConnection, case: &CaseRow, status: &str) -> Result<(), AppError> {
+async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, status: &str) -> Result<(), AppError> {
     match (case.kind.as_str(), status) {
         ("payment", "approved") => {
             let job_id = job_of(case)?;
-            if attune_db::payments::set_status(conn, job_id, &["review"], "cleared").await? {
+            let payment = attune_db::payments::get(conn, job_id).await?.ok_or(AppError::NotFound)?;
+            if payment.state()? == PaymentStatus::Review {
+                if !attune_db::payments::set_status(conn, job_id, PaymentStatus::Review, PaymentStatus::Cleared).await? {
+                    return Err(AppError::conflict("payment-changed", "The payment changed meanwhile."));
+                }
                 transition(
                     conn,
                     &Transition {
@@ -100,7 +114,7 @@ async fn act(conn: &mut PgConnection, case: &CaseRow, status: &str) -> Result<()
                     },
                 )
                 .await?;
-                advance_paid(conn, job_id).await?;
+                advance_paid(conn, chain, job_id).await?;
             }
         }
         ("payment", "rejected") => {
@@ -112,7 +126,15 @@ async fn act(conn: &mut PgConnection, case: &CaseRow, status: &str) -> Result<()
         ("payment", "blocked") => {
             let job_id = job_of(case)?;
             if let Some(p) = attune_db::payments::get(conn, job_id).await? {
-                attune_db::payments::set_status(conn, job_id, &["review", "cleared", "confirming"], "blocked").await?;
+                let state = p.state()?;
+                if !state.can_move_to(PaymentStatus::Blocked)
+                    || !attune_db::payments::set_status(conn, job_id, state, PaymentStatus::Blocked).await?
+                {
+                    return Err(AppError::conflict(
+                        "payment-wrong-state",
+                        format!("A payment that is {} cannot be blocked.", state.as_str()),
+                    ));
+                }
                 crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
             }
         }

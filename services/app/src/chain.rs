@@ -7,6 +7,7 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
+use attune_domain::settlement::safe_confirmations;
 use attune_integrations::chain::anvil::EmbeddedAnvil;
 use attune_integrations::chain::client::{ChainClient, Deployment};
 use attune_integrations::chain::deployment::{DEV_OPERATOR_KEY, ensure_dev_deployment};
@@ -65,7 +66,7 @@ impl Chain {
                     rpc,
                     operator.clone(),
                     Deployment { chain_id: 0, token: Address::ZERO, escrow: Address::ZERO, registry: Address::ZERO, deploy_block: 0 },
-                    settings.chain_confirmations,
+                    1,
                 )?;
                 let chain_id = alloy::providers::Provider::get_chain_id(probe.provider()).await.context("the chain RPC does not answer")?;
                 let deployment = Deployment {
@@ -75,13 +76,24 @@ impl Chain {
                     registry: address(&settings.registry_address, "registry_address")?,
                     deploy_block: 0,
                 };
-                (ChainClient::connect(rpc, operator, deployment, settings.chain_confirmations)?, None)
+                let confirmations = settings.chain_confirmations.unwrap_or_else(|| safe_confirmations(chain_id));
+                if confirmations < safe_confirmations(chain_id) {
+                    tracing::warn!(
+                        chain_id,
+                        confirmations,
+                        safe = safe_confirmations(chain_id),
+                        "fewer confirmations than this chain's safe depth"
+                    );
+                }
+                (ChainClient::connect(rpc, operator, deployment, confirmations)?, None)
             }
             None => {
                 let anvil = EmbeddedAnvil::start(&settings.data_dir, settings.anvil_path.as_deref()).await?;
                 let operator = PrivateKeySigner::from_str(DEV_OPERATOR_KEY).context("the development operator key")?;
                 let deployment = ensure_dev_deployment(&settings.data_dir, &anvil.rpc_url, &operator).await?;
-                (ChainClient::connect(&anvil.rpc_url, operator, deployment, settings.chain_confirmations)?, Some(Mutex::new(anvil)))
+                // The embedded anvil is ours alone and never reorganises by itself: its own block suffices.
+                let confirmations = settings.chain_confirmations.unwrap_or(1);
+                (ChainClient::connect(&anvil.rpc_url, operator, deployment, confirmations)?, Some(Mutex::new(anvil)))
             }
         };
         let treasury = match &settings.treasury_address {

@@ -16,6 +16,7 @@ use anyhow::Context;
 use attune_db::chain::{EventRow, SeenEvent};
 use attune_db::payments::PaymentRow;
 use attune_domain::job::JobStatus;
+use attune_domain::settlement::PaymentStatus;
 use attune_integrations::chain::bindings::FineTuneEscrow::FineTuneEscrowEvents;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -40,11 +41,13 @@ pub enum Screening {
 }
 
 /// The seam between `confirming` and `cleared`: sanctions screening of the payer, then the AML rules
-/// over the organisation's own history.
+/// over the organisation's own history. `funded` is the amount the escrow received on chain (`None`
+/// before funding, when an onramp order is checked up front: then the quoted amount).
 pub async fn screen_funded_payment(
     conn: &mut PgConnection,
     payment: &PaymentRow,
     payer: Address,
+    funded: Option<u128>,
     screening: &ScreeningService,
     aml: &AmlPolicy,
     shadow: Option<&AmlPolicy>,
@@ -52,16 +55,37 @@ pub async fn screen_funded_payment(
     let hit = screening.screen_address(&format!("{payer:#x}"));
     let history = attune_db::payments::aml_history(conn, payment.job_id, i32::try_from(aml.window_days()).unwrap_or(7)).await?;
     let buyer = payment.buyer_address.parse::<Address>().ok();
-    let amount: u128 = payment.amount.parse().unwrap_or(0);
+    let quoted: u128 = payment.amount.parse().context("a stored payment amount")?;
+    let amount = funded.unwrap_or(quoted);
     let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, payment.job_id).await?.ok_or(AppError::NotFound)?;
     let mut jurisdictions: Vec<String> = job.deployment["jurisdictions"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
     jurisdictions.push(history.country.clone());
+    // What the job should cost: the listing's current price for the job's size, recomputed.
+    let model = attune_db::models::get(conn, job.base_model_id).await?.ok_or(AppError::NotFound)?;
+    let compliance = attune_domain::compliance::Policy::v1()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
+    let epochs = job.hyperparameters["epochs"].as_u64().and_then(|e| u32::try_from(e).ok()).unwrap_or(1);
+    let list_price = attune_domain::compliance::list_price(
+        compliance,
+        &job.method,
+        u64::try_from(model.parameter_count).unwrap_or(0),
+        u64::try_from(job.accepted_tokens).unwrap_or(0),
+        epochs,
+        u128::try_from(model.licence_fee).unwrap_or(0),
+        job.audit_required,
+    )
+    .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("the job's list price cannot be computed")))?;
+    // Paid through the onramp: the name its provider says paid against the KYC'd names.
+    let onramp = attune_db::onramp::funding_order(conn, payment.job_id).await?;
+    let kyc_names = attune_db::kyc::approved_names(conn, payment.organization_id).await?;
+    let onramp_payer = onramp.as_ref().map(|o| o.detail["payer_name"].as_str().filter(|n| !n.trim().is_empty()));
+    let onramp_identity_mismatch = aml::identity::onramp_identity_mismatch(screening.policy(), onramp_payer, &kyc_names);
     let facts = PaymentFacts {
         amount,
-        quote_amount: job.quote_amount.parse().unwrap_or(amount),
+        quote_amount: list_price,
         payer_is_verified_wallet: buyer == Some(payer),
         sanctions_hit: hit.is_some(),
         kyc_level: match history.kyc_level.as_str() {
@@ -75,7 +99,7 @@ pub async fn screen_funded_payment(
         recent_amounts: history.recent_amounts.iter().filter_map(|a| a.parse().ok()).collect(),
         payments_last_24h: u32::try_from(history.payments_last_24h).unwrap_or(u32::MAX),
         jurisdiction_risk: jurisdictions,
-        onramp_identity_mismatch: false,
+        onramp_identity_mismatch,
         buyer_is_provider: history.buyer_is_provider,
         refunds_last_30d: u32::try_from(history.refunds_last_30d).unwrap_or(u32::MAX),
     };
@@ -185,26 +209,49 @@ impl ChainWatcher {
                 if event == "Funded"
                     && let Some(job_ref) = &job_ref
                     && let Some(p) = attune_db::payments::by_job_ref_for_update(&mut tx, chain_id, job_ref).await?
+                    && p.state()? == PaymentStatus::Awaiting
                 {
-                    attune_db::payments::set_status(&mut tx, p.job_id, &["awaiting"], "confirming").await?;
+                    // Guarded on `awaiting` with the row locked: the update cannot miss.
+                    anyhow::ensure!(
+                        attune_db::payments::set_status(&mut tx, p.job_id, PaymentStatus::Awaiting, PaymentStatus::Confirming).await?,
+                        "a locked payment changed under the watcher"
+                    );
                 }
             }
         }
         // A log we saw in the re-read range that the chain no longer has was reorged away.
-        for e in attune_db::chain::unapplied_since(&mut tx, chain_id, from as i64).await? {
-            if !present.contains(&(e.tx_hash.clone(), e.log_index)) && attune_db::chain::mark(&mut tx, e.id, "seen", "removed").await? {
-                report.removed += 1;
-                if e.event == "Funded"
-                    && let Some(job_ref) = &e.job_ref
-                    && let Some(p) = attune_db::payments::by_job_ref_for_update(&mut tx, chain_id, job_ref).await?
-                {
-                    attune_db::payments::set_status(&mut tx, p.job_id, &["confirming"], "awaiting").await?;
+        for e in attune_db::chain::recorded_since(&mut tx, chain_id, from as i64).await? {
+            if present.contains(&(e.tx_hash.clone(), e.log_index)) {
+                continue;
+            }
+            match e.status.as_str() {
+                "seen" if attune_db::chain::mark(&mut tx, e.id, "seen", "removed").await? => {
+                    report.removed += 1;
+                    if e.event == "Funded"
+                        && let Some(job_ref) = &e.job_ref
+                        && let Some(p) = attune_db::payments::by_job_ref_for_update(&mut tx, chain_id, job_ref).await?
+                        && p.state()? == PaymentStatus::Confirming
+                    {
+                        anyhow::ensure!(
+                            attune_db::payments::set_status(&mut tx, p.job_id, PaymentStatus::Confirming, PaymentStatus::Awaiting).await?,
+                            "a locked payment changed under the watcher"
+                        );
+                    }
                 }
+                // Applied, then reorged out: deeper than the confirmations we waited for. Undo what
+                // can be undone and tell a human.
+                "applied" if attune_db::chain::mark(&mut tx, e.id, "applied", "reorged").await? => {
+                    report.removed += 1;
+                    unapply(&mut tx, chain_id, &e, &self.screening)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("undoing a reorged event failed: {e}"))?;
+                }
+                _ => {}
             }
         }
         let safe = (head + 1).saturating_sub(client.confirmations);
         for e in attune_db::chain::confirmable(&mut tx, chain_id, safe as i64).await? {
-            apply(&mut tx, chain_id, &e, &self.screening, &self.aml, self.shadow.as_deref())
+            apply(&mut tx, &self.chain, chain_id, &e, &self.screening, &self.aml, self.shadow.as_deref())
                 .await
                 .map_err(|e| anyhow::anyhow!("applying a chain event failed: {e}"))?;
             attune_db::chain::mark(&mut tx, e.id, "seen", "applied").await?;
@@ -224,6 +271,9 @@ impl ChainWatcher {
             }
             if reconciled.elapsed() > std::time::Duration::from_secs(30) {
                 reconciled = std::time::Instant::now();
+                if let Err(e) = crate::job_lifecycle::advance_waiting(&self.pool, &self.chain).await {
+                    tracing::warn!(error = ?e, "retrying paid jobs failed");
+                }
                 match crate::operator_txs::reconcile(&self.pool, &self.chain).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!(alerts = n, "payments differ from their escrows on chain"),
@@ -278,9 +328,31 @@ async fn move_job(conn: &mut PgConnection, p: &PaymentRow, to: JobStatus, reason
     Ok(true)
 }
 
+/// Moves a locked payment row when the state machine allows it; otherwise (the chain did something
+/// we did not expect from this state) raises an alert for a human and leaves it. Never fails the step:
+/// one odd event must not jam the watcher for every other job.
+async fn follow_chain(conn: &mut PgConnection, p: &PaymentRow, to: PaymentStatus, event: &EventRow) -> Result<bool, AppError> {
+    let from = p.state()?;
+    if from == to {
+        return Ok(true);
+    }
+    if from.can_move_to(to) && attune_db::payments::set_status(conn, p.job_id, from, to).await? {
+        return Ok(true);
+    }
+    attune_db::chain::raise_alert(
+        conn,
+        "payment_state_conflict",
+        &format!("job:{}", p.job_id),
+        &json!({"event": event.event, "tx_hash": event.tx_hash, "payment_status": from.as_str(), "wanted": to.as_str()}),
+    )
+    .await?;
+    Ok(false)
+}
+
 /// Applies one confirmed escrow event to our tables.
 async fn apply(
     conn: &mut PgConnection,
+    chain: &Chain,
     chain_id: i64,
     e: &EventRow,
     screening: &ScreeningService,
@@ -293,10 +365,23 @@ async fn apply(
         return Ok(());
     };
     let subject = format!("job:{}", p.job_id);
+    let state = p.state()?;
     match e.event.as_str() {
         "Funded" => {
             let payer: Address = e.data["payer"].as_str().and_then(|a| a.parse().ok()).unwrap_or(Address::ZERO);
             let amount = e.data["amount"].as_str().unwrap_or_default();
+            if !matches!(state, PaymentStatus::Awaiting | PaymentStatus::Confirming) {
+                // Funds for a payment that is not waiting for them (a funding re-included after a
+                // reorg that already sent it back to review): a human decides.
+                attune_db::chain::raise_alert(
+                    conn,
+                    "funded_unexpectedly",
+                    &subject,
+                    &json!({"tx_hash": e.tx_hash, "payment_status": state.as_str()}),
+                )
+                .await?;
+                return Ok(());
+            }
             attune_db::payments::record_funding(conn, p.job_id, &payer.to_checksum(None), &e.tx_hash, e.block_number).await?;
             attune_db::audit::append(
                 conn,
@@ -316,17 +401,18 @@ async fn apply(
             }
             if !move_job(conn, &p, JobStatus::PaymentReview, "the escrow was funded").await? {
                 // Funds for a job that no longer waits for them (e.g. cancelled meanwhile): a human decides.
-                attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                follow_chain(conn, &p, PaymentStatus::Review, e).await?;
                 attune_db::chain::raise_alert(conn, "funded_unexpectedly", &subject, &json!({"tx_hash": e.tx_hash})).await?;
                 return Ok(());
             }
-            let screened = screen_funded_payment(conn, &p, payer, screening, aml, shadow).await?;
+            let funded: Option<u128> = amount.parse().ok();
+            let screened = screen_funded_payment(conn, &p, payer, funded, screening, aml, shadow).await?;
             let record = |d: &AmlDecision| json!({"aml": d, "list_version": screening.list_version()});
             match screened {
                 Screening::Block(hit, decision) => {
                     // Sanctioned funds are held, never returned: freeze the escrow and open a case
                     // with a report draft (who, what, when, amount, tx, list entry).
-                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "blocked").await?;
+                    follow_chain(conn, &p, PaymentStatus::Blocked, e).await?;
                     crate::operator_txs::request_for_job(conn, "freeze", p.job_id, &p.job_ref).await?;
                     let entity = hit.as_ref().map(|h| h.entity_id.clone());
                     let report = json!({"report_draft": {"who": payer.to_checksum(None), "what": "payment into escrow for a fine-tune job",
@@ -352,10 +438,10 @@ async fn apply(
                     attune_db::audit::append(conn, "system:screening", "payment.blocked", &subject, &record(&decision)).await?;
                 }
                 Screening::Clear(decision) => {
-                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "cleared").await?;
+                    follow_chain(conn, &p, PaymentStatus::Cleared, e).await?;
                     attune_db::audit::append(conn, "system:screening", "payment.screened", &subject, &record(&decision)).await?;
                     move_job(conn, &p, JobStatus::Paid, "the payment cleared").await?;
-                    advance_paid(conn, p.job_id).await?;
+                    advance_paid(conn, Some(chain), p.job_id).await?;
                 }
                 Screening::Review(decision) => {
                     attune_db::payments::add_flag(
@@ -364,7 +450,7 @@ async fn apply(
                         &json!({"flag": "aml", "outcome": decision.outcome, "score": decision.score}),
                     )
                     .await?;
-                    attune_db::payments::set_status(conn, p.job_id, &["awaiting", "confirming"], "review").await?;
+                    follow_chain(conn, &p, PaymentStatus::Review, e).await?;
                     let evidence = json!({"tx_hash": e.tx_hash, "payer": payer.to_checksum(None), "amount": amount, "aml": decision});
                     open_payment_case(conn, &p, &subject, &decision, &evidence, screening).await?;
                     attune_db::audit::append(conn, "system:screening", "payment.screened", &subject, &record(&decision)).await?;
@@ -372,11 +458,13 @@ async fn apply(
             }
         }
         "Released" => {
-            attune_db::payments::set_status(conn, p.job_id, &["cleared"], "released").await?;
+            follow_chain(conn, &p, PaymentStatus::Released, e).await?;
             attune_db::audit::append(conn, "system:chain-watcher", "payment.released", &subject, &json!({"tx_hash": e.tx_hash})).await?;
         }
         "Refunded" | "Reclaimed" => {
-            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming"], "refunded").await?;
+            // The money left the escrow for the payer. Whatever the job was doing before release,
+            // it ends here: nothing is trained or paid out on funds that are gone.
+            follow_chain(conn, &p, PaymentStatus::Refunded, e).await?;
             attune_db::audit::append(
                 conn,
                 "system:chain-watcher",
@@ -386,14 +474,19 @@ async fn apply(
             )
             .await?;
             let status = job_status(conn, &p).await?;
-            let next = match status {
-                JobStatus::CancelRequested => Some(JobStatus::Cancelled),
-                JobStatus::PaymentReview | JobStatus::Failed => Some(JobStatus::Refunded),
-                _ => None,
-            };
-            match next {
+            match status.escrow_returned_target() {
                 Some(to) => {
-                    move_job(conn, &p, to, "the escrow was refunded").await?;
+                    let reason = if e.event == "Reclaimed" { "the payer reclaimed the escrow" } else { "the escrow was refunded" };
+                    move_job(conn, &p, to, reason).await?;
+                    if e.event == "Reclaimed" && to == JobStatus::Cancelled && status != JobStatus::CancelRequested {
+                        attune_db::chain::raise_alert(
+                            conn,
+                            "escrow_reclaimed",
+                            &subject,
+                            &json!({"tx_hash": e.tx_hash, "job_status": status.as_str()}),
+                        )
+                        .await?;
+                    }
                 }
                 None => {
                     attune_db::chain::raise_alert(conn, "refund_in_unexpected_state", &subject, &json!({"job_status": status.as_str()}))
@@ -402,14 +495,56 @@ async fn apply(
             }
         }
         "Frozen" => {
-            attune_db::payments::set_status(conn, p.job_id, &["cleared", "review", "confirming", "blocked"], "frozen").await?;
+            follow_chain(conn, &p, PaymentStatus::Frozen, e).await?;
             move_job(conn, &p, JobStatus::Frozen, "the escrow was frozen").await?;
         }
         "Unfrozen" => {
-            attune_db::payments::set_status(conn, p.job_id, &["frozen"], "review").await?;
+            follow_chain(conn, &p, PaymentStatus::Review, e).await?;
             move_job(conn, &p, JobStatus::PaymentReview, "the escrow was unfrozen").await?;
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// An event we had applied was reorged out of the chain. A funding that made the payment clear sends
+/// it back to review and the job back to payment review, with a case for an admin; anything else is
+/// an alert for a human (the chain's new history decides, and the reconciler keeps pointing at it).
+async fn unapply(conn: &mut PgConnection, chain_id: i64, e: &EventRow, screening: &ScreeningService) -> Result<(), AppError> {
+    let subject = e.job_ref.as_deref().unwrap_or("escrow").to_owned();
+    let mut detail = json!({"event": e.event, "tx_hash": e.tx_hash, "block": e.block_number});
+    if e.event == "Funded"
+        && let Some(job_ref) = &e.job_ref
+        && let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await?
+    {
+        let subject = format!("job:{}", p.job_id);
+        let state = p.state()?;
+        if state.can_move_to(PaymentStatus::Review) && attune_db::payments::set_status(conn, p.job_id, state, PaymentStatus::Review).await?
+        {
+            detail["payment_status"] = json!({"from": state.as_str(), "to": "review"});
+        }
+        let job = job_status(conn, &p).await?;
+        if let Some(to) = job.funding_lost_target() {
+            move_job(conn, &p, to, "the funding was reorged out of the chain").await?;
+        }
+        attune_db::audit::append(conn, "system:chain-watcher", "payment.funding_reorged", &subject, &detail).await?;
+        attune_db::screening::open_case(
+            conn,
+            &attune_db::screening::NewCase {
+                kind: "payment",
+                subject: &subject,
+                organization_id: Some(p.organization_id),
+                score: 1.0,
+                reasons: &json!([{"rule": "funding_reorged", "detail": "the escrow funding this payment was applied and then reorged out of the chain"}]),
+                evidence: &detail,
+                amount: Some(&p.amount),
+                list_version: &screening.list_version(),
+            },
+        )
+        .await?;
+        attune_db::chain::raise_alert(conn, "applied_event_reorged", &subject, &detail).await?;
+        return Ok(());
+    }
+    attune_db::chain::raise_alert(conn, "applied_event_reorged", &subject, &detail).await?;
     Ok(())
 }

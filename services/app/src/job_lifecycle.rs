@@ -11,7 +11,14 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use std::str::FromStr;
+
+use alloy::primitives::B256;
+use attune_domain::settlement::{PaymentStatus, escrow_state_name};
+use attune_integrations::chain::bindings::EscrowState;
+
 use crate::Actor;
+use crate::chain::Chain;
 use crate::error::AppError;
 
 /// Satisfied by the audit pool's review, not by a document.
@@ -119,38 +126,81 @@ pub async fn cancel(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobStatus,
     Ok(last)
 }
 
+/// Why a paid job may not move on yet: its payment must be `cleared` in our tables and its escrow
+/// `funded` on chain with the quoted amount. A reclaim by the payer (after the deadline and the
+/// grace) or a funding the chain no longer has must never lead to training. `None` when secured.
+pub async fn funds_not_secured(conn: &mut PgConnection, chain: Option<&Chain>, job_id: Uuid) -> Result<Option<String>, AppError> {
+    let Some(payment) = attune_db::payments::get(conn, job_id).await? else {
+        return Ok(Some("the job has no payment".into()));
+    };
+    let state = payment.state()?;
+    if state != PaymentStatus::Cleared {
+        return Ok(Some(format!("the payment is {}, not cleared", state.as_str())));
+    }
+    let Some(chain) = chain else {
+        return Ok(Some("settlement is not running, so the escrow cannot be read".into()));
+    };
+    let job_ref = B256::from_str(&payment.job_ref).context("a stored job ref")?;
+    let (_, amount, escrow) = match chain.client.escrow_of(job_ref).await {
+        Ok(read) => read,
+        // The job waits; the watcher retries paid jobs when the chain answers again.
+        Err(e) => {
+            tracing::warn!(job = %job_id, error = %format!("{e:#}"), "the escrow could not be read");
+            return Ok(Some("the escrow could not be read on chain; retried shortly".into()));
+        }
+    };
+    if escrow != EscrowState::Funded as u8 {
+        return Ok(Some(format!("the escrow is {} on chain, not funded", escrow_state_name(escrow))));
+    }
+    if amount.to_string() != payment.amount {
+        return Ok(Some(format!("the escrow holds {amount}, not the quoted {}", payment.amount)));
+    }
+    Ok(None)
+}
+
 /// Moves a paid job on: to the audit pool when the assessment requires an audit, else to the
-/// training queue once every blocking obligation is satisfied (otherwise it waits, paid).
-pub async fn advance_paid(conn: &mut PgConnection, id: Uuid) -> Result<JobStatus, AppError> {
+/// training queue once every blocking obligation is satisfied (otherwise it waits, paid). It moves
+/// only while its funds are secured ([`funds_not_secured`]); otherwise it waits and says why.
+pub async fn advance_paid(conn: &mut PgConnection, chain: Option<&Chain>, id: Uuid) -> Result<JobStatus, AppError> {
     let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, id).await?.ok_or(AppError::NotFound)?;
     let status = current_status(&job.status)?;
     if status != JobStatus::Paid {
         return Ok(status);
     }
-    if job.audit_required {
-        transition(
-            conn,
-            &Transition { job_id: id, from: status, to: JobStatus::Audit, actor: None, detail: json!({"reason": "audit required"}) },
-        )
-        .await?;
-        return Ok(JobStatus::Audit);
-    }
-    let open = attune_db::job_obligations::open_blocking(conn, id, &AUDIT_STAGE_OBLIGATIONS).await?;
-    if !open.is_empty() {
+    let next = if job.audit_required {
+        (JobStatus::Audit, "audit required")
+    } else {
+        let open = attune_db::job_obligations::open_blocking(conn, id, &AUDIT_STAGE_OBLIGATIONS).await?;
+        if !open.is_empty() {
+            return Ok(status);
+        }
+        (JobStatus::Queued, "every blocking obligation is satisfied")
+    };
+    if let Some(why) = funds_not_secured(conn, chain, id).await? {
+        tracing::warn!(job = %id, reason = %why, "a paid job stays paid: its funds are not secured");
+        attune_db::jobs::insert_held_event(conn, id, &json!({"reason": why, "waiting_for": next.0.as_str()})).await?;
         return Ok(status);
     }
-    transition(
-        conn,
-        &Transition {
-            job_id: id,
-            from: status,
-            to: JobStatus::Queued,
-            actor: None,
-            detail: json!({"reason": "every blocking obligation is satisfied"}),
-        },
-    )
-    .await?;
-    Ok(JobStatus::Queued)
+    transition(conn, &Transition { job_id: id, from: status, to: next.0, actor: None, detail: json!({"reason": next.1}) }).await?;
+    Ok(next.0)
+}
+
+/// Retries paid jobs that wait for nothing but secured funds (the chain was away when they were
+/// ready). Returns how many moved on.
+pub async fn advance_waiting(pool: &PgPool, chain: &Chain) -> anyhow::Result<usize> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let ids = attune_db::jobs::paid_ids(&mut conn, 100).await?;
+    drop(conn);
+    let mut moved = 0;
+    for id in ids {
+        let mut tx = pool.begin().await.context("failed to begin")?;
+        let status = advance_paid(&mut tx, Some(chain), id).await.map_err(|e| anyhow::anyhow!("advancing a paid job: {e}"))?;
+        tx.commit().await.context("failed to commit")?;
+        if status != JobStatus::Paid {
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 pub struct DocumentSaved {
@@ -169,12 +219,13 @@ pub async fn put_document(
     id: Uuid,
     template_id: &str,
     fields: &serde_json::Value,
+    chain: Option<&Chain>,
 ) -> Result<DocumentSaved, AppError> {
     let mut tx = pool.begin().await.context("failed to begin a document")?;
     let job = attune_db::jobs::get_for_update(&mut tx, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
     let template = templates.get(template_id).ok_or(AppError::NotFound)?;
     let status = current_status(&job.status)?;
-    if status.is_terminal() || status == JobStatus::CancelRequested {
+    if matches!(status, JobStatus::Completed | JobStatus::Refunded | JobStatus::Cancelled | JobStatus::CancelRequested) {
         return Err(AppError::conflict("wrong-state", format!("A job that is {} takes no more documents.", status.label().to_lowercase())));
     }
     let jurisdictions: Vec<String> = job
@@ -212,7 +263,7 @@ pub async fn put_document(
     )
     .await?;
     attune_db::audit::append(&mut tx, &actor.audit_id(), "job.document_filed", &format!("job:{id}"), &detail).await?;
-    let status = advance_paid(&mut tx, id).await?;
+    let status = advance_paid(&mut tx, chain, id).await?;
     tx.commit().await.context("failed to commit a document")?;
     Ok(DocumentSaved { revision, satisfied, status })
 }

@@ -69,6 +69,26 @@ pub async fn create(
     let model = attune_db::models::get(&mut tx, request.base_model_id)
         .await?
         .ok_or_else(|| AppError::field("base_model_id", "no such listed model"))?;
+    if model.provenance_status != "verified" {
+        return Err(AppError::conflict(
+            "model-not-verified",
+            format!("Only a verified base model can be fine-tuned; this one is {}.", model.provenance_status),
+        ));
+    }
+    let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
+    let licence = policy.licence_allows_commercial_finetuning(&model.licence);
+    if !licence.known {
+        return Err(AppError::refused("licence-unknown", Some("base_model_id"), licence.note.clone()));
+    }
+    if request.deployment.commercial && !licence.commercial_finetuning {
+        return Err(AppError::refused(
+            "licence-not-commercial",
+            Some("deployment.commercial"),
+            format!("The base model's licence ({}) does not allow fine-tuning for a commercial purpose. {}", model.licence, licence.note)
+                .trim()
+                .to_string(),
+        ));
+    }
     let dataset = attune_db::datasets::get(&mut tx, &actor.scope(), dataset_id)
         .await?
         .ok_or_else(|| AppError::field("dataset_id", "no such dataset"))?;
@@ -115,7 +135,6 @@ pub async fn create(
         organization_kind,
         dataset_has_personal_data: judged.pii_records > 0,
     };
-    let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     let assessment = run_engine(policy, &input)?;
     if assessment.risk_tier == RiskTier::Prohibited {
         let practices = assessment.reasons.iter().filter(|r| r.rule.starts_with("art5.")).map(|r| r.detail.as_str()).collect::<Vec<_>>();
@@ -134,6 +153,8 @@ pub async fn create(
         "excluded": judged.excluded_records,
         "reasons": judged.reasons,
         "data_policy": data_policy.reference(),
+        "licence": {"spdx": model.licence, "commercial_finetuning": licence.commercial_finetuning, "note": licence.note,
+                    "policy": policy.reference()},
     });
     attune_db::jobs::insert(
         &mut tx,

@@ -89,7 +89,7 @@ pub async fn create_order(
     }
     // AML on the order itself: what would hold or block the payment refuses the order up front.
     let aml = attune_domain::aml::AmlPolicy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
-    let decision = match crate::chain_watch::screen_funded_payment(&mut tx, &payment, settlement, screening, &aml, None).await? {
+    let decision = match crate::chain_watch::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await? {
         crate::chain_watch::Screening::Clear(d) | crate::chain_watch::Screening::Review(d) | crate::chain_watch::Screening::Block(_, d) => {
             d
         }
@@ -141,9 +141,23 @@ pub async fn create_order(
 
 /// The sandbox provider settles an order: on `paid` it moves MockUSDC from its treasury to the
 /// order's destination on chain, then delivers its signed webhook over HTTP. Returns the webhook's status.
-pub async fn sandbox_complete(pool: &PgPool, chain: &Chain, providers: &OnrampProviders, id: Uuid, outcome: &str) -> Result<u16, AppError> {
+///
+/// `payer_name` is the cardholder the sandbox reports as having paid, as a real onramp reports the
+/// identity it verified; by default the organisation's KYC'd name (a card in the buyer's own name).
+pub async fn sandbox_complete(
+    pool: &PgPool,
+    chain: &Chain,
+    providers: &OnrampProviders,
+    id: Uuid,
+    outcome: &str,
+    payer_name: Option<&str>,
+) -> Result<u16, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let order = attune_db::onramp::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let payer_name = match payer_name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => Some(name.to_owned()),
+        None => attune_db::kyc::approved_names(&mut conn, order.organization_id).await?.into_iter().next(),
+    };
     drop(conn);
     let (status, tx_hash) = match outcome {
         "paid" => {
@@ -157,6 +171,7 @@ pub async fn sandbox_complete(pool: &PgPool, chain: &Chain, providers: &OnrampPr
     let Some(status) = status else { return Err(AppError::field("outcome", "must be paid or failed")) };
     let body = json!({"event_id": Uuid::new_v4(), "order_id": order.id, "status": status,
         "crypto": {"currency": "USDC", "amount": order.amount, "destination": order.destination, "tx_hash": tx_hash.map(|h| h.to_string())},
+        "payer": {"name": payer_name},
         "created_at": Utc::now().timestamp()})
     .to_string();
     let secret = providers.sandbox_secrets.first().context("no sandbox key")?;
@@ -208,7 +223,42 @@ struct Delivery {
     destination: Option<String>,
     tx_hash: Option<String>,
     provider_ref: Option<String>,
+    /// Who the provider says paid (the identity it verified), for the AML identity rule.
+    payer_name: Option<String>,
 }
+
+/// The fields of a MoonPay-shaped transaction the adapter reads. The crypto amount is kept as the
+/// JSON text it arrived as and parsed digit by digit: money never passes through a float.
+#[derive(serde::Deserialize)]
+struct MoonpayEnvelope<'a> {
+    #[serde(borrow)]
+    data: MoonpayTransaction<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MoonpayTransaction<'a> {
+    id: Option<String>,
+    updated_at: Option<String>,
+    status: Option<String>,
+    external_transaction_id: Option<String>,
+    #[serde(borrow)]
+    quote_currency_amount: Option<&'a serde_json::value::RawValue>,
+    wallet_address: Option<String>,
+    crypto_transaction_id: Option<String>,
+    #[serde(default)]
+    customer: Option<MoonpayCustomer>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MoonpayCustomer {
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+/// USDC's decimals: the provider's decimal amounts become base units with these places.
+const USDC_DECIMALS: u32 = 6;
 
 /// A webhook from an onramp: verified, applied once, and checked against the chain.
 pub async fn receive_webhook(
@@ -220,12 +270,11 @@ pub async fn receive_webhook(
     raw_body: &[u8],
 ) -> Result<(), WebhookError> {
     let now = Utc::now().timestamp();
-    let body: serde_json::Value;
     let delivery = match provider {
         "sandbox" => {
             let keys: Vec<&[u8]> = providers.sandbox_secrets.iter().map(Vec::as_slice).collect();
             verify_timestamped(&header(SANDBOX_SIGNATURE_HEADER).ok_or(SignatureError::Missing)?, raw_body, &keys, now, TOLERANCE_SECS)?;
-            body = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
+            let body: serde_json::Value = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
             Delivery {
                 event_id: body["event_id"].as_str().ok_or_else(|| WebhookError::Unreadable("event_id".into()))?.to_owned(),
                 order_id: body["order_id"]
@@ -237,6 +286,7 @@ pub async fn receive_webhook(
                 destination: body["crypto"]["destination"].as_str().map(str::to_owned),
                 tx_hash: body["crypto"]["tx_hash"].as_str().map(str::to_owned),
                 provider_ref: None,
+                payer_name: body["payer"]["name"].as_str().map(str::to_owned),
             }
         }
         "moonpay" => {
@@ -244,20 +294,38 @@ pub async fn receive_webhook(
             let keys: Vec<&[u8]> = providers.moonpay_secrets.iter().map(Vec::as_slice).collect();
             let signature = header("moonpay-signature-v2").ok_or(SignatureError::Missing)?.replace("s=", "v1=");
             verify_timestamped(&signature, raw_body, &keys, now, TOLERANCE_SECS)?;
-            body = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
-            let data = &body["data"];
-            let units = |v: &serde_json::Value| v.as_f64().map(|usdc| format!("{}", (usdc * 1_000_000.0).round() as u128));
+            let envelope: MoonpayEnvelope = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
+            let data = envelope.data;
+            let amount = match data.quote_currency_amount {
+                Some(raw) => Some(
+                    attune_domain::settlement::parse_decimal_units(raw.get(), USDC_DECIMALS)
+                        .map_err(|e| WebhookError::Unreadable(format!("quoteCurrencyAmount: {e}")))?
+                        .to_string(),
+                ),
+                None => None,
+            };
+            let payer_name = data.customer.map(|c| {
+                [c.first_name, c.last_name]
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
             Delivery {
-                event_id: format!("{}:{}", data["id"].as_str().unwrap_or_default(), data["updatedAt"].as_str().unwrap_or_default()),
-                order_id: data["externalTransactionId"]
-                    .as_str()
+                event_id: format!("{}:{}", data.id.as_deref().unwrap_or_default(), data.updated_at.as_deref().unwrap_or_default()),
+                order_id: data
+                    .external_transaction_id
+                    .as_deref()
                     .and_then(|s| Uuid::parse_str(s).ok())
                     .ok_or_else(|| WebhookError::Unreadable("externalTransactionId".into()))?,
-                completed: data["status"] == "completed",
-                amount: units(&data["quoteCurrencyAmount"]),
-                destination: data["walletAddress"].as_str().map(str::to_owned),
-                tx_hash: data["cryptoTransactionId"].as_str().map(str::to_owned),
-                provider_ref: data["id"].as_str().map(str::to_owned),
+                completed: data.status.as_deref() == Some("completed"),
+                amount,
+                destination: data.wallet_address,
+                tx_hash: data.crypto_transaction_id,
+                provider_ref: data.id,
+                payer_name: payer_name.filter(|n| !n.is_empty()),
             }
         }
         _ => return Err(WebhookError::UnknownProvider),
@@ -268,24 +336,52 @@ pub async fn receive_webhook(
     }
     let order =
         attune_db::onramp::for_update(&mut tx, delivery.order_id).await?.ok_or_else(|| WebhookError::Unreadable("unknown order".into()))?;
-    if !delivery.completed {
-        attune_db::onramp::settle(&mut tx, order.id, "failed", None, delivery.provider_ref.as_deref(), &json!({"webhook": provider}))
-            .await?;
+    let subject = format!("job:{}", order.job_id);
+    if order.status != "created" {
+        // Only an order still waiting for its delivery takes one: a second "completed" (another
+        // event id for the same order) must not fund the escrow twice. Acknowledged, recorded, ignored.
+        attune_db::audit::append(
+            &mut tx,
+            &format!("provider:onramp:{provider}"),
+            "onramp.webhook_ignored",
+            &subject,
+            &json!({"order": order.id, "order_status": order.status, "event_id": delivery.event_id, "tx_hash": delivery.tx_hash}),
+        )
+        .await?;
         tx.commit().await.context("failed to commit")?;
         return Ok(());
     }
-    let problems = check_delivery(chain, &order, &delivery).await?;
-    let subject = format!("job:{}", order.job_id);
+    let settled = |status: &str| -> Result<(), WebhookError> {
+        Err(WebhookError::Unexpected(anyhow::anyhow!("the locked order {} could not move to {status}", order.id)))
+    };
+    if !delivery.completed {
+        if !attune_db::onramp::settle(&mut tx, order.id, "failed", None, delivery.provider_ref.as_deref(), &json!({"webhook": provider}))
+            .await?
+        {
+            settled("failed")?;
+        }
+        tx.commit().await.context("failed to commit")?;
+        return Ok(());
+    }
+    let mut problems = check_delivery(chain, &order, &delivery).await?;
+    if let Some(hash) = delivery.tx_hash.as_deref()
+        && let Some(other) = attune_db::onramp::settled_by_tx(&mut tx, hash).await?
+    {
+        problems.push(format!("transaction {hash} already settled order {}", other.id));
+    }
     if problems.is_empty() {
-        attune_db::onramp::settle(
+        if !attune_db::onramp::settle(
             &mut tx,
             order.id,
             "funding",
             delivery.tx_hash.as_deref(),
             delivery.provider_ref.as_deref(),
-            &json!({"verified_on_chain": true}),
+            &json!({"verified_on_chain": true, "payer_name": delivery.payer_name}),
         )
-        .await?;
+        .await?
+        {
+            settled("funding")?;
+        }
         let payment = attune_db::payments::get(&mut tx, order.job_id)
             .await?
             .ok_or_else(|| WebhookError::Unreadable("the job has no payment".into()))?;
@@ -295,19 +391,22 @@ pub async fn receive_webhook(
             &format!("provider:onramp:{provider}"),
             "onramp.delivered",
             &subject,
-            &json!({"order": order.id, "tx_hash": delivery.tx_hash}),
+            &json!({"order": order.id, "tx_hash": delivery.tx_hash, "payer_name": delivery.payer_name}),
         )
         .await?;
     } else {
-        attune_db::onramp::settle(
+        if !attune_db::onramp::settle(
             &mut tx,
             order.id,
             "mismatch",
             delivery.tx_hash.as_deref(),
             delivery.provider_ref.as_deref(),
-            &json!({"problems": problems}),
+            &json!({"problems": problems, "payer_name": delivery.payer_name}),
         )
-        .await?;
+        .await?
+        {
+            settled("mismatch")?;
+        }
         attune_db::chain::raise_alert(&mut tx, "onramp_mismatch", &subject, &json!({"order": order.id, "problems": problems})).await?;
     }
     tx.commit().await.context("failed to commit a webhook")?;

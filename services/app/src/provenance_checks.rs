@@ -29,13 +29,15 @@ pub(crate) fn licence_check(spdx: &str) -> Check {
     match attune_domain::compliance::Policy::v1() {
         Ok(policy) => {
             let verdict = policy.licence_allows_commercial_finetuning(spdx);
-            let ok = verdict.known && verdict.commercial_finetuning;
+            // A known licence passes; whether a job may be commercial is decided per job from the
+            // same table (a non-commercial licence serves non-commercial deployments only).
+            let ok = verdict.known;
             let detail = if !verdict.known {
                 format!("{spdx} is not a licence the policy knows; list it with an SPDX id the policy covers. {}", verdict.note)
             } else if verdict.commercial_finetuning {
                 format!("{spdx} allows commercial fine-tuning. {}", verdict.note)
             } else {
-                format!("{spdx} does not allow commercial fine-tuning. {}", verdict.note)
+                format!("{spdx} does not allow commercial fine-tuning: non-commercial deployments only. {}", verdict.note)
             };
             Check::new("licence", ok, detail.trim().to_string())
         }

@@ -79,6 +79,11 @@ impl ScreeningService {
         self.loaded.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The screening policy (name normalisation tables and thresholds) in force.
+    pub fn policy(&self) -> &ScreeningPolicy {
+        &self.policy
+    }
+
     pub fn list_version(&self) -> String {
         self.current().version.clone()
     }

@@ -71,7 +71,9 @@ pub struct Settings {
     /// Settlement on chain: off runs the marketplace without payments (some tests).
     pub chain_enabled: bool,
     /// Blocks on top of an event's block before it counts (1: the event's own block suffices).
-    pub chain_confirmations: u64,
+    /// Unset: the embedded anvil takes 1, a configured chain its safe depth
+    /// ([`attune_domain::settlement::safe_confirmations`]).
+    pub chain_confirmations: Option<u64>,
     /// How often the chain watcher asks for a new head, in milliseconds.
     pub chain_poll_ms: u64,
     /// With `chain_rpc_url`: the deployed contracts.
@@ -130,7 +132,7 @@ impl Default for Settings {
             scanner_global_concurrency: 64,
             scanner_origin_ttl_secs: 3600,
             chain_enabled: true,
-            chain_confirmations: 1,
+            chain_confirmations: None,
             chain_poll_ms: 100,
             token_address: None,
             escrow_address: None,

@@ -83,8 +83,8 @@ pub async fn see(conn: &mut PgConnection, e: &SeenEvent<'_>) -> anyhow::Result<b
         return Ok(true);
     }
     sqlx::query(
-        "update chain_event set block_number = $4, block_hash = $5, status = case when status = 'removed' then 'seen' else status end
-         where chain_id = $1 and tx_hash = $2 and log_index = $3 and status <> 'applied' and (block_hash <> $5 or status = 'removed')",
+        "update chain_event set block_number = $4, block_hash = $5, status = case when status in ('removed', 'reorged') then 'seen' else status end
+         where chain_id = $1 and tx_hash = $2 and log_index = $3 and status <> 'applied' and (block_hash <> $5 or status in ('removed', 'reorged'))",
     )
     .bind(e.chain_id)
     .bind(e.tx_hash)
@@ -107,6 +107,19 @@ pub async fn unapplied_since(conn: &mut PgConnection, chain_id: i64, from_block:
     .fetch_all(conn)
     .await
     .context("failed to list unapplied chain events")
+}
+
+/// Events seen or applied from `from_block` on (the re-read range), to find those a reorg removed.
+pub async fn recorded_since(conn: &mut PgConnection, chain_id: i64, from_block: i64) -> anyhow::Result<Vec<EventRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {EVENT_COLUMNS} from chain_event where chain_id = $1 and status in ('seen', 'applied') and block_number >= $2
+         order by block_number, log_index"
+    )))
+    .bind(chain_id)
+    .bind(from_block)
+    .fetch_all(conn)
+    .await
+    .context("failed to list recorded chain events")
 }
 
 /// Events deep enough to apply, oldest first.

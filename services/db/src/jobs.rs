@@ -244,6 +244,32 @@ pub async fn insert_event(conn: &mut PgConnection, e: &NewEvent<'_>) -> anyhow::
     Ok(())
 }
 
+/// Records that a job is held and why, unless its latest event already says the same.
+pub async fn insert_held_event(conn: &mut PgConnection, job_id: Uuid, detail: &serde_json::Value) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into job_event (job_id, kind, detail)
+         select $1, 'held', $2
+         where not exists (select 1 from (select kind, detail from job_event where job_id = $1 order by id desc limit 1) last
+                           where last.kind = 'held' and last.detail = $2)",
+    )
+    .bind(job_id)
+    .bind(detail)
+    .execute(conn)
+    .await
+    .context("failed to record a held job")?;
+    Ok(())
+}
+
+/// Paid jobs (waiting to move on), oldest first: the watcher retries them when their funds may
+/// have become readable (a chain that was away).
+pub async fn paid_ids(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<Uuid>> {
+    sqlx::query_scalar("select id from job where status = 'paid' order by updated_at limit $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .context("failed to list paid jobs")
+}
+
 pub async fn events(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<EventRow>> {
     sqlx::query_as("select id, kind, from_status, to_status, actor_id, detail, created_at from job_event where job_id = $1 order by id")
         .bind(job_id)

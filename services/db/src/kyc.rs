@@ -134,3 +134,15 @@ pub async fn summary(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::
     .await
     .context("failed to read the KYC summary")
 }
+
+/// The names the organisation's approved KYC sessions identified (newest first).
+pub async fn approved_names(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select result->>'full_name' from kyc_session where organization_id = $1 and status = 'approved' and result->>'full_name' is not null
+         order by decided_at desc nulls last",
+    )
+    .bind(organization_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to read the KYC'd names")
+}

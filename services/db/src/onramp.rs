@@ -78,3 +78,25 @@ pub async fn settle(
     .context("failed to settle an onramp order")?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The order whose delivery is funding (or funded) the job's escrow, if the job is paid through the onramp.
+pub async fn funding_order(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from onramp_order where job_id = $1 and status in ('funding', 'paid') order by created_at desc limit 1"
+    )))
+    .bind(job_id)
+    .fetch_optional(conn)
+    .await
+    .context("failed to read a job's onramp order")
+}
+
+/// The order an on-chain transfer already settles, if any (one transfer settles at most one order).
+pub async fn settled_by_tx(conn: &mut PgConnection, tx_hash: &str) -> anyhow::Result<Option<OrderRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from onramp_order where lower(tx_hash) = lower($1) and status in ('funding', 'paid') limit 1"
+    )))
+    .bind(tx_hash)
+    .fetch_optional(conn)
+    .await
+    .context("failed to look up an onramp transfer")
+}

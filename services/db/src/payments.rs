@@ -1,6 +1,7 @@
 //! Payments: the signed quote a job is funded with, and its status as the chain moves it.
 
 use anyhow::Context;
+use attune_domain::settlement::PaymentStatus;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -27,6 +28,13 @@ pub struct PaymentRow {
     pub flags: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl PaymentRow {
+    /// The stored status as the state machine's type.
+    pub fn state(&self) -> anyhow::Result<PaymentStatus> {
+        PaymentStatus::parse(&self.status).with_context(|| format!("a stored payment status is unknown: {}", self.status))
+    }
 }
 
 const COLUMNS: &str = "job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
@@ -90,13 +98,14 @@ pub async fn by_job_ref_for_update(conn: &mut PgConnection, chain_id: i64, job_r
         .context("failed to lock a payment")
 }
 
-/// Moves a payment from one of `from` to `to`; false when it was in none of them.
-pub async fn set_status(conn: &mut PgConnection, job_id: Uuid, from: &[&str], to: &str) -> anyhow::Result<bool> {
-    let from: Vec<String> = from.iter().map(|s| (*s).to_owned()).collect();
-    let done = sqlx::query("update payment set status = $3 where job_id = $1 and status = any($2)")
+/// Moves a payment from `from` to `to`, guarded by `from` (`update … where status = $from`); false
+/// when the row was no longer in `from`. A move the state machine forbids is an error, not a no-op.
+pub async fn set_status(conn: &mut PgConnection, job_id: Uuid, from: PaymentStatus, to: PaymentStatus) -> anyhow::Result<bool> {
+    anyhow::ensure!(from.can_move_to(to), "a payment cannot go from {} to {}", from.as_str(), to.as_str());
+    let done = sqlx::query("update payment set status = $3 where job_id = $1 and status = $2")
         .bind(job_id)
-        .bind(&from)
-        .bind(to)
+        .bind(from.as_str())
+        .bind(to.as_str())
         .execute(conn)
         .await
         .context("failed to change a payment's status")?;

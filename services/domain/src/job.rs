@@ -87,17 +87,21 @@ impl JobStatus {
             AwaitingPayment => &[PaymentReview, Cancelled],
             // Screening decides: paid, refunded (an admin's reject) or frozen (a sanctions hit).
             PaymentReview => &[Paid, Refunded, Frozen],
-            Paid => &[Audit, Queued, CancelRequested],
-            Audit => &[Queued, ChangesRequested, CancelRequested],
-            ChangesRequested => &[Audit, CancelRequested],
-            Queued => &[Training, CancelRequested],
-            Training => &[Aggregating, Failed, CancelRequested],
-            Aggregating => &[Completed, Failed],
+            // Cancelled directly only when the escrow was returned on chain (a reclaim by the payer);
+            // back to payment review when the funding was reorged out.
+            Paid => &[Audit, Queued, CancelRequested, Cancelled, PaymentReview],
+            Audit => &[Queued, ChangesRequested, CancelRequested, Cancelled, PaymentReview],
+            ChangesRequested => &[Audit, CancelRequested, Cancelled, PaymentReview],
+            Queued => &[Training, CancelRequested, Cancelled, PaymentReview],
+            Training => &[Aggregating, Failed, CancelRequested, Cancelled],
+            Aggregating => &[Completed, Failed, Cancelled],
+            // Completed but not yet paid out: a reclaim of the escrow still cancels it.
+            Completed => &[Cancelled],
             Failed => &[Refunded],
             // A frozen payment goes back to review when its party is delisted; never refunded directly.
             Frozen => &[PaymentReview],
             CancelRequested => &[Cancelled],
-            Completed | Refunded | Cancelled => &[],
+            Refunded | Cancelled => &[],
         }
     }
 
@@ -113,12 +117,33 @@ impl JobStatus {
     /// Before payment nothing is running, so the job is cancelled at once; afterwards shards may be
     /// leased, so it is `cancel_requested` until they stop.
     pub fn cancel_target(self) -> Option<JobStatus> {
-        if self.can_move_to(JobStatus::Cancelled) {
-            Some(JobStatus::Cancelled)
-        } else if self.can_move_to(JobStatus::CancelRequested) {
-            Some(JobStatus::CancelRequested)
-        } else {
-            None
+        use JobStatus::*;
+        match self {
+            Draft | Assessed | AwaitingPayment => Some(Cancelled),
+            Paid | Audit | ChangesRequested | Queued | Training => Some(CancelRequested),
+            _ => None,
+        }
+    }
+
+    /// Where the job goes when its unreleased escrow went back to the payer on chain (`Refunded` by
+    /// the operator or `Reclaimed` by the payer): nothing is trained or paid out on money that left.
+    /// `None` where no escrow can be returned (not funded yet, frozen, or already final).
+    pub fn escrow_returned_target(self) -> Option<JobStatus> {
+        use JobStatus::*;
+        match self {
+            PaymentReview | Failed => Some(Refunded),
+            CancelRequested | Paid | Audit | ChangesRequested | Queued | Training | Aggregating | Completed => Some(Cancelled),
+            Draft | Assessed | AwaitingPayment | Frozen | Refunded | Cancelled => None,
+        }
+    }
+
+    /// Where the job goes when the funding it was paid with was reorged out of the chain: back to
+    /// payment review (never left paid). `None` once training started or the job ended.
+    pub fn funding_lost_target(self) -> Option<JobStatus> {
+        use JobStatus::*;
+        match self {
+            Paid | Audit | ChangesRequested | Queued => Some(PaymentReview),
+            _ => None,
         }
     }
 
@@ -172,9 +197,10 @@ mod tests {
         for s in [Draft, Assessed, AwaitingPayment] {
             assert!(!s.can_move_to(Paid) && !s.can_move_to(Queued) && !s.can_move_to(Training));
         }
-        for s in [Completed, Refunded, Cancelled] {
+        for s in [Refunded, Cancelled] {
             assert!(s.is_terminal());
         }
+        assert_eq!(Completed.successors(), &[Cancelled], "a completed job only ends by a reclaim before release");
         assert!(!Frozen.can_move_to(Refunded), "a sanctioned party's funds are held, not returned");
         assert!(!Aggregating.can_move_to(CancelRequested));
     }
@@ -188,5 +214,24 @@ mod tests {
         assert_eq!(PaymentReview.cancel_target(), None);
         assert_eq!(Completed.cancel_target(), None);
         assert_eq!(Cancelled.cancel_target(), None);
+        assert_eq!(Aggregating.cancel_target(), None);
+    }
+
+    #[test]
+    fn a_returned_escrow_ends_every_funded_job_and_a_lost_funding_goes_back_to_review() {
+        for s in JobStatus::ALL {
+            if let Some(to) = s.escrow_returned_target() {
+                assert!(s.can_move_to(to), "{s:?} -> {to:?}");
+                assert!(to.is_terminal());
+            }
+            if let Some(to) = s.funding_lost_target() {
+                assert!(s.can_move_to(to), "{s:?} -> {to:?}");
+            }
+        }
+        for s in [Paid, Audit, ChangesRequested, Queued, Training, Aggregating, Completed, CancelRequested] {
+            assert!(s.escrow_returned_target().is_some(), "{s:?} must end when its escrow is reclaimed");
+        }
+        assert_eq!(Frozen.escrow_returned_target(), None);
+        assert_eq!(Queued.funding_lost_target(), Some(PaymentReview));
     }
 }

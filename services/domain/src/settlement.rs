@@ -86,6 +86,53 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 8] = [
+        PaymentStatus::Awaiting,
+        PaymentStatus::Confirming,
+        PaymentStatus::Review,
+        PaymentStatus::Cleared,
+        PaymentStatus::Blocked,
+        PaymentStatus::Frozen,
+        PaymentStatus::Released,
+        PaymentStatus::Refunded,
+    ];
+
+    pub fn parse(raw: &str) -> Option<PaymentStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The statuses this one may move to. The chain is the truth: an escrow event that happened moves
+    /// the payment even from a state where we would not have asked for it (a reclaim while a case was
+    /// open), so those moves are here too; what we ask for ourselves is narrower and checked by callers.
+    pub fn successors(self) -> &'static [PaymentStatus] {
+        use PaymentStatus::*;
+        match self {
+            // `Funded` seen (confirming), or applied at once when already deep enough.
+            Awaiting => &[Confirming, Cleared, Review, Blocked],
+            // Deep enough: screening decides; or the block that held it was reorged away.
+            Confirming => &[Awaiting, Cleared, Review, Blocked],
+            // An admin clears, rejects (refund on chain), blocks; the escrow may be frozen or reclaimed.
+            Review => &[Cleared, Blocked, Frozen, Refunded],
+            // Paid out, refunded (cancel) or reclaimed, frozen (a later hit); back to review when the
+            // funding was reorged out or a payee is listed before release; blocked by an admin.
+            Cleared => &[Released, Refunded, Frozen, Review, Blocked],
+            // The freeze is on its way; a reclaim may still beat it on chain.
+            Blocked => &[Frozen, Refunded, Review],
+            // Unfrozen after a delisting: a human looks again. Never refunded while frozen.
+            Frozen => &[Review],
+            Released | Refunded => &[],
+        }
+    }
+
+    pub fn can_move_to(self, next: PaymentStatus) -> bool {
+        self.successors().contains(&next)
+    }
+
+    /// Funds sit in the escrow for the job (as far as our tables know).
+    pub fn holds_funds(self) -> bool {
+        matches!(self, PaymentStatus::Review | PaymentStatus::Cleared | PaymentStatus::Blocked | PaymentStatus::Frozen)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Awaiting => "awaiting",
@@ -97,6 +144,46 @@ impl PaymentStatus {
             PaymentStatus::Released => "released",
             PaymentStatus::Refunded => "refunded",
         }
+    }
+}
+
+/// Parses a decimal amount as a provider writes it (`"50.12"`, `50.120000`, `"50"`) into integer
+/// base units with `decimals` places — digit by digit, never through a float. More fractional
+/// digits than the token has (other than trailing zeros), signs, exponents and empty parts are refused.
+pub fn parse_decimal_units(text: &str, decimals: u32) -> Result<u128, String> {
+    let t = text.trim().trim_matches('"');
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (t.contains('.') && !digits(fraction)) {
+        return Err(format!("{text:?} is not a plain decimal amount"));
+    }
+    let fraction = fraction.trim_end_matches('0');
+    let places = usize::try_from(decimals).map_err(|_| "too many decimals".to_string())?;
+    if fraction.len() > places {
+        return Err(format!("{text:?} has more than {decimals} decimal places"));
+    }
+    let scale = 10u128.checked_pow(decimals).ok_or("too many decimals")?;
+    let whole: u128 = whole.parse().map_err(|_| format!("{text:?} is too large"))?;
+    let padded = format!("{fraction:0<places$}");
+    let fraction: u128 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| format!("{text:?} is not a decimal"))? };
+    whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// How deep an escrow event must be before it is applied on a chain we are configured for, when
+/// no number is set: past the depth at which that chain's blocks are final (Ethereum and its test
+/// networks: two epochs, 64 blocks) or, for rollups whose L2 blocks rarely reorganise but whose
+/// batches settle on L1 later, a depth well past the sequencer's unsafe head. Local development
+/// chains (anvil, hardhat: 31337, 1337) take 1. An unknown chain gets Ethereum's depth.
+pub fn safe_confirmations(chain_id: u64) -> u64 {
+    match chain_id {
+        31337 | 1337 => 1,
+        // Ethereum mainnet, Sepolia, Holesky, Hoodi: finalised after two epochs.
+        1 | 11_155_111 | 17_000 | 560_048 => 64,
+        // OP Stack and Arbitrum (Optimism, Base, Arbitrum One, their Sepolia networks).
+        10 | 8453 | 42_161 | 11_155_420 | 84_532 | 421_614 => 20,
+        // Polygon PoS: deeper reorganisations have happened there.
+        137 | 80_002 => 128,
+        _ => 64,
     }
 }
 
@@ -120,6 +207,40 @@ mod tests {
 
     fn addr(n: u8) -> Address {
         Address::with_last_byte(n)
+    }
+
+    #[test]
+    fn only_development_chains_apply_an_event_on_its_own_block() {
+        assert_eq!(safe_confirmations(31337), 1);
+        assert!(safe_confirmations(1) >= 12, "Ethereum mainnet waits for finality");
+        assert!(safe_confirmations(8453) > 1);
+        assert_eq!(safe_confirmations(999_999), safe_confirmations(1), "an unknown chain is treated like Ethereum");
+    }
+
+    #[test]
+    fn decimal_amounts_become_base_units_without_a_float() {
+        assert_eq!(parse_decimal_units("50.12", 6), Ok(50_120_000));
+        assert_eq!(parse_decimal_units("\"0.000001\"", 6), Ok(1));
+        assert_eq!(parse_decimal_units("25", 6), Ok(25_000_000));
+        assert_eq!(parse_decimal_units("25.100000000", 6), Ok(25_100_000), "trailing zeros are no precision");
+        // 0.1 + 0.2 in f64 is 0.30000000000000004; digits stay digits here.
+        assert_eq!(parse_decimal_units("1234567.890123", 6), Ok(1_234_567_890_123));
+        for bad in ["", ".5", "5.", "-1", "1e6", "1.0000001", "12a", "1.2.3", "NaN"] {
+            assert!(parse_decimal_units(bad, 6).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn payment_statuses_round_trip_and_money_that_left_never_comes_back() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(PaymentStatus::Released.successors().is_empty());
+        assert!(PaymentStatus::Refunded.successors().is_empty());
+        assert!(!PaymentStatus::Frozen.can_move_to(PaymentStatus::Refunded), "frozen funds are never returned");
+        assert!(!PaymentStatus::Awaiting.can_move_to(PaymentStatus::Released));
+        assert!(!PaymentStatus::Review.can_move_to(PaymentStatus::Released), "only cleared money is paid out");
+        assert!(PaymentStatus::Cleared.can_move_to(PaymentStatus::Review), "a reorged funding goes back to review");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! that and every floor. A candidate policy can run in shadow: its decision is recorded next to the
 //! enforced one without changing the outcome.
 
+pub mod identity;
 mod policy;
 mod rules;
 
@@ -61,7 +62,8 @@ impl Outcome {
 pub struct PaymentFacts {
     /// USDC base units (6 decimals).
     pub amount: u128,
-    /// The job's quoted price, USDC base units.
+    /// What the job costs at the listing's price for its size (recomputed, not the quote the
+    /// payment was made against), USDC base units.
     pub quote_amount: u128,
     pub payer_is_verified_wallet: bool,
     pub sanctions_hit: bool,
@@ -75,6 +77,8 @@ pub struct PaymentFacts {
     pub payments_last_24h: u32,
     /// ISO codes of the organisation's country and deployment jurisdictions.
     pub jurisdiction_risk: Vec<String>,
+    /// The name the onramp says paid differs from every KYC'd name of the organisation (or the
+    /// onramp named nobody). False for a payment from the buyer's own wallet.
     pub onramp_identity_mismatch: bool,
     /// Buyer and provider are the same organisation.
     pub buyer_is_provider: bool,

@@ -30,6 +30,22 @@ use crate::ValidationErrors;
 use obligations::ObligationFacts;
 use tier::DerogationOutcome;
 
+/// The price a job of this size costs at the listing's price (licence fee) under `policy`: what a
+/// payment for the job is measured against. `None` for an unknown method or a run too large to price.
+pub fn list_price(
+    policy: &Policy,
+    method: &str,
+    parameter_count: u64,
+    tokens: u64,
+    epochs: u32,
+    licence_fee: u128,
+    audit_required: bool,
+) -> Option<u128> {
+    let method = method.parse::<vocab::TrainingMethod>().ok()?;
+    let exact = compute::exact_flops(policy.compute(), method, parameter_count, tokens, epochs)?;
+    quote::price(policy.pricing(), exact, licence_fee, audit_required).map(|q| q.amount)
+}
+
 /// Assesses one proposed fine-tune against `policy`. Bad input is a `ValidationErrors` naming each
 /// field; a prohibited practice is not an error but an assessment with tier `Prohibited`.
 pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment, ValidationErrors> {

@@ -165,7 +165,16 @@ pub async fn put_document(
     body: ApiJson<DocumentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, template) = path.into_inner();
-    let saved = attune_app::job_lifecycle::put_document(&state.pool, &state.templates, &actor, id, &template, &body.0.fields).await?;
+    let saved = attune_app::job_lifecycle::put_document(
+        &state.pool,
+        &state.templates,
+        &actor,
+        id,
+        &template,
+        &body.0.fields,
+        state.chain.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .json(json!({"template": template, "revision": saved.revision, "satisfied": saved.satisfied, "status": saved.status.as_str()})))
 }

@@ -102,6 +102,9 @@ async fn page(state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse
 pub struct CompleteBody {
     /// `paid` or `failed`.
     pub outcome: String,
+    /// The cardholder the sandbox reports as having paid; by default the organisation's KYC'd name.
+    #[serde(default)]
+    pub payer_name: Option<String>,
 }
 
 /// The sandbox settles an order: MockUSDC moves on chain and the signed webhook is delivered.
@@ -110,6 +113,14 @@ pub async fn complete(state: web::Data<AppState>, path: web::Path<Uuid>, body: A
         return Err(ApiError::not_found());
     }
     let chain = state.chain.as_ref().ok_or_else(no_chain)?;
-    let status = attune_app::onramp::sandbox_complete(&state.pool, chain, &state.onramp, path.into_inner(), &body.0.outcome).await?;
+    let status = attune_app::onramp::sandbox_complete(
+        &state.pool,
+        chain,
+        &state.onramp,
+        path.into_inner(),
+        &body.0.outcome,
+        body.0.payer_name.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({"delivered": status == 200, "webhook_status": status})))
 }

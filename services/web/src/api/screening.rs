@@ -239,6 +239,7 @@ pub async fn decide(
     path: web::Path<Uuid>,
     body: ApiJson<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let status = attune_app::cases::decide(&state.pool, &actor, path.into_inner(), &body.0.decision, &body.0.notes).await?;
+    let status =
+        attune_app::cases::decide(&state.pool, state.chain.as_deref(), &actor, path.into_inner(), &body.0.decision, &body.0.notes).await?;
     Ok(HttpResponse::Ok().json(json!({"status": status})))
 }

@@ -299,7 +299,7 @@ async fn decide(req: HttpRequest, state: web::Data<AppState>, path: web::Path<St
         return message(&req, &state, StatusCode::FORBIDDEN, "Form expired", EXPIRED_FORM, Some((&case_path, "Back to the case"))).await;
     }
     let notes = form_value(&p, "notes");
-    match cases::decide(&state.pool, &actor, id, &form_value(&p, "decision"), &notes).await {
+    match cases::decide(&state.pool, state.chain.as_deref(), &actor, id, &form_value(&p, "decision"), &notes).await {
         Ok(_) => redirect(&case_path),
         Err(AppError::Validation(e)) => {
             let errors = e.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();

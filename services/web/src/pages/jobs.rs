@@ -351,8 +351,16 @@ async fn file_document(req: HttpRequest, state: web::Data<AppState>, path: web::
     }
     let Some(actor) = crate::extract::current_actor(&req).await.ok().flatten() else { return redirect("/login") };
     let fields = document_fields(&state, &template, &pairs);
-    match attune_app::job_lifecycle::put_document(&state.pool, &state.templates, &actor, id, &template, &Value::Object(fields.clone()))
-        .await
+    match attune_app::job_lifecycle::put_document(
+        &state.pool,
+        &state.templates,
+        &actor,
+        id,
+        &template,
+        &Value::Object(fields.clone()),
+        state.chain.as_deref(),
+    )
+    .await
     {
         Ok(_) => redirect(&format!("/jobs/{id}#doc-{template}")),
         Err(AppError::Validation(e)) => render(&req, &state, id, Some((&template, fields, e.0))).await,
