@@ -178,3 +178,30 @@ async fn a_wallet_linked_from_a_high_risk_jurisdiction_goes_under_review() {
     let wallets: Value = app.get("/api/v1/wallets", Some(&other.token)).await.json().await.unwrap();
     assert_eq!(wallets["items"][0]["status"], "active");
 }
+
+#[tokio::test]
+async fn rejecting_a_reviewed_payment_without_a_sanctions_match_refunds_it_and_drafts_a_report() {
+    let s = shop(2_000, true).await;
+    let (job, amount) = pay(&s).await;
+    assert_eq!(payment_status(&s, &job).await, "review");
+    let admin = s.app.new_admin().await;
+    let cases: Value = s.app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let res = s
+        .app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "reject", "notes": "no source of funds"}), Some(&admin.token))
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "rejected");
+    assert_eq!(s.app.send_operator_txs().await, 1, "the refund");
+    s.app.watch().await;
+    assert_eq!(payment_status(&s, &job).await, "refunded");
+    let detail: Value = s.app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    let draft = &detail["report_draft"];
+    assert_eq!(draft["what"]["decision"], "rejected", "{detail}");
+    assert_eq!(draft["what"]["sanctions_match"], false);
+    assert_eq!(draft["amounts"]["amount"], amount.to_string());
+    assert!(draft["tx"].as_str().unwrap().starts_with("0x"), "{draft}");
+    assert!(draft["rules"].to_string().contains("edd_threshold"), "{draft}");
+    assert!(draft["who"]["addresses"].to_string().to_lowercase().contains(&format!("{:#x}", s.key.address())), "{draft}");
+    assert_eq!(draft["list_version"], detail["list_version"]);
+}
