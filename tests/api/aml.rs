@@ -191,7 +191,11 @@ async fn rejecting_a_reviewed_payment_without_a_sanctions_match_refunds_it_and_d
     let id = cases["items"][0]["id"].as_str().unwrap().to_string();
     let res = s
         .app
-        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "reject", "notes": "no source of funds"}), Some(&admin.token))
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "reject", "notes": "no source of funds"}),
+            Some(&admin.token),
+        )
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "rejected");
     assert_eq!(s.app.send_operator_txs().await, 1, "the refund");

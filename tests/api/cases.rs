@@ -235,3 +235,40 @@ async fn comprehensively_embargoed_jurisdictions_are_refused_at_registration_and
     let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
     assert_eq!(wallets["items"], json!([]));
 }
+
+#[tokio::test]
+async fn a_pep_match_flags_enhanced_due_diligence_without_a_hold() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let line = json!({"id": "pep-1", "caption": "Margarethe Beispielfrau", "schema": "Person",
+        "properties": {"name": ["Margarethe Beispielfrau"], "topics": ["role.pep"], "position": ["Minister"]}, "target": true});
+    let res = app
+        .api
+        .post(app.url("/api/v1/admin/sanctions/imports?source=opensanctions"))
+        .bearer_auth(&admin.token)
+        .body(format!("{line}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
+    let user = app.new_user().await;
+    let session: Value = app.post_json("/api/v1/kyc/sessions", &json!({"level": "basic"}), Some(&user.token)).await.json().await.unwrap();
+    app.post_json(
+        &format!("/sandbox/kyc/{}/complete", session["id"].as_str().unwrap()),
+        &json!({"outcome": "approve", "full_name": "Margarethe Beispielfrau", "date_of_birth": "1960-02-02", "country": "DE"}),
+        None,
+    )
+    .await;
+    // A politically exposed person is a risk factor, not a sanctions match: no hold, the level is granted.
+    assert!(!on_hold(&app, &user).await);
+    assert_eq!(kyc_level(&app, &user).await, "basic");
+    assert!(cases_of(&app, &admin, "name").await.is_empty());
+    let mut conn = app.pool.acquire().await.unwrap();
+    assert!(attune_db::screening::organization_pep_match(&mut conn, user.organization_id).await.unwrap());
+    drop(conn);
+    // The AML rules then ask for enhanced due diligence whatever the amount: a new wallet is reviewed.
+    app.link_wallet(&user).await;
+    assert_eq!(wallet_status(&app, &user).await, "under_review");
+    let case = cases_of(&app, &admin, "wallet").await.into_iter().next().unwrap();
+    assert!(case["reasons"].to_string().contains("pep_match") && case["reasons"].to_string().contains("edd_threshold"), "{case}");
+}

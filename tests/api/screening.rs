@@ -131,8 +131,9 @@ async fn a_listed_wallet_goes_under_review_with_a_case_that_an_admin_decides() {
     // Clearing a sanctions match is four eyes, whatever the amount.
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "awaiting_second_approval");
     let second = app.new_admin().await;
-    let res =
-        app.post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "agreed"}), Some(&second.token)).await;
+    let res = app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "agreed"}), Some(&second.token))
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
     let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
     assert_eq!(wallets["items"][0]["status"], "active");
@@ -209,8 +210,9 @@ async fn large_amounts_need_two_different_admins() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let res =
-        app.post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "fine"}), Some(&first.token)).await;
+    let res = app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "fine"}), Some(&first.token))
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
 }
 
@@ -265,7 +267,11 @@ async fn rejecting_a_payment_with_a_sanctions_match_never_refunds_and_drafts_a_r
     let id = cases["items"][0]["id"].as_str().unwrap().to_string();
     let res = m
         .app
-        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "reject", "notes": "listed payer"}), Some(&admin.token))
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "reject", "notes": "listed payer"}),
+            Some(&admin.token),
+        )
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "rejected");
     let (refunds,): (i64,) = sqlx::query_as("select count(*) from chain_tx where kind = 'refund' and subject = $1")

@@ -73,7 +73,11 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
     let second = app.new_admin().await;
     let id = path.trim_start_matches("/admin/cases/");
     let res = app
-        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &serde_json::json!({"decision": "approve", "notes": "agreed"}), Some(&second.token))
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &serde_json::json!({"decision": "approve", "notes": "agreed"}),
+            Some(&second.token),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     c.goto(&app.url(&path)).await.unwrap();

@@ -218,7 +218,10 @@ async fn act_on_payment(conn: &mut PgConnection, case: &CaseRow, status: &str, s
                     }
                     _ => {
                         if !attune_db::payments::set_status(conn, job_id, &["review", "cleared", "confirming"], "blocked").await? {
-                            return Err(AppError::conflict("payment-changed", format!("The payment is {}; it cannot be blocked now.", p.status)));
+                            return Err(AppError::conflict(
+                                "payment-changed",
+                                format!("The payment is {}; it cannot be blocked now.", p.status),
+                            ));
                         }
                         crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
                     }

@@ -257,11 +257,8 @@ pub async fn recompute_level(conn: &mut sqlx::PgConnection, organization_id: Uui
     };
     let sessions = attune_db::kyc::list(conn, organization_id).await?;
     let best = sessions.iter().filter(|s| s.status == "approved").map(|s| rank(&s.level)).max().unwrap_or(0);
-    let level = if attune_db::screening::organization_on_hold(conn, organization_id).await? {
-        "none"
-    } else {
-        ["none", "basic", "enhanced"][best]
-    };
+    let level =
+        if attune_db::screening::organization_on_hold(conn, organization_id).await? { "none" } else { ["none", "basic", "enhanced"][best] };
     attune_db::kyc::set_level(conn, organization_id, level).await?;
     Ok(level)
 }

@@ -262,7 +262,10 @@ pub async fn request_release(
     }
     if !crate::screening::screen_payees_before_release(&mut tx, &payment, screening).await? {
         tx.commit().await.context("failed to commit the payee screening")?;
-        return Err(AppError::conflict("payee-listed", "A payee's wallet is now on a sanctions list; the release waits for an admin's review."));
+        return Err(AppError::conflict(
+            "payee-listed",
+            "A payee's wallet is now on a sanctions list; the release waits for an admin's review.",
+        ));
     }
     let new = crate::operator_txs::request_for_job(&mut tx, "release", job_id, &payment.job_ref).await?;
     if new {

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use attune_db::screening::{ImportRow, NewCase, NewImport};
-use attune_domain::sanctions::ListEntity;
 use attune_domain::jurisdictions::Jurisdictions;
+use attune_domain::sanctions::ListEntity;
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
 use attune_integrations::sanctions::{ImportedList, diff};
 use serde::Serialize;

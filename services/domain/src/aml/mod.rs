@@ -121,7 +121,13 @@ impl AmlDecision {
 pub fn evaluate(policy: &AmlPolicy, facts: &PaymentFacts) -> AmlDecision {
     // Two passes: the risk-factor rules first, then those (enhanced due diligence) that look at
     // which risk factors fired.
-    let fired: Vec<&str> = policy.rules().iter().filter(|r| !r.check.uses_risk_factors()).filter(|r| r.check.fires(facts, &[]).is_some()).map(|r| r.id.as_str()).collect();
+    let fired: Vec<&str> = policy
+        .rules()
+        .iter()
+        .filter(|r| !r.check.uses_risk_factors())
+        .filter(|r| r.check.fires(facts, &[]).is_some())
+        .map(|r| r.id.as_str())
+        .collect();
     let hits: Vec<RuleHit> = policy
         .rules()
         .iter()
