@@ -229,4 +229,33 @@ async fn an_organisation_on_hold_has_its_payments_held_until_an_admin_decides() 
     assert_eq!(payment_status(&s, &job).await, "review", "a small, otherwise clean payment is held");
     let cases: Value = s.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
     assert!(cases["items"][0]["reasons"].to_string().contains("organization_on_hold"), "{cases}");
+    let payment_case = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let approve = |case: String, admin: crate::common::TestUser| {
+        let app = &s.app;
+        async move {
+            app.post_json(
+                &format!("/api/v1/admin/cases/{case}/decision"),
+                &json!({"decision": "approve", "notes": "checked"}),
+                Some(&admin.token),
+            )
+            .await
+        }
+    };
+    let res = approve(payment_case.clone(), s.app.new_admin().await).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "no payment of a held organisation clears before its name case is decided");
+    assert_eq!(payment_status(&s, &job).await, "review");
+
+    // Two admins clear the name: the hold lifts, the level returns, and the payment can be cleared.
+    let names: Value = s.app.get("/api/v1/admin/cases?kind=name", Some(&admin.token)).await.json().await.unwrap();
+    let name_case = names["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        approve(name_case.clone(), s.app.new_admin().await).await.json::<Value>().await.unwrap()["status"],
+        "awaiting_second_approval"
+    );
+    assert_eq!(approve(name_case, s.app.new_admin().await).await.json::<Value>().await.unwrap()["status"], "approved");
+    let me: Value = s.app.get("/api/v1/me", Some(&s.buyer.token)).await.json().await.unwrap();
+    assert_eq!(me["organization"]["kyc"]["level"], "basic");
+    let res = approve(payment_case, s.app.new_admin().await).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(payment_status(&s, &job).await, "cleared");
 }

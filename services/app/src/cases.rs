@@ -185,6 +185,15 @@ async fn act_on_payment(conn: &mut PgConnection, case: &CaseRow, status: &str, s
     let job_id = job_of(case)?;
     match status {
         "approved" => {
+            // A held organisation's payments stay held until its name case is decided.
+            if let Some(org) = case.organization_id
+                && attune_db::screening::organization_on_hold(conn, org).await?
+            {
+                return Err(AppError::conflict(
+                    "organization-on-hold",
+                    "The organisation is on hold: decide its name-screening case before clearing its payments.",
+                ));
+            }
             if !attune_db::payments::set_status(conn, job_id, &["review"], "cleared").await? {
                 return Err(AppError::conflict("payment-changed", "The payment is no longer in review; nothing was cleared."));
             }
