@@ -317,6 +317,23 @@ async fn a_release_waits_when_a_payees_wallet_is_now_listed() {
         cases["items"].as_array().unwrap().iter().any(|c| c["subject"] == format!("wallet:{:#x}", m.provider_wallet)),
         "a case for the payee's wallet: {cases}"
     );
+    // Two admins clear the false positive: the release goes ahead.
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let admin = m.app.new_admin().await;
+        let res = m
+            .app
+            .post_json(
+                &format!("/api/v1/admin/cases/{id}/decision"),
+                &json!({"decision": "approve", "notes": "a different holder"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = m.app.api.post(m.app.url(&path)).bearer_auth(&admin.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert_eq!(m.app.send_operator_txs().await, 1, "the release");
 }
 
 #[tokio::test]

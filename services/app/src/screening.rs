@@ -431,10 +431,14 @@ pub async fn screen_payees_before_release(
     let mut clear = true;
     for address in &payees {
         if let Some(hit) = service.screen_address(address) {
-            clear = false;
             let organization_id = attune_db::wallets::get_by_address_for_update(conn, address).await?.map(|w| w.organization_id);
             let extra = json!({"before_release_of": format!("job:{}", payment.job_id), "amount": payment.amount});
-            open_address_case(conn, "rescreen", address, organization_id, &hit, Some(extra)).await?;
+            let (case_id, _) = open_address_case(conn, "rescreen", address, organization_id, &hit, Some(extra)).await?;
+            // Admins already cleared this very list entry for this wallet: a false positive.
+            if case_id.is_nil() {
+                continue;
+            }
+            clear = false;
             attune_db::wallets::set_status_guarded(conn, address, &["active"], "under_review").await?;
         }
     }
