@@ -150,7 +150,9 @@ async fn a_shadow_policy_is_recorded_but_not_enforced() {
 async fn a_wallet_linked_from_a_high_risk_jurisdiction_goes_under_review() {
     let app = crate::common::spawn_app().await;
     let user = app.new_user().await;
-    sqlx::query("update organization set country = 'KP' where id = $1").bind(user.organization_id).execute(&app.pool).await.unwrap();
+    // Myanmar: on the FATF call-for-action list, not under a comprehensive embargo (KP is refused
+    // outright: see cases::comprehensively_embargoed_jurisdictions_are_refused_…).
+    sqlx::query("update organization set country = 'MM' where id = $1").bind(user.organization_id).execute(&app.pool).await.unwrap();
     let key = alloy::signers::local::PrivateKeySigner::random();
     let address = key.address().to_checksum(None);
     let challenge: Value =
@@ -171,4 +173,83 @@ async fn a_wallet_linked_from_a_high_risk_jurisdiction_goes_under_review() {
     app.link_wallet(&other).await;
     let wallets: Value = app.get("/api/v1/wallets", Some(&other.token)).await.json().await.unwrap();
     assert_eq!(wallets["items"][0]["status"], "active");
+}
+
+#[tokio::test]
+async fn rejecting_a_reviewed_payment_without_a_sanctions_match_refunds_it_and_drafts_a_report() {
+    let s = shop(2_000, true).await;
+    let (job, amount) = pay(&s).await;
+    assert_eq!(payment_status(&s, &job).await, "review");
+    let admin = s.app.new_admin().await;
+    let cases: Value = s.app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let res = s
+        .app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "reject", "notes": "no source of funds"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "rejected");
+    assert_eq!(s.app.send_operator_txs().await, 1, "the refund");
+    s.app.watch().await;
+    assert_eq!(payment_status(&s, &job).await, "refunded");
+    let detail: Value = s.app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    let draft = &detail["report_draft"];
+    assert_eq!(draft["what"]["decision"], "rejected", "{detail}");
+    assert_eq!(draft["what"]["sanctions_match"], false);
+    assert_eq!(draft["amounts"]["amount"], amount.to_string());
+    assert!(draft["tx"].as_str().unwrap().starts_with("0x"), "{draft}");
+    assert!(draft["rules"].to_string().contains("edd_threshold"), "{draft}");
+    assert!(draft["who"]["addresses"].to_string().to_lowercase().contains(&format!("{:#x}", s.key.address())), "{draft}");
+    assert_eq!(draft["list_version"], detail["list_version"]);
+}
+
+#[tokio::test]
+async fn an_organisation_on_hold_has_its_payments_held_until_an_admin_decides() {
+    let s = shop(25, true).await;
+    let admin = s.app.new_admin().await;
+    // The buyer's KYC'd person (Grace Hopper) is listed after her KYC: the import's re-screen holds
+    // the organisation.
+    let mut sdn = crate::screening::sdn_csv(&alloy::signers::local::PrivateKeySigner::random().address().to_checksum(None), false);
+    sdn.push_str("50001,\"HOPPER, Grace\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 09 Dec 1906.\"\n");
+    let report: Value = crate::screening::import_csv(&s.app, &admin, sdn).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 1, "{report}");
+    let me: Value = s.app.get("/api/v1/me", Some(&s.buyer.token)).await.json().await.unwrap();
+    assert_eq!(me["organization"]["kyc"]["level"], "none", "the level is not granted while on hold");
+
+    let (job, _) = pay(&s).await;
+    assert_eq!(payment_status(&s, &job).await, "review", "a small, otherwise clean payment is held");
+    let cases: Value = s.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    assert!(cases["items"][0]["reasons"].to_string().contains("organization_on_hold"), "{cases}");
+    let payment_case = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let approve = |case: String, admin: crate::common::TestUser| {
+        let app = &s.app;
+        async move {
+            app.post_json(
+                &format!("/api/v1/admin/cases/{case}/decision"),
+                &json!({"decision": "approve", "notes": "checked"}),
+                Some(&admin.token),
+            )
+            .await
+        }
+    };
+    let res = approve(payment_case.clone(), s.app.new_admin().await).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "no payment of a held organisation clears before its name case is decided");
+    assert_eq!(payment_status(&s, &job).await, "review");
+
+    // Two admins clear the name: the hold lifts, the level returns, and the payment can be cleared.
+    let names: Value = s.app.get("/api/v1/admin/cases?kind=name", Some(&admin.token)).await.json().await.unwrap();
+    let name_case = names["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        approve(name_case.clone(), s.app.new_admin().await).await.json::<Value>().await.unwrap()["status"],
+        "awaiting_second_approval"
+    );
+    assert_eq!(approve(name_case, s.app.new_admin().await).await.json::<Value>().await.unwrap()["status"], "approved");
+    let me: Value = s.app.get("/api/v1/me", Some(&s.buyer.token)).await.json().await.unwrap();
+    assert_eq!(me["organization"]["kyc"]["level"], "basic");
+    let res = approve(payment_case, s.app.new_admin().await).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(payment_status(&s, &job).await, "cleared");
 }

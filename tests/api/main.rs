@@ -9,6 +9,7 @@ mod admin;
 mod aml;
 mod assessments;
 mod audit;
+mod cases;
 mod datasets;
 mod errors;
 mod integrity;

@@ -8,11 +8,11 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, TestUser, spawn_app};
+use crate::common::{TestApp, TestUser, spawn_app, spawn_app_on};
 use crate::settlement::market;
 
 /// An SDN.CSV in OFAC's format listing `address` as an ETH digital currency address of one entity.
-fn sdn_csv(address: &str, extra_entity: bool) -> String {
+pub(crate) fn sdn_csv(address: &str, extra_entity: bool) -> String {
     let mut csv = format!(
         "32001,\"EXAMPLE EXCHANGE LLC\",-0- ,\"CYBER2] [SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"Digital Currency Address - ETH {address}; Website example.test.\"\n\
          7140,\"TESTOVIC, Ivan Petrovich\",\"individual\",\"CYBER2\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 12 Jan 1970; nationality Russia.\"\n"
@@ -23,7 +23,7 @@ fn sdn_csv(address: &str, extra_entity: bool) -> String {
     csv
 }
 
-async fn import_csv(app: &TestApp, admin: &TestUser, sdn: String) -> reqwest::Response {
+pub(crate) async fn import_csv(app: &TestApp, admin: &TestUser, sdn: String) -> reqwest::Response {
     let form = Form::new()
         .part("sdn.csv", Part::bytes(sdn.into_bytes()).file_name("SDN.CSV"))
         .part("alt.csv", Part::bytes(b"7140,101,\"aka\",\"TESTOVICH, Ivan\",-0- \n".to_vec()).file_name("ALT.CSV"));
@@ -128,6 +128,12 @@ async fn a_listed_wallet_goes_under_review_with_a_case_that_an_admin_decides() {
             Some(&admin.token),
         )
         .await;
+    // Clearing a sanctions match is four eyes, whatever the amount.
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "awaiting_second_approval");
+    let second = app.new_admin().await;
+    let res = app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "agreed"}), Some(&second.token))
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
     let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
     assert_eq!(wallets["items"][0]["status"], "active");
@@ -166,7 +172,12 @@ async fn customers_kycd_names_are_rescreened_after_an_import() {
             Some(&admin.token),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "awaiting_second_approval", "clearing a name match is four eyes");
+    let second = app.new_admin().await;
+    let res = app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "agreed"}), Some(&second.token))
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
     let again: Value =
         import_csv(&app, &admin, sdn_csv(&PrivateKeySigner::random().address().to_checksum(None), true)).await.json().await.unwrap();
     assert_eq!(again["rescreen"]["new_cases"], 0, "a cleared name is not raised again for the same entry: {again}");
@@ -178,7 +189,7 @@ async fn large_amounts_need_two_different_admins() {
     let (first, second) = (app.new_admin().await, app.new_admin().await);
     let (id,): (uuid::Uuid,) = sqlx::query_as(
         "insert into screening_case (id, kind, subject, score, reasons, evidence, amount, list_version)
-         values (gen_random_uuid(), 'payment', 'job:00000000-0000-0000-0000-000000000000', 0.7, '[]', '{}', '20000000000', 'none') returning id",
+         values (gen_random_uuid(), 'wallet', 'wallet:0x00000000000000000000000000000000000000aa', 0.7, '[]', '{}', '20000000000', 'none') returning id",
     )
     .fetch_one(&app.pool)
     .await
@@ -189,6 +200,19 @@ async fn large_amounts_need_two_different_admins() {
     let res = app.post_json(&path, &json!({"decision": "approve", "notes": "again"}), Some(&first.token)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT, "the same admin cannot give both approvals");
     let res = app.post_json(&path, &json!({"decision": "approve", "notes": "second look"}), Some(&second.token)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
+
+    // Below the policy's line (10,000 USDC, review-v1.toml) and no sanctions match: one admin.
+    let (id,): (uuid::Uuid,) = sqlx::query_as(
+        "insert into screening_case (id, kind, subject, score, reasons, evidence, amount, list_version)
+         values (gen_random_uuid(), 'wallet', 'wallet:0x00000000000000000000000000000000000000bb', 0.4, '[{\"rule\": \"velocity\"}]', '{}', '9999999999', 'none') returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let res = app
+        .post_json(&format!("/api/v1/admin/cases/{id}/decision"), &json!({"decision": "approve", "notes": "fine"}), Some(&first.token))
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "approved");
 }
 
@@ -230,4 +254,106 @@ async fn a_payment_from_a_listed_address_is_blocked_frozen_on_chain_and_a_case_i
     assert_eq!(crate::settlement::status_of(&m).await, ("payment_review".to_string(), "review".to_string()));
     let cases: Value = m.app.get("/api/v1/admin/cases?kind=rescreen", Some(&admin.token)).await.json().await.unwrap();
     assert!(cases["items"].to_string().contains("sanctions.delisted"), "{cases}");
+}
+
+#[tokio::test]
+async fn rejecting_a_payment_with_a_sanctions_match_never_refunds_and_drafts_a_report() {
+    let m = market(1).await;
+    let admin = m.app.new_admin().await;
+    import_csv(&m.app, &admin, sdn_csv(&m.buyer_key.address().to_checksum(None), false)).await;
+    m.app.fund(&m.buyer_key, &m.payment).await;
+    m.app.watch().await;
+    let cases: Value = m.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    let res = m
+        .app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &json!({"decision": "reject", "notes": "listed payer"}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "rejected");
+    let (refunds,): (i64,) = sqlx::query_as("select count(*) from chain_tx where kind = 'refund' and subject = $1")
+        .bind(format!("job:{}", m.job))
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(refunds, 0, "money never goes back to a listed party");
+    assert_eq!(m.app.send_operator_txs().await, 1, "the freeze, and only the freeze");
+    m.app.watch().await;
+    assert_eq!(crate::settlement::status_of(&m).await.1, "frozen");
+    let detail: Value = m.app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    let draft = &detail["report_draft"];
+    assert_eq!(draft["what"]["decision"], "rejected", "{detail}");
+    assert_eq!(draft["what"]["sanctions_match"], true);
+    assert_eq!(draft["amounts"]["amount"], m.payment["amount"]);
+    assert!(draft["tx"].as_str().unwrap().starts_with("0x"), "{draft}");
+    assert_eq!(draft["matches"]["address"]["entity_id"], "32001");
+    assert!(draft["list_version"].as_str().unwrap().starts_with("ofac_sdn@"));
+    assert!(draft["who"]["addresses"].to_string().to_lowercase().contains(&format!("{:#x}", m.buyer_key.address())), "{draft}");
+}
+
+#[tokio::test]
+async fn a_release_waits_when_a_payees_wallet_is_now_listed() {
+    let m = market(1).await;
+    m.app.fund(&m.buyer_key, &m.payment).await;
+    m.app.watch().await;
+    let admin = m.app.new_admin().await;
+    sqlx::query("update job set status = 'completed' where id = $1")
+        .bind(uuid::Uuid::parse_str(&m.job).unwrap())
+        .execute(&m.app.pool)
+        .await
+        .unwrap();
+    // The provider's payout wallet is listed after the payment cleared.
+    import_csv(&m.app, &admin, sdn_csv(&m.provider_wallet.to_checksum(None), false)).await;
+    let path = format!("/api/v1/admin/jobs/{}/release", m.job);
+    let res = m.app.api.post(m.app.url(&path)).bearer_auth(&admin.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    crate::common::assert_problem(&res);
+    assert_eq!(m.app.send_operator_txs().await, 0, "no release was asked for");
+    let cases: Value = m.app.get("/api/v1/admin/cases?kind=rescreen", Some(&admin.token)).await.json().await.unwrap();
+    assert!(
+        cases["items"].as_array().unwrap().iter().any(|c| c["subject"] == format!("wallet:{:#x}", m.provider_wallet)),
+        "a case for the payee's wallet: {cases}"
+    );
+    // Two admins clear the false positive: the release goes ahead.
+    let id = cases["items"][0]["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let admin = m.app.new_admin().await;
+        let res = m
+            .app
+            .post_json(
+                &format!("/api/v1/admin/cases/{id}/decision"),
+                &json!({"decision": "approve", "notes": "a different holder"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = m.app.api.post(m.app.url(&path)).bearer_auth(&admin.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert_eq!(m.app.send_operator_txs().await, 1, "the release");
+}
+
+#[tokio::test]
+async fn every_replica_screens_against_the_newest_list_within_seconds() {
+    let first = spawn_app().await;
+    let second = spawn_app_on(first.database_url.clone(), |_| {}).await;
+    let admin = first.new_admin().await;
+    let listed = PrivateKeySigner::random().address();
+    let address = format!("{listed:#x}");
+    assert!(second.screening.screen_address(&address).is_none());
+    let res = import_csv(&first, &admin, sdn_csv(&listed.to_checksum(None), false)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // The other server learns of the import by notification, not by a restart or a call.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while second.screening.screen_address(&address).is_none() {
+        assert!(std::time::Instant::now() < deadline, "the second server still screens against {}", second.screening.list_version());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(second.screening.list_version(), first.screening.list_version());
+    let hits: Value =
+        second.post_json("/api/v1/screening/addresses", &json!({"addresses": [address]}), Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(hits[0]["hit"], true, "{hits}");
 }

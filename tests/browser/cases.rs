@@ -1,4 +1,4 @@
-//! The admin review queue in the browser: a listed wallet's case is opened, read and approved.
+//! The admin review queue in the browser: a listed wallet's case is opened, read and approved (four eyes).
 
 use alloy_signer_local::PrivateKeySigner;
 use reqwest::StatusCode;
@@ -64,9 +64,23 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
     assert!(alert.contains("notes"), "{alert}");
     assert_eq!(text_of(c, "#case-status").await, "open");
 
+    // Clearing a sanctions match is four eyes: the first approval waits for a second admin.
+    assert!(text_of(c, "#four-eyes").await.contains("four eyes"));
     fill(c, "notes", "a different party: address re-used by the exchange").await;
     submit(c, "#decide-approve").await;
     wait_for_path(c, &path).await;
+    assert_eq!(text_of(c, "#case-status").await, "awaiting_second_approval");
+    let second = app.new_admin().await;
+    let id = path.trim_start_matches("/admin/cases/");
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/cases/{id}/decision"),
+            &serde_json::json!({"decision": "approve", "notes": "agreed"}),
+            Some(&second.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    c.goto(&app.url(&path)).await.unwrap();
     assert_eq!(text_of(c, "#case-status").await, "approved");
     let decisions = text_of(c, "#case-decisions").await;
     assert!(decisions.contains("approve") && decisions.contains("re-used by the exchange"), "{decisions}");

@@ -87,6 +87,9 @@ fn parse_registration(input: &RegisterInput) -> Result<ParsedRegistration, Accou
     let name = errors.check("name", PersonName::parse(&input.name));
     let org_name = errors.check("organization.name", OrgName::parse(&input.organization_name));
     let country = errors.check("organization.country", Country::parse(&input.organization_country));
+    if let Some(refusal) = country.as_ref().and_then(|c| crate::screening::embargo_refusal(c.as_str())) {
+        errors.push("organization.country", refusal);
+    }
     let kind = errors.check("organization.kind", input.organization_kind.parse::<OrgKind>());
     match (email, password, name, org_name, country, kind) {
         (Some(email), Some(password), Some(name), Some(org_name), Some(country), Some(kind)) if errors.is_empty() => {
@@ -99,13 +102,19 @@ fn parse_registration(input: &RegisterInput) -> Result<ParsedRegistration, Accou
 /// Creates an organisation and its first user, and mails an e-mail verification link — one
 /// transaction with its audit entry and outbox item.
 #[tracing::instrument(skip_all)]
-pub async fn register(pool: &PgPool, policy: &AccountPolicy, input: RegisterInput) -> Result<Registered, AccountError> {
+pub async fn register(
+    pool: &PgPool,
+    policy: &AccountPolicy,
+    screening: &crate::screening::ScreeningService,
+    input: RegisterInput,
+) -> Result<Registered, AccountError> {
     let parsed = parse_registration(&input)?;
     let password_hash = passwords::hash(parsed.password.expose().to_string()).await?;
     let mut tx = pool.begin().await.context("failed to begin registration")?;
     let org_id = Uuid::now_v7();
     let user_id = Uuid::now_v7();
     let organization = attune_db::organizations::insert(&mut tx, org_id, &parsed.org_name, parsed.country, parsed.kind).await?;
+    crate::screening::screen_organization(&mut tx, screening, org_id, &organization.name, &organization.country).await?;
     attune_db::users::insert(&mut tx, user_id, org_id, &parsed.email, &parsed.name, &password_hash).await.map_err(|e| {
         if attune_db::is_constraint_violation(&e, attune_db::users::EMAIL_KEY) { AccountError::EmailTaken } else { e.into() }
     })?;

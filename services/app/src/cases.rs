@@ -1,11 +1,17 @@
 //! The admin review queue (API.md "Admin review"): cases opened by screening, decided by admins
-//! with notes; above the four-eyes threshold two different admins must approve. A decision acts on
-//! its subject in the same transaction: a payment is cleared, refunded or frozen; a wallet is
-//! activated or blocked. Everything lands in the audit log.
+//! with notes. Two different admins must approve (four eyes) a case at or above the policy's amount,
+//! of a kind the policy names, or clearing any sanctions match by name or address
+//! (`policy/review-v1.toml`). A decision acts on its subject in the same transaction: a payment is
+//! cleared, refunded (only where no sanctions match is involved) or frozen; a wallet is activated
+//! or blocked; an organisation on hold is released or blocked. A reject or block writes a
+//! suspicious-activity report draft. Everything lands in the audit log.
+
+use std::sync::LazyLock;
 
 use anyhow::Context;
 use attune_db::screening::{CaseRow, DecisionRow};
 use attune_domain::job::JobStatus;
+use attune_domain::review::ReviewPolicy;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -17,8 +23,12 @@ use crate::chain::Chain;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
 
-/// Payments at or above this amount (USDC base units: 10,000 USDC) need two different admins.
-pub const FOUR_EYES_THRESHOLD: u128 = 10_000 * 1_000_000;
+/// The review policy compiled into this build, loaded once.
+static REVIEW_POLICY: LazyLock<Result<ReviewPolicy, String>> = LazyLock::new(ReviewPolicy::v1);
+
+pub fn review_policy() -> Result<&'static ReviewPolicy, AppError> {
+    REVIEW_POLICY.as_ref().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the review policy: {e}")))
+}
 
 pub async fn list(pool: &PgPool, actor: &Actor, status: Option<&str>, kind: Option<&str>) -> Result<Vec<CaseRow>, AppError> {
     actor.admin_scope()?;
@@ -26,17 +36,25 @@ pub async fn list(pool: &PgPool, actor: &Actor, status: Option<&str>, kind: Opti
     Ok(attune_db::screening::list_cases(&mut conn, status, kind, 200).await?)
 }
 
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(CaseRow, Vec<DecisionRow>), AppError> {
+/// A case, its decisions and, once rejected or blocked, its suspicious-activity report draft.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(CaseRow, Vec<DecisionRow>, Option<serde_json::Value>), AppError> {
     actor.admin_scope()?;
     let mut tx = pool.begin().await.context("failed to begin")?;
     let case = attune_db::screening::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let decisions = attune_db::screening::decisions(&mut tx, id).await?;
+    let report = attune_db::screening::report_draft(&mut tx, id).await?;
     tx.commit().await.context("failed to commit")?;
-    Ok((case, decisions))
+    Ok((case, decisions, report))
 }
 
-fn needs_four_eyes(case: &CaseRow) -> bool {
-    case.amount.as_deref().and_then(|a| a.parse::<u128>().ok()).is_some_and(|a| a >= FOUR_EYES_THRESHOLD)
+/// Whether approving `case` needs two different admins (for the case page); when the policy cannot
+/// be read, it does.
+pub fn four_eyes_apply(case: &CaseRow) -> bool {
+    review_policy().map_or(true, |p| needs_four_eyes(p, case))
+}
+
+fn needs_four_eyes(policy: &ReviewPolicy, case: &CaseRow) -> bool {
+    policy.needs_four_eyes(&case.kind, case.amount.as_deref().and_then(|a| a.parse::<u128>().ok()), &case.reasons)
 }
 
 /// Records an admin's decision; returns the case's new status.
@@ -53,6 +71,7 @@ pub async fn decide(
     if !matches!(decision, "approve" | "reject" | "block" | "request_info") {
         return Err(AppError::field("decision", "must be approve, reject, block or request_info"));
     }
+    let policy = review_policy()?;
     let notes = notes.trim();
     if notes.is_empty() {
         return Err(AppError::field("notes", "say why: the decision is kept for the auditors"));
@@ -70,7 +89,7 @@ pub async fn decide(
             }
             "approved"
         }
-        "approve" if needs_four_eyes(&case) => "awaiting_second_approval",
+        "approve" if needs_four_eyes(policy, &case) => "awaiting_second_approval",
         "approve" => "approved",
         "reject" => "rejected",
         "block" => "blocked",
@@ -80,67 +99,165 @@ pub async fn decide(
         return Err(AppError::conflict("case-changed", "The case was decided meanwhile."));
     }
     attune_db::screening::add_decision(&mut tx, id, actor.user_id, decision, notes).await?;
-    act(&mut tx, chain, &case, to).await?;
+    let sanctions_match = policy.is_sanctions_match(&case.reasons);
+    act(&mut tx, chain, &case, to, sanctions_match).await?;
+    if matches!(to, "rejected" | "blocked") {
+        let draft = report_draft(&mut tx, &case, actor, to, notes, sanctions_match).await?;
+        attune_db::screening::insert_report_draft(&mut tx, id, case.organization_id, to, &draft).await?;
+    }
     attune_db::audit::append(
         &mut tx,
         &actor.audit_id(),
         "case.decided",
         &format!("case:{id}"),
-        &json!({"decision": decision, "status": to, "notes": notes, "kind": case.kind, "subject": case.subject}),
+        &json!({"decision": decision, "status": to, "notes": notes, "kind": case.kind, "subject": case.subject,
+                "review_policy": policy.version(), "sanctions_match": sanctions_match}),
     )
     .await?;
     tx.commit().await.context("failed to commit a decision")?;
     Ok(to.to_owned())
 }
 
-/// What a decision does to the case's subject.
-async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, status: &str) -> Result<(), AppError> {
+/// The suspicious-activity report draft of a rejected or blocked case: who, what, when, amounts,
+/// transaction, rules and list version, from the case and its subject.
+async fn report_draft(
+    conn: &mut PgConnection,
+    case: &CaseRow,
+    actor: &Actor,
+    status: &str,
+    notes: &str,
+    sanctions_match: bool,
+) -> Result<serde_json::Value, AppError> {
+    let payment = match case.subject.strip_prefix("job:").and_then(|id| Uuid::parse_str(id).ok()) {
+        Some(job_id) => attune_db::payments::get(conn, job_id).await?,
+        None => None,
+    };
+    let evidence = &case.evidence;
+    let tx_hash = payment.as_ref().and_then(|p| p.funded_tx.clone()).or_else(|| evidence["extra"]["tx_hash"].as_str().map(str::to_owned));
+    let addresses: Vec<String> = [
+        payment.as_ref().and_then(|p| p.payer_address.clone()),
+        evidence["address"].as_str().map(str::to_owned),
+        evidence["payer"].as_str().map(str::to_owned),
+        case.subject.strip_prefix("wallet:").map(str::to_owned),
+    ]
+    .into_iter()
+    .flatten()
+    .fold(Vec::new(), |mut all, a| {
+        if !all.iter().any(|x: &String| x.eq_ignore_ascii_case(&a)) {
+            all.push(a);
+        }
+        all
+    });
+    Ok(json!({
+        "who": {"organization_id": case.organization_id, "addresses": addresses, "names": evidence["name"]},
+        "what": {"case": case.id, "kind": case.kind, "subject": case.subject, "decision": status, "notes": notes,
+                 "sanctions_match": sanctions_match},
+        "when": {"case_opened": case.created_at, "decided": chrono::Utc::now(), "funded_block": payment.as_ref().and_then(|p| p.funded_block)},
+        "amounts": {"amount": case.amount.clone().or_else(|| payment.as_ref().map(|p| p.amount.clone())), "token": payment.as_ref().map(|p| p.token_address.clone()),
+                    "unit": "USDC base units (6 decimals)"},
+        "tx": tx_hash,
+        "rules": case.reasons,
+        "matches": {"address": evidence["match"], "names": evidence["matches"]},
+        "list_version": case.list_version,
+        "decided_by": actor.audit_id(),
+        "status": "draft",
+    }))
+}
+
+/// What a decision does to the case's subject. A guarded update that does not apply is a conflict.
+async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, status: &str, sanctions_match: bool) -> Result<(), AppError> {
     match (case.kind.as_str(), status) {
-        ("payment", "approved") => {
-            let job_id = job_of(case)?;
-            let payment = attune_db::payments::get(conn, job_id).await?.ok_or(AppError::NotFound)?;
-            if payment.state()? == PaymentStatus::Review {
-                if !attune_db::payments::set_status(conn, job_id, PaymentStatus::Review, PaymentStatus::Cleared).await? {
-                    return Err(AppError::conflict("payment-changed", "The payment changed meanwhile."));
-                }
-                transition(
-                    conn,
-                    &Transition {
-                        job_id,
-                        from: JobStatus::PaymentReview,
-                        to: JobStatus::Paid,
-                        actor: None,
-                        detail: json!({"reason": "an admin cleared the payment"}),
-                    },
-                )
-                .await?;
-                advance_paid(conn, chain, job_id).await?;
+        ("payment", _) => act_on_payment(conn, chain, case, status, sanctions_match).await?,
+        // A re-screen is about a wallet (newly listed) or a held payment (its payer delisted).
+        ("rescreen", _) if case.subject.starts_with("job:") => act_on_payment(conn, chain, case, status, sanctions_match).await?,
+        ("wallet" | "rescreen", "approved") => set_wallet(conn, &case.subject, &["under_review"], "active").await?,
+        ("wallet" | "rescreen", "blocked" | "rejected") => set_wallet(conn, &case.subject, &["under_review", "active"], "blocked").await?,
+        ("name", "approved") => {
+            let org = organization_of(case)?;
+            // The hold lifts when no other name case of the organisation waits; its KYC level is
+            // then what its approved sessions give.
+            if attune_db::screening::undecided_name_cases(conn, org).await? == 0 {
+                attune_db::screening::set_organization_hold(conn, org, None).await?;
+                crate::kyc::recompute_level(conn, org).await?;
             }
         }
-        ("payment", "rejected") => {
-            let job_id = job_of(case)?;
+        ("name", "blocked" | "rejected") => {
+            let org = organization_of(case)?;
+            attune_db::screening::set_organization_hold(conn, org, Some("blocked")).await?;
+            attune_db::kyc::set_level(conn, org, "none").await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn act_on_payment(
+    conn: &mut PgConnection,
+    chain: Option<&Chain>,
+    case: &CaseRow,
+    status: &str,
+    sanctions_match: bool,
+) -> Result<(), AppError> {
+    let job_id = job_of(case)?;
+    match status {
+        "approved" => {
+            // A held organisation's payments stay held until its name case is decided.
+            if let Some(org) = case.organization_id
+                && attune_db::screening::organization_on_hold(conn, org).await?
+            {
+                return Err(AppError::conflict(
+                    "organization-on-hold",
+                    "The organisation is on hold: decide its name-screening case before clearing its payments.",
+                ));
+            }
+            if !attune_db::payments::set_status(conn, job_id, PaymentStatus::Review, PaymentStatus::Cleared).await? {
+                return Err(AppError::conflict("payment-changed", "The payment is no longer in review; nothing was cleared."));
+            }
+            transition(
+                conn,
+                &Transition {
+                    job_id,
+                    from: JobStatus::PaymentReview,
+                    to: JobStatus::Paid,
+                    actor: None,
+                    detail: json!({"reason": "an admin cleared the payment"}),
+                },
+            )
+            .await?;
+            advance_paid(conn, chain, job_id).await?;
+        }
+        // A reject refunds, except where a sanctions match is involved: money never goes back to a
+        // listed party, so the escrow is frozen as for a block.
+        "rejected" if !sanctions_match => {
             if let Some(p) = attune_db::payments::get(conn, job_id).await? {
                 crate::operator_txs::request_for_job(conn, "refund", job_id, &p.job_ref).await?;
             }
         }
-        ("payment", "blocked") => {
-            let job_id = job_of(case)?;
+        "rejected" | "blocked" => {
             if let Some(p) = attune_db::payments::get(conn, job_id).await? {
                 let state = p.state()?;
-                if !state.can_move_to(PaymentStatus::Blocked)
-                    || !attune_db::payments::set_status(conn, job_id, state, PaymentStatus::Blocked).await?
-                {
-                    return Err(AppError::conflict(
-                        "payment-wrong-state",
-                        format!("A payment that is {} cannot be blocked.", state.as_str()),
-                    ));
+                match state {
+                    // Already held: the freeze was asked for (or done) when it was blocked.
+                    PaymentStatus::Frozen => {}
+                    PaymentStatus::Blocked => {
+                        crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
+                    }
+                    _ => {
+                        if !state.can_move_to(PaymentStatus::Blocked)
+                            || !attune_db::payments::set_status(conn, job_id, state, PaymentStatus::Blocked).await?
+                        {
+                            return Err(AppError::conflict(
+                                "payment-changed",
+                                format!("The payment is {}; it cannot be blocked now.", state.as_str()),
+                            ));
+                        }
+                        crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
+                    }
                 }
-                crate::operator_txs::request_for_job(conn, "freeze", job_id, &p.job_ref).await?;
             }
         }
-        ("payment", "info_requested") => {
+        "info_requested" => {
             // The buyer is asked, by mail from the outbox, for what the reviewer needs.
-            let job_id = job_of(case)?;
             if let Some((email, name)) = attune_db::jobs::creator_email(conn, job_id).await? {
                 let mail = attune_domain::notification::OutgoingEmail {
                     to: email,
@@ -154,11 +271,13 @@ async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, sta
                 attune_db::outbox::enqueue(conn, "email", &serde_json::to_value(&mail).context("failed to encode mail")?).await?;
             }
         }
-        ("wallet", "approved") => set_wallet(conn, &case.subject, "active").await?,
-        ("wallet", "blocked" | "rejected") => set_wallet(conn, &case.subject, "blocked").await?,
         _ => {}
     }
     Ok(())
+}
+
+fn organization_of(case: &CaseRow) -> Result<Uuid, AppError> {
+    case.organization_id.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a name case without an organisation: {}", case.subject)))
 }
 
 fn job_of(case: &CaseRow) -> Result<Uuid, AppError> {
@@ -168,8 +287,14 @@ fn job_of(case: &CaseRow) -> Result<Uuid, AppError> {
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a payment case without a job: {}", case.subject)))
 }
 
-async fn set_wallet(conn: &mut PgConnection, subject: &str, status: &str) -> Result<(), AppError> {
+async fn set_wallet(conn: &mut PgConnection, subject: &str, from: &[&str], status: &str) -> Result<(), AppError> {
     let Some(address) = subject.strip_prefix("wallet:") else { return Ok(()) };
-    attune_db::wallets::set_status_by_address(conn, address, status).await?;
+    let Some(wallet) = attune_db::wallets::get_by_address_for_update(conn, address).await? else { return Ok(()) };
+    if wallet.status == status {
+        return Ok(());
+    }
+    if !attune_db::wallets::set_status_guarded(conn, address, from, status).await? {
+        return Err(AppError::conflict("wallet-changed", format!("The wallet is {}; this decision cannot apply to it.", wallet.status)));
+    }
     Ok(())
 }

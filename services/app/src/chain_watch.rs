@@ -102,6 +102,8 @@ pub async fn screen_funded_payment(
         onramp_identity_mismatch,
         buyer_is_provider: history.buyer_is_provider,
         refunds_last_30d: u32::try_from(history.refunds_last_30d).unwrap_or(u32::MAX),
+        pep_match: attune_db::screening::organization_pep_match(conn, payment.organization_id).await?,
+        organization_on_hold: attune_db::screening::organization_on_hold(conn, payment.organization_id).await?,
     };
     let decision = match shadow {
         Some(shadow) => aml::evaluate_with_shadow(aml, shadow, &facts),

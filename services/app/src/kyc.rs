@@ -225,49 +225,40 @@ pub async fn receive_webhook(
         attune_db::kyc::for_update(&mut tx, review.session_id).await?.ok_or_else(|| WebhookError::Unreadable("unknown session".into()))?;
     let result = json!({"event_id": review.event_id, "provider": provider, "status": review.status, "full_name": review.full_name, "country": review.country});
     attune_db::kyc::decide(&mut tx, session.id, review.status, &result).await?;
-    // The level is the highest of the organisation's approved sessions, so a revised decision (a
-    // later rejection of an approved session) takes it back down.
-    let rank = |level: &str| match level {
-        "enhanced" => 2,
-        "basic" => 1,
-        _ => 0,
-    };
-    let sessions = attune_db::kyc::list(&mut tx, session.organization_id).await?;
-    let new_level = sessions.iter().filter(|s| s.status == "approved").map(|s| s.level.as_str()).max_by_key(|l| rank(l)).unwrap_or("none");
-    attune_db::kyc::set_level(&mut tx, session.organization_id, new_level).await?;
     if review.status == "approved"
         && let Some(name) = &review.full_name
     {
-        let (matches, version) =
-            screening.screen_name(&NameQuery { name: name.clone(), country: review.country.clone(), birth_year: review.birth_year });
-        if let Some(top) = matches.first() {
-            let reasons = json!([{"rule": "sanctions.name_match", "detail": format!("{name} resembles {} ({}) with score {:.2}", top.matched_name, top.entity_id, top.score)}]);
-            let evidence = json!({"name": name, "matches": matches.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
-                "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs})).collect::<Vec<_>>()});
-            attune_db::screening::open_case(
-                &mut tx,
-                &attune_db::screening::NewCase {
-                    kind: "name",
-                    subject: &format!("kyc:{}", session.id),
-                    organization_id: Some(session.organization_id),
-                    score: top.score,
-                    reasons: &reasons,
-                    evidence: &evidence,
-                    amount: None,
-                    list_version: &version,
-                },
-            )
-            .await?;
-        }
+        let query = NameQuery { name: name.clone(), country: review.country.clone(), birth_year: review.birth_year };
+        crate::screening::screen_kyc_name(&mut tx, screening, session.id, session.organization_id, &query).await?;
     }
+    // A name hit holds: while the organisation is on hold its KYC level is not granted.
+    let new_level = recompute_level(&mut tx, session.organization_id).await?;
+    let held = attune_db::screening::organization_on_hold(&mut tx, session.organization_id).await?;
     attune_db::audit::append(
         &mut tx,
         &format!("provider:{provider}"),
         "kyc.reviewed",
         &format!("org:{}", session.organization_id),
-        &json!({"session": session.id, "status": review.status, "level": new_level, "event_id": review.event_id}),
+        &json!({"session": session.id, "status": review.status, "level": new_level, "on_hold": held, "event_id": review.event_id}),
     )
     .await?;
     tx.commit().await.context("failed to commit a webhook")?;
     Ok(())
+}
+
+/// Sets the organisation's KYC level from its sessions: the highest of its approved sessions, so a
+/// revised decision (a later rejection of an approved session) takes it back down; `none` while the
+/// organisation is on a screening hold (a name hit holds until an admin decides). Returns the level.
+pub async fn recompute_level(conn: &mut sqlx::PgConnection, organization_id: Uuid) -> anyhow::Result<&'static str> {
+    let rank = |level: &str| match level {
+        "enhanced" => 2,
+        "basic" => 1,
+        _ => 0,
+    };
+    let sessions = attune_db::kyc::list(conn, organization_id).await?;
+    let best = sessions.iter().filter(|s| s.status == "approved").map(|s| rank(&s.level)).max().unwrap_or(0);
+    let level =
+        if attune_db::screening::organization_on_hold(conn, organization_id).await? { "none" } else { ["none", "basic", "enhanced"][best] };
+    attune_db::kyc::set_level(conn, organization_id, level).await?;
+    Ok(level)
 }

@@ -243,7 +243,12 @@ pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentVie
 /// An admin (until dispatch does it itself) asks the operator to release a completed job's escrow
 /// to its payees. Asking twice is asking once.
 #[tracing::instrument(skip_all, fields(job = %job_id))]
-pub async fn request_release(pool: &PgPool, actor: &Actor, job_id: Uuid) -> Result<String, AppError> {
+pub async fn request_release(
+    pool: &PgPool,
+    screening: &crate::screening::ScreeningService,
+    actor: &Actor,
+    job_id: Uuid,
+) -> Result<String, AppError> {
     let scope = actor.admin_scope()?;
     let mut tx = pool.begin().await.context("failed to begin a release")?;
     let job = attune_db::jobs::get_for_update(&mut tx, &scope, job_id).await?.ok_or(AppError::NotFound)?;
@@ -254,6 +259,13 @@ pub async fn request_release(pool: &PgPool, actor: &Actor, job_id: Uuid) -> Resu
         attune_db::payments::get(&mut tx, job_id).await?.ok_or_else(|| AppError::conflict("not-funded", "The job was never funded."))?;
     if payment.status != "cleared" {
         return Err(AppError::conflict("wrong-state", format!("The payment is {}, not cleared.", payment.status)));
+    }
+    if !crate::screening::screen_payees_before_release(&mut tx, &payment, screening).await? {
+        tx.commit().await.context("failed to commit the payee screening")?;
+        return Err(AppError::conflict(
+            "payee-listed",
+            "A payee's wallet is now on a sanctions list; the release waits for an admin's review.",
+        ));
     }
     let new = crate::operator_txs::request_for_job(&mut tx, "release", job_id, &payment.job_ref).await?;
     if new {

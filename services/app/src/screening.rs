@@ -1,11 +1,20 @@
 //! Screening as a service of the running marketplace: the latest import of every list, held in
-//! memory as one `Screener` (rebuilt after each import), and the imports themselves — versioned,
-//! diffed against the previous import of their source, followed by a re-screen of every wallet.
+//! memory as one `Screener` (rebuilt after each import, on every replica: an import notifies the
+//! others over LISTEN/NOTIFY, and a periodic version check catches a missed notification), and the
+//! imports themselves — versioned, diffed against the previous import of their source, followed by
+//! a re-screen of every wallet, every KYC'd name and every organisation's legal name.
+//!
+//! A name hit holds: an organisation whose legal name or a KYC'd person matches a list is put on
+//! hold with a `name` case (its KYC level is not granted, its payments are held) until an admin
+//! decides. Comprehensively embargoed jurisdictions (policy/jurisdictions-v1.toml) are refused at
+//! registration and at wallet linking.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
+use std::time::Duration;
 
 use anyhow::Context;
 use attune_db::screening::{ImportRow, NewCase, NewImport};
+use attune_domain::jurisdictions::Jurisdictions;
 use attune_domain::sanctions::ListEntity;
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
 use attune_integrations::sanctions::{ImportedList, diff};
@@ -21,6 +30,8 @@ struct Loaded {
     screener: Screener,
     /// `ofac_sdn@<version>,open_sanctions@<version>`: recorded with every decision.
     version: String,
+    /// The newest import when this was built: another one means this replica is stale.
+    newest: Option<Uuid>,
 }
 
 pub struct ScreeningService {
@@ -45,7 +56,8 @@ fn source_name(source: attune_domain::sanctions::ListSource) -> &'static str {
     }
 }
 
-async fn current_entities(conn: &mut PgConnection) -> anyhow::Result<(Vec<ListEntity>, String)> {
+async fn current_entities(conn: &mut PgConnection) -> anyhow::Result<(Vec<ListEntity>, String, Option<Uuid>)> {
+    let newest = attune_db::screening::newest_import(conn).await?;
     let mut entities = Vec::new();
     let mut versions = Vec::new();
     for import in attune_db::screening::latest_imports(conn).await? {
@@ -55,24 +67,39 @@ async fn current_entities(conn: &mut PgConnection) -> anyhow::Result<(Vec<ListEn
         versions.push(format!("{}@{}", import.source, import.version));
     }
     let version = if versions.is_empty() { "none".to_owned() } else { versions.join(",") };
-    Ok((entities, version))
+    Ok((entities, version, newest))
 }
 
 impl ScreeningService {
     pub async fn load(pool: &PgPool) -> anyhow::Result<Self> {
         let policy = ScreeningPolicy::v1().map_err(|e| anyhow::anyhow!("the screening policy: {e}"))?;
         let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-        let (entities, version) = current_entities(&mut conn).await?;
+        let (entities, version, newest) = current_entities(&mut conn).await?;
         let screener = Screener::build(&entities, &policy);
-        Ok(Self { policy, loaded: RwLock::new(Arc::new(Loaded { screener, version })) })
+        Ok(Self { policy, loaded: RwLock::new(Arc::new(Loaded { screener, version, newest })) })
     }
 
     async fn reload(&self, pool: &PgPool) -> anyhow::Result<()> {
         let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-        let (entities, version) = current_entities(&mut conn).await?;
+        let (entities, version, newest) = current_entities(&mut conn).await?;
+        drop(conn);
         let screener = Screener::build(&entities, &self.policy);
-        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Loaded { screener, version });
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Loaded { screener, version, newest });
         Ok(())
+    }
+
+    /// The version check: rebuilds the screener when the database holds a newer import than the one
+    /// it was built from. `true` when it reloaded.
+    pub async fn reload_if_stale(&self, pool: &PgPool) -> anyhow::Result<bool> {
+        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+        let newest = attune_db::screening::newest_import(&mut conn).await?;
+        drop(conn);
+        if newest == self.current().newest {
+            return Ok(false);
+        }
+        self.reload(pool).await?;
+        tracing::info!(version = %self.list_version(), "sanctions lists reloaded");
+        Ok(true)
     }
 
     fn current(&self) -> Arc<Loaded> {
@@ -248,45 +275,27 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
             }
         }
     }
-    // Every customer's KYC'd name, too: a new list entry resembling it opens a case, unless an admin
-    // already cleared that entry for that customer.
+    // Every customer's KYC'd name, too: a new list entry resembling it opens a case and holds the
+    // organisation, unless an admin already cleared that entry for that customer.
     let names = attune_db::screening::kyc_names(&mut tx).await?;
     for (session, organization_id, result) in &names {
         let Some(name) = result["full_name"].as_str() else { continue };
         let query = NameQuery { name: name.to_owned(), country: result["country"].as_str().map(str::to_owned), birth_year: None };
-        let (matches, version) = service.screen_name(&query);
-        let subject = format!("kyc:{session}");
-        let mut fresh = Vec::new();
-        for m in &matches {
-            if !attune_db::screening::cleared_before(&mut tx, "name", &subject, &m.entity_id).await? {
-                fresh.push(m);
-            }
+        if screen_kyc_name(&mut tx, service, *session, *organization_id, &query).await? {
+            new_cases += 1;
         }
-        let Some(top) = fresh.first() else { continue };
-        let reasons = json!([{"rule": "sanctions.name_match", "detail": format!("{name} resembles {} ({}) with score {:.2}", top.matched_name, top.entity_id, top.score)}]);
-        let evidence = json!({"name": name, "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
-            "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs})).collect::<Vec<_>>()});
-        let (_, new) = attune_db::screening::open_case(
-            &mut tx,
-            &NewCase {
-                kind: "name",
-                subject: &subject,
-                organization_id: Some(*organization_id),
-                score: top.score,
-                reasons: &reasons,
-                evidence: &evidence,
-                amount: None,
-                list_version: &version,
-            },
-        )
-        .await?;
-        if new {
+    }
+    // And every organisation's own legal name.
+    let organizations = attune_db::screening::organization_names(&mut tx).await?;
+    for (organization_id, name, country) in &organizations {
+        if screen_organization(&mut tx, service, *organization_id, name, country).await? {
             new_cases += 1;
         }
     }
     tx.commit().await.context("failed to commit a re-screen")?;
     Ok(
-        json!({"screened": wallets.len(), "names_screened": names.len(), "new_cases": new_cases, "held_payments_returned_to_review": returned}),
+        json!({"screened": wallets.len(), "names_screened": names.len(), "organizations_screened": organizations.len(), "new_cases": new_cases,
+            "held_payments_returned_to_review": returned}),
     )
 }
 
@@ -329,4 +338,173 @@ pub async fn open_address_case(
         },
     )
     .await
+}
+
+/// Screens a KYC'd person's name (at the provider's approval and after every import). A sanctions
+/// match not cleared before for this session opens a `name` case and holds the organisation (its
+/// KYC level drops to `none`); a politically-exposed-person match flags the organisation for
+/// enhanced due diligence. `true` when a new case was opened.
+pub async fn screen_kyc_name(
+    conn: &mut PgConnection,
+    service: &ScreeningService,
+    session: Uuid,
+    organization_id: Uuid,
+    query: &NameQuery,
+) -> anyhow::Result<bool> {
+    screen_name_of(conn, service, &format!("kyc:{session}"), organization_id, query).await
+}
+
+/// Screens an organisation's own legal name (at registration and after every import), as
+/// [`screen_kyc_name`] does a person's. `true` when a new case was opened.
+pub async fn screen_organization(
+    conn: &mut PgConnection,
+    service: &ScreeningService,
+    organization_id: Uuid,
+    name: &str,
+    country: &str,
+) -> anyhow::Result<bool> {
+    let query = NameQuery { name: name.to_owned(), country: Some(country.to_owned()), birth_year: None };
+    screen_name_of(conn, service, &format!("org:{organization_id}"), organization_id, &query).await
+}
+
+async fn screen_name_of(
+    conn: &mut PgConnection,
+    service: &ScreeningService,
+    subject: &str,
+    organization_id: Uuid,
+    query: &NameQuery,
+) -> anyhow::Result<bool> {
+    let review = crate::cases::review_policy().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (matches, version) = service.screen_name(query);
+    let (peps, listed): (Vec<&NameMatch>, Vec<&NameMatch>) = matches.iter().partition(|m| review.is_pep(&m.programs));
+    if !peps.is_empty() {
+        attune_db::screening::set_pep_match(conn, organization_id).await?;
+    }
+    let mut fresh = Vec::new();
+    for m in listed {
+        if !attune_db::screening::cleared_before(conn, "name", subject, &m.entity_id).await? {
+            fresh.push(m);
+        }
+    }
+    let Some(top) = fresh.first() else { return Ok(false) };
+    let name = &query.name;
+    let reasons = json!([{"rule": "sanctions.name_match", "detail": format!("{name} resembles {} ({}) with score {:.2}", top.matched_name, top.entity_id, top.score)}]);
+    let evidence = json!({"name": name, "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
+        "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs})).collect::<Vec<_>>()});
+    let (case_id, new) = attune_db::screening::open_case(
+        conn,
+        &NewCase {
+            kind: "name",
+            subject,
+            organization_id: Some(organization_id),
+            score: top.score,
+            reasons: &reasons,
+            evidence: &evidence,
+            amount: None,
+            list_version: &version,
+        },
+    )
+    .await?;
+    // A name hit holds: the organisation's KYC level is not granted and its payments are held
+    // until an admin decides the case.
+    if attune_db::screening::set_organization_hold(conn, organization_id, Some("held")).await? {
+        attune_db::kyc::set_level(conn, organization_id, "none").await?;
+        attune_db::audit::append(
+            conn,
+            "system:screening",
+            "organization.held",
+            &format!("organization:{organization_id}"),
+            &json!({"case": case_id, "subject": subject, "list_version": version}),
+        )
+        .await?;
+    }
+    Ok(new)
+}
+
+/// Screens the payees' wallets again before a release: a payee whose address is now listed stops
+/// the release and opens a case. `true` when the release may proceed.
+pub async fn screen_payees_before_release(
+    conn: &mut PgConnection,
+    payment: &attune_db::payments::PaymentRow,
+    service: &ScreeningService,
+) -> anyhow::Result<bool> {
+    let payees: Vec<String> = payment
+        .payees
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["address"].as_str().or_else(|| p.as_str()).map(str::to_ascii_lowercase)).collect())
+        .unwrap_or_default();
+    let mut clear = true;
+    for address in &payees {
+        if let Some(hit) = service.screen_address(address) {
+            let organization_id = attune_db::wallets::get_by_address_for_update(conn, address).await?.map(|w| w.organization_id);
+            let extra = json!({"before_release_of": format!("job:{}", payment.job_id), "amount": payment.amount});
+            let (case_id, _) = open_address_case(conn, "rescreen", address, organization_id, &hit, Some(extra)).await?;
+            // Admins already cleared this very list entry for this wallet: a false positive.
+            if case_id.is_nil() {
+                continue;
+            }
+            clear = false;
+            attune_db::wallets::set_status_guarded(conn, address, &["active"], "under_review").await?;
+        }
+    }
+    Ok(clear)
+}
+
+static JURISDICTIONS: LazyLock<Result<Jurisdictions, String>> = LazyLock::new(Jurisdictions::v1);
+
+/// Why `country` (ISO 3166-1 alpha-2, or an ISO 3166-2 region) may not be served, when it is under
+/// a comprehensive embargo (policy/jurisdictions-v1.toml); an unreadable list refuses everything.
+pub fn embargo_refusal(country: &str) -> Option<String> {
+    match JURISDICTIONS.as_ref() {
+        Ok(j) => j.embargo_message(country),
+        Err(e) => Some(format!("the jurisdiction list cannot be read: {e}")),
+    }
+}
+
+/// How often a replica checks the lists' version even without a notification.
+const VERSION_CHECK_EVERY: Duration = Duration::from_secs(30);
+
+/// Keeps this replica's screener on the newest lists: LISTEN for `sanctions_import` (every import,
+/// on any replica, notifies on commit), reload on each notification, and check the version every
+/// [`VERSION_CHECK_EVERY`] in case a notification was lost (e.g. while reconnecting).
+pub async fn follow_imports(pool: PgPool, service: Arc<ScreeningService>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for sanctions imports; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                    _ = shutdown.changed() => return,
+                }
+            }
+        };
+        if let Err(e) = listener.listen("sanctions_import").await {
+            tracing::warn!(error = %e, "cannot listen for sanctions imports; retrying");
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                _ = shutdown.changed() => return,
+            }
+        }
+        // An import may have landed before LISTEN took effect.
+        if let Err(e) = service.reload_if_stale(&pool).await {
+            tracing::warn!(error = ?e, "sanctions list version check failed");
+        }
+        loop {
+            tokio::select! {
+                received = listener.try_recv() => match received {
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the sanctions import notifications; reconnecting");
+                        break;
+                    }
+                },
+                () = tokio::time::sleep(VERSION_CHECK_EVERY) => {}
+                _ = shutdown.changed() => return,
+            }
+            if let Err(e) = service.reload_if_stale(&pool).await {
+                tracing::warn!(error = ?e, "sanctions list reload failed");
+            }
+        }
+    }
 }

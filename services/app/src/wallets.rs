@@ -62,6 +62,11 @@ pub async fn link(
 ) -> Result<WalletRow, AppError> {
     let address = Address::parse(address).map_err(|m| AppError::field("address", m))?;
     let mut tx = pool.begin().await.context("failed to begin wallet link")?;
+    // Comprehensively embargoed jurisdictions link no wallet.
+    let country = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?.country;
+    if let Some(refusal) = crate::screening::embargo_refusal(&country) {
+        return Err(AppError::refused("embargoed-jurisdiction", Some("address"), refusal));
+    }
     let challenge =
         attune_db::wallets::latest_challenge(&mut tx, actor.organization_id, &address.to_lower_hex()).await?.ok_or_else(|| {
             AppError::refused(
@@ -115,6 +120,8 @@ pub async fn link(
             onramp_identity_mismatch: false,
             buyer_is_provider: false,
             refunds_last_30d: u32::try_from(facts.refunds_last_30d).unwrap_or(u32::MAX),
+            pep_match: facts.pep_match,
+            organization_on_hold: facts.screening_hold.is_some(),
         },
     );
     let aml_review = decision.outcome >= attune_domain::aml::Outcome::Review;

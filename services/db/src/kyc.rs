@@ -108,13 +108,15 @@ pub struct OrgRiskFacts {
     pub country: String,
     pub account_age_days: i32,
     pub refunds_last_30d: i64,
+    pub pep_match: bool,
+    pub screening_hold: Option<String>,
 }
 
 pub async fn org_risk_facts(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<OrgRiskFacts> {
     sqlx::query_as(
         "select o.kyc_level, o.country::text as country, extract(day from now() - o.created_at)::int as account_age_days,
             (select count(*) from payment q where q.organization_id = o.id and q.status = 'refunded' and q.updated_at > now() - interval '30 days')
-                as refunds_last_30d
+                as refunds_last_30d, o.pep_match, o.screening_hold
          from organization o where o.id = $1",
     )
     .bind(organization_id)

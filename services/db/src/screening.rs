@@ -286,3 +286,109 @@ pub async fn kyc_names(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, Uui
         .await
         .context("failed to list approved KYC names")
 }
+
+/// Whether the organisation is on a screening hold (a name hit an admin has not cleared).
+pub async fn organization_on_hold(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<bool> {
+    let held: Option<(Option<String>,)> = sqlx::query_as("select screening_hold from organization where id = $1")
+        .bind(organization_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read an organisation's screening hold")?;
+    Ok(held.is_some_and(|(h,)| h.is_some()))
+}
+
+/// Whether a person KYC'd for the organisation matched a politically exposed person.
+pub async fn organization_pep_match(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<bool> {
+    let pep: Option<(bool,)> = sqlx::query_as("select pep_match from organization where id = $1")
+        .bind(organization_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read an organisation's PEP flag")?;
+    Ok(pep.is_some_and(|(p,)| p))
+}
+
+/// Puts the organisation on hold (`held`), blocks it (`blocked`) or lifts the hold (`None`); a
+/// blocked organisation is never lifted by this. `true` when the row changed.
+pub async fn set_organization_hold(conn: &mut PgConnection, organization_id: Uuid, hold: Option<&str>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update organization set screening_hold = $2 where id = $1 and screening_hold is distinct from $2
+            and screening_hold is distinct from 'blocked'",
+    )
+    .bind(organization_id)
+    .bind(hold)
+    .execute(conn)
+    .await
+    .context("failed to set an organisation's screening hold")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_pep_match(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<()> {
+    sqlx::query("update organization set pep_match = true where id = $1")
+        .bind(organization_id)
+        .execute(conn)
+        .await
+        .context("failed to flag a PEP match")?;
+    Ok(())
+}
+
+/// The organisation's `name` cases still waiting for a decision.
+pub async fn undecided_name_cases(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "select count(*) from screening_case where organization_id = $1 and kind = 'name'
+            and status in ('open', 'awaiting_second_approval', 'info_requested')",
+    )
+    .bind(organization_id)
+    .fetch_one(conn)
+    .await
+    .context("failed to count undecided name cases")?;
+    Ok(n)
+}
+
+/// Every organisation's id, legal name and country, for the re-screen after an import.
+pub async fn organization_names(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, String, String)>> {
+    sqlx::query_as("select id, name, country::text from organization order by created_at")
+        .fetch_all(conn)
+        .await
+        .context("failed to list organisation names")
+}
+
+/// The newest import's id: a replica whose screener was built from another one is stale.
+pub async fn newest_import(conn: &mut PgConnection) -> anyhow::Result<Option<Uuid>> {
+    let row: Option<(Uuid,)> = sqlx::query_as("select id from sanctions_import order by created_at desc, id desc limit 1")
+        .fetch_optional(conn)
+        .await
+        .context("failed to read the newest sanctions import")?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Stores the suspicious-activity report draft of a rejected or blocked case (once per case).
+pub async fn insert_report_draft(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    organization_id: Option<Uuid>,
+    decision: &str,
+    draft: &serde_json::Value,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into suspicious_activity_report (id, case_id, organization_id, decision, draft) values ($1, $2, $3, $4, $5)
+         on conflict (case_id) do nothing",
+    )
+    .bind(Uuid::now_v7())
+    .bind(case_id)
+    .bind(organization_id)
+    .bind(decision)
+    .bind(draft)
+    .execute(conn)
+    .await
+    .context("failed to store a suspicious-activity report draft")?;
+    Ok(())
+}
+
+pub async fn report_draft(conn: &mut PgConnection, case_id: Uuid) -> anyhow::Result<Option<serde_json::Value>> {
+    let row: Option<(serde_json::Value,)> = sqlx::query_as("select draft from suspicious_activity_report where case_id = $1")
+        .bind(case_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a suspicious-activity report draft")?;
+    Ok(row.map(|(d,)| d))
+}

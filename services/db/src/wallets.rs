@@ -135,3 +135,24 @@ pub async fn set_status_by_address(conn: &mut PgConnection, address: &str, statu
         .context("failed to change a wallet's status")?;
     Ok(done.rows_affected())
 }
+
+/// The wallet with this address, locked for a review decision.
+pub async fn get_by_address_for_update(conn: &mut PgConnection, address: &str) -> anyhow::Result<Option<WalletRow>> {
+    sqlx::query_as::<_, WalletRow>("select id, organization_id, address, status, created_at from wallet where address = $1 for update")
+        .bind(address)
+        .fetch_optional(conn)
+        .await
+        .context("failed to look up wallet")
+}
+
+/// Moves the wallet with this address from one of `from` to `to`; `true` when it did.
+pub async fn set_status_guarded(conn: &mut PgConnection, address: &str, from: &[&str], to: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("update wallet set status = $3 where address = $1 and status = any($2)")
+        .bind(address)
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await
+        .context("failed to change a wallet's status")?;
+    Ok(done.rows_affected() == 1)
+}

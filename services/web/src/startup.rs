@@ -109,6 +109,8 @@ impl Application {
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        // Every replica screens against the newest lists, background tasks or not.
+        tasks.push(tokio::spawn(attune_app::screening::follow_imports(state.pool.clone(), state.screening.clone(), shutdown_rx.clone())));
         if state.settings.background_tasks {
             let delivery = OutboxDelivery {
                 mailer: state.delivery.mailer.clone(),

@@ -83,6 +83,13 @@ pub struct PaymentFacts {
     /// Buyer and provider are the same organisation.
     pub buyer_is_provider: bool,
     pub refunds_last_30d: u32,
+    /// A person KYC'd for the organisation matches a politically exposed person (a risk factor for
+    /// enhanced due diligence, not a sanctions match).
+    #[serde(default)]
+    pub pep_match: bool,
+    /// The organisation is on a screening hold (a name hit an admin has not decided yet).
+    #[serde(default)]
+    pub organization_on_hold: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,11 +123,20 @@ impl AmlDecision {
 }
 
 pub fn evaluate(policy: &AmlPolicy, facts: &PaymentFacts) -> AmlDecision {
+    // Two passes: the risk-factor rules first, then those (enhanced due diligence) that look at
+    // which risk factors fired.
+    let fired: Vec<&str> = policy
+        .rules()
+        .iter()
+        .filter(|r| !r.check.uses_risk_factors())
+        .filter(|r| r.check.fires(facts, &[]).is_some())
+        .map(|r| r.id.as_str())
+        .collect();
     let hits: Vec<RuleHit> = policy
         .rules()
         .iter()
         .filter_map(|rule| {
-            rule.check.fires(facts).map(|why| RuleHit {
+            rule.check.fires(facts, &fired).map(|why| RuleHit {
                 rule: rule.id.clone(),
                 score: rule.score,
                 outcome_floor: rule.floor,

@@ -21,6 +21,8 @@ pub const KNOWN_RULE_IDS: &[&str] = &[
     "amount_far_above_price",
     "buyer_is_provider",
     "refund_loop",
+    "pep_match",
+    "organization_on_hold",
 ];
 
 /// USDC base units per whole USDC (6 decimals).
@@ -31,7 +33,7 @@ pub(crate) enum Check {
     SanctionsHit,
     PayerNotVerifiedWallet,
     KycBelowTier { none_limit: u128, basic_limit: u128, enhanced_limit: Option<u128> },
-    EddThreshold { threshold: u128, required_kyc: KycLevel },
+    EddThreshold { threshold: u128, required_kyc: KycLevel, risk_factors: Vec<String> },
     Velocity { min_payments_24h: u32 },
     Structuring { threshold: u128, band_percent: u32, min_count: u32 },
     NewAccountLargeFirstPayment { max_account_age_days: u32, min_amount: u128 },
@@ -41,6 +43,8 @@ pub(crate) enum Check {
     AmountFarAbovePrice { max_percent_of_quote: u32 },
     BuyerIsProvider,
     RefundLoop { min_refunds_30d: u32 },
+    PepMatch,
+    OrganizationOnHold,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +64,9 @@ struct KycParams {
 struct EddParams {
     threshold_usdc: u64,
     required_kyc: KycLevel,
+    /// Rule ids whose firing is a risk factor that calls for enhanced due diligence whatever the amount.
+    #[serde(default)]
+    risk_factors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +99,9 @@ struct DormantParams {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JurisdictionParams {
+    /// Where the list comes from and the date it was taken (data, checked at load).
+    source: String,
+    as_of: String,
     countries: Vec<String>,
 }
 
@@ -128,6 +138,8 @@ impl Check {
             "payer_not_verified_wallet" => params::<NoParams>(id, table).map(|_| Self::PayerNotVerifiedWallet)?,
             "onramp_identity_mismatch" => params::<NoParams>(id, table).map(|_| Self::OnrampIdentityMismatch)?,
             "buyer_is_provider" => params::<NoParams>(id, table).map(|_| Self::BuyerIsProvider)?,
+            "pep_match" => params::<NoParams>(id, table).map(|_| Self::PepMatch)?,
+            "organization_on_hold" => params::<NoParams>(id, table).map(|_| Self::OrganizationOnHold)?,
             "kyc_below_tier" => {
                 let p: KycParams = params(id, table)?;
                 if p.none_limit_usdc > p.basic_limit_usdc || p.enhanced_limit_usdc.is_some_and(|e| e < p.basic_limit_usdc) {
@@ -147,7 +159,12 @@ impl Check {
                 if p.required_kyc == KycLevel::None {
                     return Err(format!("rule {id}: required_kyc must be basic or enhanced"));
                 }
-                Self::EddThreshold { threshold: usdc(p.threshold_usdc), required_kyc: p.required_kyc }
+                for factor in &p.risk_factors {
+                    if factor == id || !KNOWN_RULE_IDS.contains(&factor.as_str()) {
+                        return Err(format!("rule {id}: risk factor {factor:?} is not another known rule id"));
+                    }
+                }
+                Self::EddThreshold { threshold: usdc(p.threshold_usdc), required_kyc: p.required_kyc, risk_factors: p.risk_factors }
             }
             "velocity" => {
                 let p: VelocityParams = params(id, table)?;
@@ -180,6 +197,9 @@ impl Check {
             }
             "high_risk_jurisdiction" => {
                 let p: JurisdictionParams = params(id, table)?;
+                if p.source.trim().is_empty() || chrono::NaiveDate::parse_from_str(&p.as_of, "%Y-%m-%d").is_err() {
+                    return Err(format!("rule {id}: the list needs its source and its date (as_of = YYYY-MM-DD)"));
+                }
                 let mut countries = Vec::with_capacity(p.countries.len());
                 for code in p.countries {
                     if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -211,8 +231,14 @@ impl Check {
         Ok(check)
     }
 
-    /// `Some(why, with the numbers)` when the rule fires on `facts`.
-    pub(crate) fn fires(&self, f: &PaymentFacts) -> Option<String> {
+    /// Whether the check looks at the other rules that fired (the second pass of `evaluate`).
+    pub(crate) fn uses_risk_factors(&self) -> bool {
+        matches!(self, Self::EddThreshold { risk_factors, .. } if !risk_factors.is_empty())
+    }
+
+    /// `Some(why, with the numbers)` when the rule fires on `facts`; `fired` are the ids of the
+    /// rules without risk factors that fired on the same facts.
+    pub(crate) fn fires(&self, f: &PaymentFacts, fired: &[&str]) -> Option<String> {
         match self {
             Self::SanctionsHit => f.sanctions_hit.then(|| "sanctions screening returned a hit".to_owned()),
             Self::PayerNotVerifiedWallet => {
@@ -228,15 +254,30 @@ impl Check {
                 (f.amount > limit)
                     .then(|| format!("amount {} exceeds the {} KYC limit of {}", fmt_usdc(f.amount), f.kyc_level.as_str(), fmt_usdc(limit)))
             }
-            Self::EddThreshold { threshold, required_kyc } => (f.amount >= *threshold && f.kyc_level < *required_kyc).then(|| {
-                format!(
-                    "amount {} is at or above the EDD threshold {} with KYC level {} (needs {})",
-                    fmt_usdc(f.amount),
-                    fmt_usdc(*threshold),
-                    f.kyc_level.as_str(),
-                    required_kyc.as_str()
-                )
-            }),
+            Self::EddThreshold { threshold, required_kyc, risk_factors } => {
+                if f.kyc_level >= *required_kyc {
+                    return None;
+                }
+                let present: Vec<&str> = risk_factors.iter().map(String::as_str).filter(|r| fired.contains(r)).collect();
+                if f.amount >= *threshold {
+                    Some(format!(
+                        "amount {} is at or above the EDD threshold {} with KYC level {} (needs {})",
+                        fmt_usdc(f.amount),
+                        fmt_usdc(*threshold),
+                        f.kyc_level.as_str(),
+                        required_kyc.as_str()
+                    ))
+                } else if !present.is_empty() {
+                    Some(format!(
+                        "risk factors {} call for enhanced due diligence; KYC level {} (needs {})",
+                        present.join(", "),
+                        f.kyc_level.as_str(),
+                        required_kyc.as_str()
+                    ))
+                } else {
+                    None
+                }
+            }
             Self::Velocity { min_payments_24h } => (f.payments_last_24h >= *min_payments_24h)
                 .then(|| format!("{} payments in the last 24 hours (fires from {})", f.payments_last_24h, min_payments_24h)),
             Self::Structuring { threshold, band_percent, min_count } => {
@@ -293,6 +334,10 @@ impl Check {
                 })
             }
             Self::BuyerIsProvider => f.buyer_is_provider.then(|| "buyer and provider are the same organisation".to_owned()),
+            Self::PepMatch => f.pep_match.then(|| "a person KYC'd for the organisation matches a politically exposed person".to_owned()),
+            Self::OrganizationOnHold => {
+                f.organization_on_hold.then(|| "the organisation is on hold until an admin decides its name-screening case".to_owned())
+            }
             Self::RefundLoop { min_refunds_30d } => (f.refunds_last_30d >= *min_refunds_30d)
                 .then(|| format!("{} refunds in the last 30 days (fires from {})", f.refunds_last_30d, min_refunds_30d)),
         }

@@ -83,9 +83,11 @@ fn structuring_over_three_payments_just_under_the_threshold_is_reviewed() {
             f.quote_amount = usdc(970);
         }),
     );
-    assert_eq!(d.outcome, Outcome::Review);
-    assert_eq!(rules(&d), vec!["structuring"]);
-    assert!(d.hits[0].detail.contains("3 payments"), "{}", d.hits[0].detail);
+    // An unusual pattern is a risk factor: below enhanced KYC it calls for enhanced due diligence too.
+    assert_eq!(d.outcome, Outcome::Hold);
+    assert_eq!(rules(&d), vec!["edd_threshold", "structuring"]);
+    assert!(d.hit("structuring").unwrap().detail.contains("3 payments"), "{:?}", d.hits);
+    assert!(d.hit("edd_threshold").unwrap().detail.contains("risk factors structuring"), "{:?}", d.hits);
 
     // Two in the band are not a pattern.
     let d = evaluate(
@@ -121,8 +123,9 @@ fn a_new_account_with_a_large_first_payment_adds_up_with_another_rule_to_hold() 
             f.jurisdiction_risk = vec!["de".into(), "ng".into()];
         }),
     );
-    assert_eq!(rules(&d), vec!["new_account_large_first_payment", "high_risk_jurisdiction"]);
-    assert_eq!(d.score, 25 + 35);
+    // The high-risk jurisdiction is a risk factor: below enhanced KYC it calls for EDD too.
+    assert_eq!(rules(&d), vec!["edd_threshold", "new_account_large_first_payment", "high_risk_jurisdiction"]);
+    assert_eq!(d.score, 30 + 25 + 35);
     assert_eq!(d.outcome, Outcome::Hold);
     assert!(d.hit("high_risk_jurisdiction").unwrap().detail.contains("NG"));
 }
@@ -175,6 +178,8 @@ fn the_remaining_rules_fire_with_their_numbers() {
     let d = evaluate(
         &v1(),
         &clean_with(|f| {
+            // Enhanced KYC done: velocity, an unusual pattern, asks for no further due diligence.
+            f.kyc_level = KycLevel::Enhanced;
             f.payments_last_24h = 12;
             f.days_since_last_activity = Some(200);
             f.refunds_last_30d = 4;
@@ -206,4 +211,34 @@ fn clean_with(edit: impl FnOnce(&mut attune_domain::aml::PaymentFacts)) -> attun
     let mut f = clean();
     edit(&mut f);
     f
+}
+
+#[test]
+fn risk_factors_not_amounts_alone_call_for_enhanced_due_diligence() {
+    // A small payment from a high-risk jurisdiction, basic KYC: EDD applies whatever the amount.
+    let d = evaluate(&v1(), &clean_with(|f| f.jurisdiction_risk = vec!["MM".into()]));
+    assert!(d.hit("high_risk_jurisdiction").is_some());
+    assert!(d.hit("edd_threshold").unwrap().detail.contains("high_risk_jurisdiction"), "{:?}", d.hits);
+    // A PEP match, too, and it is a rule of its own.
+    let d = evaluate(&v1(), &clean_with(|f| f.pep_match = true));
+    assert_eq!(rules(&d), vec!["edd_threshold", "pep_match"]);
+    assert!(d.outcome >= Outcome::Review);
+    // With enhanced KYC done, the risk factor alone does not ask for it again.
+    let d = evaluate(
+        &v1(),
+        &clean_with(|f| {
+            f.pep_match = true;
+            f.kyc_level = attune_domain::aml::KycLevel::Enhanced;
+        }),
+    );
+    assert_eq!(rules(&d), vec!["pep_match"]);
+    // A clean small payment asks for nothing.
+    assert!(evaluate(&v1(), &clean_with(|_| {})).hits.is_empty());
+}
+
+#[test]
+fn an_organisation_on_hold_has_its_payment_held() {
+    let d = evaluate(&v1(), &clean_with(|f| f.organization_on_hold = true));
+    assert_eq!(rules(&d), vec!["organization_on_hold"]);
+    assert_eq!(d.outcome, Outcome::Hold);
 }

@@ -27,5 +27,7 @@ pub fn clean() -> PaymentFacts {
         onramp_identity_mismatch: false,
         buyer_is_provider: false,
         refunds_last_30d: 0,
+        pep_match: false,
+        organization_on_hold: false,
     }
 }

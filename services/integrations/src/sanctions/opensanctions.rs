@@ -184,6 +184,11 @@ fn programs(ftm: &FtmEntity) -> Vec<String> {
     for p in ftm.values("programId").chain(ftm.values("program")) {
         push_unique_str(&mut out, p);
     }
+    // A politically exposed person (or a close associate) carries its role topic with its
+    // programmes: the review policy reads it as a PEP, a risk factor, not a sanctions match.
+    for t in ftm.values("topics").filter(|t| t.starts_with("role.pep") || *t == "role.rca") {
+        push_unique_str(&mut out, t);
+    }
     out
 }
 

@@ -38,7 +38,7 @@ impl From<RegisterRequest> for RegisterInput {
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
-    let registered = accounts::register(&state.pool, &state.policy, body.0.into()).await?;
+    let registered = accounts::register(&state.pool, &state.policy, &state.screening, body.0.into()).await?;
     Ok(HttpResponse::Created().json(RegisterResponse { user: registered.user.into(), organization: registered.organization.into() }))
 }
 

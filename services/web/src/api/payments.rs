@@ -60,7 +60,7 @@ pub async fn release(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     state.chain.as_ref().ok_or_else(settlement_off)?;
-    let status = payments::request_release(&state.pool, &actor, path.into_inner()).await?;
+    let status = payments::request_release(&state.pool, &state.screening, &actor, path.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(json!({"status": status, "release": "requested"})))
 }
 

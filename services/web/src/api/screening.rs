@@ -214,9 +214,10 @@ pub async fn case(
     Authenticated(actor): Authenticated,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (case, decisions) = attune_app::cases::get(&state.pool, &actor, path.into_inner()).await?;
+    let (case, decisions, report) = attune_app::cases::get(&state.pool, &actor, path.into_inner()).await?;
     let mut body = serde_json::to_value(&case).map_err(|e| ApiError::internal(e.into()))?;
     body["decisions"] = json!(decisions);
+    body["report_draft"] = json!(report);
     Ok(HttpResponse::Ok().json(body))
 }
 

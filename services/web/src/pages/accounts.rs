@@ -88,7 +88,7 @@ async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web
         organization_kind: form.organization_kind.clone(),
     };
     let password = std::mem::take(&mut form.password);
-    match accounts::register(&state.pool, &state.policy, input).await {
+    match accounts::register(&state.pool, &state.policy, &state.screening, input).await {
         Ok(_) => match accounts::login(&state.pool, &state.policy, &form.email, &password, client_ip(&req), user_agent(&req)).await {
             Ok(logged_in) => {
                 let mut response = redirect("/account");

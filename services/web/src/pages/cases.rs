@@ -1,5 +1,5 @@
 //! The admin review queue: cases opened by screening, each read with its evidence and decided by an
-//! admin with notes (four eyes above the threshold: two different admins approve).
+//! admin with notes (four eyes as the review policy says: two different admins approve).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 const QUEUE: &str = "/admin/cases";
 const STATUSES: [&str; 7] = ["open", "awaiting_second_approval", "info_requested", "approved", "rejected", "blocked", "all"];
-const KINDS: [&str; 4] = ["all", "wallet", "payment", "name"];
+const KINDS: [&str; 5] = ["all", "wallet", "payment", "name", "rescreen"];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(QUEUE, web::get().to(queue_page))
@@ -225,7 +225,7 @@ fn case_view(layout: Layout, case: &CaseRow, decisions: &[DecisionRow], errors: 
         currency: text(&hit["currency"]),
         listed_address: text(&hit["listed_address"]),
     });
-    let four_eyes = case.amount.as_deref().and_then(|a| a.parse::<u128>().ok()).is_some_and(|a| a >= cases::FOUR_EYES_THRESHOLD);
+    let four_eyes = cases::four_eyes_apply(case);
     CasePage {
         layout,
         id: case.id,
@@ -262,7 +262,7 @@ async fn render_case(
     (errors, notes): (Vec<String>, String),
 ) -> HttpResponse {
     match cases::get(&state.pool, actor, id).await {
-        Ok((case, decisions)) => {
+        Ok((case, decisions, _report)) => {
             let body = case_view(page_layout(&page), &case, &decisions, errors, notes).render();
             page.render(status, body)
         }

@@ -1,0 +1,274 @@
+//! The review queue's decisions on every case kind, through the API (issue 10, items 5, 6, 7, 9, 10):
+//! a name hit holds the organisation until two admins decide; clearing any sanctions match needs four
+//! eyes; approving a re-screen case acts and the queue lists that kind; a reject or block writes a
+//! suspicious-activity report draft; embargoed jurisdictions are refused.
+
+use alloy::signers::local::PrivateKeySigner;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, TestUser, assert_problem, spawn_app};
+use crate::screening::{import_csv, sdn_csv};
+
+async fn decide(app: &TestApp, admin: &TestUser, case: &str, decision: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/admin/cases/{case}/decision"),
+        &json!({"decision": decision, "notes": format!("{decision}: reviewed the evidence")}),
+        Some(&admin.token),
+    )
+    .await
+}
+
+async fn status_after(app: &TestApp, admin: &TestUser, case: &str, decision: &str) -> String {
+    let res = decide(app, admin, case, decision).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["status"].as_str().unwrap().to_string()
+}
+
+async fn cases_of(app: &TestApp, admin: &TestUser, kind: &str) -> Vec<Value> {
+    let cases: Value = app.get(&format!("/api/v1/admin/cases?kind={kind}"), Some(&admin.token)).await.json().await.unwrap();
+    cases["items"].as_array().unwrap().clone()
+}
+
+async fn kyc_level(app: &TestApp, user: &TestUser) -> String {
+    let me: Value = app.get("/api/v1/me", Some(&user.token)).await.json().await.unwrap();
+    me["organization"]["kyc"]["level"].as_str().unwrap().to_string()
+}
+
+async fn on_hold(app: &TestApp, user: &TestUser) -> bool {
+    let mut conn = app.pool.acquire().await.unwrap();
+    attune_db::screening::organization_on_hold(&mut conn, user.organization_id).await.unwrap()
+}
+
+async fn wallet_status(app: &TestApp, user: &TestUser) -> String {
+    let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
+    wallets["items"][0]["status"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn approving_a_rescreen_case_activates_the_wallet_with_four_eyes_and_the_queue_lists_the_kind() {
+    let app = spawn_app().await;
+    let (admin, second) = (app.new_admin().await, app.new_admin().await);
+    let user = app.new_user().await;
+    let key = app.link_wallet(&user).await;
+    assert_eq!(wallet_status(&app, &user).await, "active");
+    // Listed after it was linked: the import's re-screen opens a `rescreen` case.
+    let report: Value = import_csv(&app, &admin, sdn_csv(&key.address().to_checksum(None), false)).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 1, "{report}");
+    assert_eq!(wallet_status(&app, &user).await, "under_review");
+    let cases = cases_of(&app, &admin, "rescreen").await;
+    let id = cases[0]["id"].as_str().unwrap().to_string();
+
+    // The queue page filters by that kind too.
+    let page = app
+        .api
+        .get(app.url("/admin/cases?kind=rescreen&status=all"))
+        .header("cookie", format!("attune_session={}", admin.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&id), "the rescreen case is listed under its kind");
+    assert!(page.contains("value=\"rescreen\""), "the filter offers the kind");
+
+    // Clearing an address match needs two different admins, whatever the amount (none here).
+    assert_eq!(status_after(&app, &admin, &id, "approve").await, "awaiting_second_approval");
+    assert_eq!(wallet_status(&app, &user).await, "under_review", "nothing happens on the first approval");
+    assert_eq!(decide(&app, &admin, &id, "approve").await.status(), StatusCode::CONFLICT);
+    assert_eq!(status_after(&app, &second, &id, "approve").await, "approved");
+    assert_eq!(wallet_status(&app, &user).await, "active", "approving a rescreen case acts on the wallet");
+}
+
+#[tokio::test]
+async fn a_case_without_a_sanctions_match_below_the_amount_needs_one_admin_and_a_block_writes_a_report_draft() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    // A grey-list jurisdiction: the AML rules put a new wallet under review (no sanctions match).
+    let email = format!("ng-{}@example.org", uuid::Uuid::new_v4().simple());
+    let res = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "password": crate::common::PASSWORD, "name": "Test User",
+                    "organization": {"name": "Lagos Labs", "country": "NG", "kind": "sme"}}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    let token = app.token_for(&email, crate::common::PASSWORD).await;
+    let user = TestUser {
+        id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        organization_id: body["organization"]["id"].as_str().unwrap().parse().unwrap(),
+        email,
+        password: crate::common::PASSWORD.into(),
+        token,
+    };
+    let key = PrivateKeySigner::random();
+    app.link_wallet_key(&user, &key).await;
+    assert_eq!(wallet_status(&app, &user).await, "under_review");
+    let cases = cases_of(&app, &admin, "wallet").await;
+    let id = cases[0]["id"].as_str().unwrap().to_string();
+    assert!(cases[0]["reasons"].to_string().contains("high_risk_jurisdiction"), "{}", cases[0]);
+    // EDD follows the risk factor, not the amount (there is none on a link).
+    assert!(cases[0]["reasons"].to_string().contains("edd_threshold"), "{}", cases[0]);
+    let res = decide(&app, &admin, &id, "block").await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "blocked");
+    assert_eq!(wallet_status(&app, &user).await, "blocked");
+    let detail: Value = app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    let draft = &detail["report_draft"];
+    assert_eq!(draft["what"]["decision"], "blocked", "{detail}");
+    assert_eq!(draft["who"]["organization_id"], user.organization_id.to_string());
+    assert_eq!(draft["who"]["addresses"][0], format!("{:#x}", key.address()));
+    assert!(draft["rules"].to_string().contains("high_risk_jurisdiction"));
+    assert_eq!(draft["list_version"], detail["list_version"]);
+    assert!(draft["when"]["decided"].is_string());
+
+    // The same kind of case, approved by one admin: no sanctions match, no amount.
+    let other = app.new_user().await;
+    sqlx::query("update organization set country = 'NG' where id = $1").bind(other.organization_id).execute(&app.pool).await.unwrap();
+    app.link_wallet_key(&other, &PrivateKeySigner::random()).await;
+    let open: Vec<Value> = cases_of(&app, &admin, "wallet").await.into_iter().filter(|c| c["status"] == "open").collect();
+    let id = open[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(status_after(&app, &admin, &id, "approve").await, "approved");
+    assert_eq!(wallet_status(&app, &other).await, "active");
+    let detail: Value = app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    assert!(detail["report_draft"].is_null(), "an approval writes no report");
+}
+
+#[tokio::test]
+async fn a_kycd_name_hit_holds_the_organisation_until_two_admins_clear_it() {
+    let app = spawn_app().await;
+    let (admin, second) = (app.new_admin().await, app.new_admin().await);
+    import_csv(&app, &admin, sdn_csv(&PrivateKeySigner::random().address().to_checksum(None), true)).await;
+    let user = app.new_user().await;
+    let session: Value = app.post_json("/api/v1/kyc/sessions", &json!({"level": "basic"}), Some(&user.token)).await.json().await.unwrap();
+    let res = app
+        .post_json(
+            &format!("/sandbox/kyc/{}/complete", session["id"].as_str().unwrap()),
+            &json!({"outcome": "approve", "full_name": "Mohammed Yousef", "date_of_birth": "1975-01-01", "country": "AE"}),
+            None,
+        )
+        .await;
+    assert!(res.status().is_success());
+    // The provider approved the person, but the name matches a list: the organisation is on hold.
+    assert!(on_hold(&app, &user).await);
+    assert_eq!(kyc_level(&app, &user).await, "none", "the KYC level is not granted while on hold");
+    let case = cases_of(&app, &admin, "name").await.into_iter().next().unwrap();
+    assert_eq!(case["organization_id"], user.organization_id.to_string());
+    let id = case["id"].as_str().unwrap().to_string();
+    // Clearing a name match is four eyes.
+    assert_eq!(status_after(&app, &admin, &id, "approve").await, "awaiting_second_approval");
+    assert!(on_hold(&app, &user).await);
+    assert_eq!(status_after(&app, &second, &id, "approve").await, "approved");
+    assert!(!on_hold(&app, &user).await);
+    assert_eq!(kyc_level(&app, &user).await, "basic", "the level comes back once admins cleared the match");
+}
+
+#[tokio::test]
+async fn an_organisations_listed_legal_name_holds_it_at_registration_and_after_an_import() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    // Registered before the list names it: the import's re-screen finds the organisation's name.
+    let email = format!("x-{}@example.org", uuid::Uuid::new_v4().simple());
+    let res = app.register(&email, "Example Exchange Ltd").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let early: Value = res.json().await.unwrap();
+    let report: Value =
+        import_csv(&app, &admin, sdn_csv(&PrivateKeySigner::random().address().to_checksum(None), false)).await.json().await.unwrap();
+    assert!(report["rescreen"]["organizations_screened"].as_u64().unwrap() >= 2, "{report}");
+    assert_eq!(report["rescreen"]["new_cases"], 1, "{report}");
+    let early_org: uuid::Uuid = early["organization"]["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    assert!(attune_db::screening::organization_on_hold(&mut conn, early_org).await.unwrap());
+
+    // Registered after: screened at registration.
+    let res = app.register(&format!("y-{}@example.org", uuid::Uuid::new_v4().simple()), "Example Exchange LLC").await;
+    assert_eq!(res.status(), StatusCode::CREATED, "the registration itself goes through; the organisation is held");
+    let late: Value = res.json().await.unwrap();
+    let late_org: uuid::Uuid = late["organization"]["id"].as_str().unwrap().parse().unwrap();
+    assert!(attune_db::screening::organization_on_hold(&mut conn, late_org).await.unwrap());
+    let case = cases_of(&app, &admin, "name").await.into_iter().find(|c| c["subject"] == format!("org:{late_org}")).unwrap();
+    assert!(case["reasons"].to_string().contains("sanctions.name_match"));
+    // A block keeps the organisation blocked and writes the report draft.
+    let id = case["id"].as_str().unwrap().to_string();
+    assert_eq!(status_after(&app, &admin, &id, "block").await, "blocked");
+    assert!(attune_db::screening::organization_on_hold(&mut conn, late_org).await.unwrap());
+    let detail: Value = app.get(&format!("/api/v1/admin/cases/{id}"), Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(detail["report_draft"]["who"]["names"], "Example Exchange LLC", "{detail}");
+    assert!(detail["report_draft"]["matches"]["names"][0]["entity_id"] == "32001", "{detail}");
+    assert!(detail["report_draft"]["list_version"].as_str().unwrap().starts_with("ofac_sdn@"));
+}
+
+#[tokio::test]
+async fn comprehensively_embargoed_jurisdictions_are_refused_at_registration_and_wallet_linking() {
+    let app = spawn_app().await;
+    for country in ["CU", "IR", "KP", "SY"] {
+        let res = app
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({"email": format!("e-{}@example.org", uuid::Uuid::new_v4().simple()), "password": crate::common::PASSWORD,
+                        "name": "Test User", "organization": {"name": "Embargo Test", "country": country, "kind": "sme"}}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{country}");
+        assert_problem(&res);
+        let body: Value = res.json().await.unwrap();
+        assert!(body.to_string().contains("organization.country"), "{body}");
+        assert!(body.to_string().contains("embargo"), "{body}");
+    }
+    // An organisation registered before its country was listed links no wallet.
+    let user = app.new_user().await;
+    sqlx::query("update organization set country = 'IR' where id = $1").bind(user.organization_id).execute(&app.pool).await.unwrap();
+    let key = PrivateKeySigner::random();
+    let address = key.address().to_checksum(None);
+    let challenge: Value =
+        app.post_json("/api/v1/wallets/challenge", &json!({"address": address}), Some(&user.token)).await.json().await.unwrap();
+    let signature = crate::common::wallet::personal_sign(&key, challenge["message"].as_str().unwrap());
+    let res = app.post_json("/api/v1/wallets", &json!({"address": address, "signature": signature}), Some(&user.token)).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert_problem(&res);
+    let body: Value = res.json().await.unwrap();
+    assert!(body.to_string().contains("embargo"), "{body}");
+    let wallets: Value = app.get("/api/v1/wallets", Some(&user.token)).await.json().await.unwrap();
+    assert_eq!(wallets["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_pep_match_flags_enhanced_due_diligence_without_a_hold() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let line = json!({"id": "pep-1", "caption": "Margarethe Beispielfrau", "schema": "Person",
+        "properties": {"name": ["Margarethe Beispielfrau"], "topics": ["role.pep"], "position": ["Minister"]}, "target": true});
+    let res = app
+        .api
+        .post(app.url("/api/v1/admin/sanctions/imports?source=opensanctions"))
+        .bearer_auth(&admin.token)
+        .body(format!("{line}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
+    let user = app.new_user().await;
+    let session: Value = app.post_json("/api/v1/kyc/sessions", &json!({"level": "basic"}), Some(&user.token)).await.json().await.unwrap();
+    app.post_json(
+        &format!("/sandbox/kyc/{}/complete", session["id"].as_str().unwrap()),
+        &json!({"outcome": "approve", "full_name": "Margarethe Beispielfrau", "date_of_birth": "1960-02-02", "country": "DE"}),
+        None,
+    )
+    .await;
+    // A politically exposed person is a risk factor, not a sanctions match: no hold, the level is granted.
+    assert!(!on_hold(&app, &user).await);
+    assert_eq!(kyc_level(&app, &user).await, "basic");
+    assert!(cases_of(&app, &admin, "name").await.is_empty());
+    let mut conn = app.pool.acquire().await.unwrap();
+    assert!(attune_db::screening::organization_pep_match(&mut conn, user.organization_id).await.unwrap());
+    drop(conn);
+    // The AML rules then ask for enhanced due diligence whatever the amount: a new wallet is reviewed.
+    app.link_wallet(&user).await;
+    assert_eq!(wallet_status(&app, &user).await, "under_review");
+    let case = cases_of(&app, &admin, "wallet").await.into_iter().next().unwrap();
+    assert!(case["reasons"].to_string().contains("pep_match") && case["reasons"].to_string().contains("edd_threshold"), "{case}");
+}
