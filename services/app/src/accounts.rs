@@ -258,4 +258,6 @@ pub async fn organization(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(Org
     Ok((org, members))
 }
 
-pub use crate::platform_staff::{AdminCreated, PLATFORM_ORGANIZATION, UserPage, admin_exists, create_admin, list_users, set_roles};
+pub use crate::platform_staff::{
+    AdminCreated, ExistingAccount, PLATFORM_ORGANIZATION, UserPage, admin_exists, create_admin, create_admin_with, list_users, set_roles,
+};
