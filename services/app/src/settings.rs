@@ -42,7 +42,11 @@ pub struct Settings {
     /// Sandbox KYC/onramp providers; default: on in embedded mode.
     pub sandbox: Option<bool>,
     pub log_format: LogFormat,
+    /// The operator's RPC endpoint (may carry an API key: never shown to users).
     pub chain_rpc_url: Option<String>,
+    /// The RPC URL wallets are told to use (`GET /api/v1/chain`); default: the embedded anvil's
+    /// URL in embedded mode, none with a configured chain.
+    pub chain_public_rpc_url: Option<String>,
     pub operator_key: Option<SecretString>,
     /// Key for CSRF tokens and other MACs. Unset → generated once into `<data_dir>/secret-key`.
     pub secret_key: Option<SecretString>,
@@ -113,6 +117,7 @@ impl Default for Settings {
             sandbox: None,
             log_format: LogFormat::Pretty,
             chain_rpc_url: None,
+            chain_public_rpc_url: None,
             operator_key: None,
             secret_key: None,
             session_ttl_hours: 24 * 7,
@@ -181,6 +186,7 @@ impl Settings {
             &mut self.public_url,
             &mut self.bootstrap_admin_email,
             &mut self.chain_rpc_url,
+            &mut self.chain_public_rpc_url,
             &mut self.token_address,
             &mut self.escrow_address,
             &mut self.registry_address,

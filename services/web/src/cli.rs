@@ -186,7 +186,10 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "  chain:    {kind} {} (chain id {}), escrow {}, USDC {}",
-                info.rpc_url, info.chain_id, info.escrow_address, info.token.address
+                info.rpc_url.as_deref().unwrap_or("(RPC URL not shown; set ATTUNE_CHAIN_PUBLIC_RPC_URL)"),
+                info.chain_id,
+                info.escrow_address,
+                info.token.address
             )?;
             if info.embedded {
                 writeln!(out, "            development accounts 1-9 hold 1,000,000 MockUSDC each; account 0 is the operator")?;
