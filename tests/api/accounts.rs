@@ -178,3 +178,99 @@ async fn organisations_are_scoped_another_organisations_is_404() {
     assert_eq!(body["members"][0]["email"], owner.email.as_str());
     assert_eq!(app.get("/api/v1/orgs/not-a-uuid", Some(&owner.token)).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// Each attempt is counted before its password is checked, under a lock: ten guesses sent at once
+/// against a limit of three get three answers and seven refusals, and only three are recorded.
+#[tokio::test]
+async fn parallel_guesses_cannot_exceed_the_login_limit() {
+    let app = crate::common::spawn_app_with(|s| s.login_max_failures = 3).await;
+    app.register("par@example.org", "Par").await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let (client, url) = (app.api.clone(), app.url("/api/v1/auth/login"));
+        guesses.spawn(async move {
+            let body = json!({"email": "par@example.org", "password": format!("guess number {i} is wrong")});
+            client.post(url).json(&body).send().await.unwrap().status()
+        });
+    }
+    let statuses: Vec<StatusCode> = guesses.join_all().await;
+    let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((wrong, refused), (3, 7), "{statuses:?}");
+    let recorded: i64 = sqlx::query_scalar("select count(*) from login_attempt").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(recorded, 3);
+    assert_eq!(app.login("par@example.org", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn login_via(app: &crate::common::TestApp, header: (&str, &str), email: &str, password: &str) -> StatusCode {
+    let body = json!({"email": email, "password": password});
+    app.api.post(app.url("/api/v1/auth/login")).header(header.0, header.1).json(&body).send().await.unwrap().status()
+}
+
+/// Without trusted proxies a client cannot dodge the per-address limit by naming another address
+/// in `X-Forwarded-For`; behind a trusted proxy the forwarded address is the client.
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+    let app = spawn_app().await;
+    app.register("fw@example.org", "Fw").await;
+    for i in 0..5 {
+        let fake = format!("198.51.100.{i}");
+        let status = login_via(&app, ("x-forwarded-for", &fake), &format!("guess{i}@example.org"), "wrong wrong wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = login_via(&app, ("x-forwarded-for", "198.51.100.99"), "fw@example.org", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the peer's failures count whatever the header says");
+    let ips: Vec<String> = sqlx::query_scalar("select distinct host(ip) from login_attempt").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(ips, vec!["127.0.0.1".to_string()]);
+
+    let app = crate::common::spawn_app_with(|s| s.trusted_proxies = Some("10.0.0.0/8, 127.0.0.1".into())).await;
+    app.register("fw@example.org", "Fw").await;
+    for i in 0..5 {
+        let status =
+            login_via(&app, ("x-forwarded-for", "203.0.113.7, 10.0.0.3"), &format!("guess{i}@example.org"), "wrong wrong wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login_via(&app, ("x-forwarded-for", "203.0.113.7"), "fw@example.org", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // A spoofed entry left of the client's real address changes nothing.
+    assert_eq!(
+        login_via(&app, ("x-forwarded-for", "192.0.2.1, 203.0.113.7"), "fw@example.org", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login_via(&app, ("forwarded", "for=\"203.0.113.8:4711\";proto=https"), "fw@example.org", PASSWORD).await, StatusCode::OK);
+    let ips: Vec<String> = sqlx::query_scalar("select distinct host(ip) from login_attempt order by 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(ips, vec!["203.0.113.7".to_string(), "203.0.113.8".to_string()]);
+}
+
+/// Registration is limited per client address: the API answers 429 problem+json with a
+/// Retry-After, the form a 429 page; another client is not affected.
+#[tokio::test]
+async fn registration_is_rate_limited_per_client_address() {
+    let app = crate::common::spawn_app_with(|s| {
+        s.registration_max_per_window = 2;
+        s.trusted_proxies = Some("127.0.0.1".into());
+    })
+    .await;
+    let register = |email: &str, from: &str| {
+        let body =
+            json!({"email": email, "password": PASSWORD, "name": "Reg", "organization": {"name": email, "country": "DE", "kind": "sme"}});
+        app.api.post(app.url("/api/v1/auth/register")).header("x-forwarded-for", from).json(&body).send()
+    };
+    assert_eq!(register("r1@example.org", "203.0.113.1").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(register("r1@example.org", "203.0.113.1").await.unwrap().status(), StatusCode::CONFLICT, "a refused attempt counts too");
+    let res = register("r2@example.org", "203.0.113.1").await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_problem(&res);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "3600");
+    assert_eq!(res.json::<Value>().await.unwrap()["type"], "/problems/too-many-registrations");
+    let form = app
+        .api
+        .post(app.url("/register"))
+        .header("x-forwarded-for", "203.0.113.1")
+        .form(&[("email", "r3@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(form.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    assert_eq!(register("r2@example.org", "203.0.113.2").await.unwrap().status(), StatusCode::CREATED);
+}

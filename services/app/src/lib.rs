@@ -27,6 +27,7 @@ pub mod passwords;
 pub mod payments;
 pub mod platform_staff;
 mod provenance_checks;
+pub mod registration_limit;
 pub mod sanctions_refresh;
 pub mod screening;
 pub mod settings;

@@ -56,6 +56,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as a
+    /// comma-separated list of addresses or CIDR ranges (unset: the TCP peer is the client).
+    pub trusted_proxies: Option<String>,
+    /// Registrations one client address may attempt per window.
+    pub registration_max_per_window: i64,
+    pub registration_window_minutes: i64,
     /// Run the background tasks (outbox mailer, session cleanup). Tests drive them step by step.
     pub background_tasks: bool,
     pub mail_max_attempts: u32,
@@ -125,6 +131,9 @@ impl Default for Settings {
             max_body_bytes: 2 * 1024 * 1024,
             login_max_failures: 5,
             login_window_minutes: 15,
+            trusted_proxies: None,
+            registration_max_per_window: 20,
+            registration_window_minutes: 60,
             background_tasks: true,
             mail_max_attempts: 8,
             dataset_max_bytes: 1024 * 1024 * 1024,

@@ -68,6 +68,8 @@ impl Application {
             login_window: chrono::Duration::minutes(settings.login_window_minutes),
             public_url,
         };
+        let trusted_proxies = crate::client_addr::TrustedProxies::parse(settings.trusted_proxies.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))?;
         let fetcher = SafeFetcher::new(
             settings.allow_private_networks,
             settings.model_file_root.clone(),
@@ -99,6 +101,7 @@ impl Application {
             onramp: Arc::new(onramp_providers(&settings, &policy.public_url, &csrf_key)?),
             settings,
             policy,
+            trusted_proxies,
             delivery,
             fetcher,
             csrf_key,
@@ -300,6 +303,9 @@ async fn session_sweeper(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
             if let Err(e) = attune_db::sessions::prune_login_attempts(&mut conn, cutoff).await {
                 tracing::warn!(error = %e, "login-attempt cleanup failed");
             }
+            if let Err(e) = attune_db::sessions::prune_registration_attempts(&mut conn, cutoff).await {
+                tracing::warn!(error = %e, "registration-attempt cleanup failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
@@ -355,6 +361,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::guards::registration_limit))
             .wrap(security_headers())
             .wrap(metrics.clone())
             .wrap_fn(|req, srv| {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
     pub policy: AccountPolicy,
+    /// Whose forwarding headers name the client (login and registration limits).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     pub delivery: Arc<OutboxDelivery>,
     /// Outbound HTTP with the SSRF guard (model files now, opt-out signals later).
     pub fetcher: SafeFetcher,
