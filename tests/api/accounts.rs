@@ -274,3 +274,99 @@ async fn registration_is_rate_limited_per_client_address() {
     assert!(form.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
     assert_eq!(register("r2@example.org", "203.0.113.2").await.unwrap().status(), StatusCode::CREATED);
 }
+
+/// A state-changing API request authenticated by the session cookie must come from our own pages
+/// (Origin or Sec-Fetch-Site); a bearer token needs no such check.
+#[tokio::test]
+async fn cookie_authenticated_api_writes_need_a_same_origin_request() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let cookie = format!("attune_session={}", user.token);
+    let logout = |headers: &[(&str, &str)]| {
+        let mut req = app.api.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie).json(&json!({}));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    let me = || app.api.get(app.url("/api/v1/me")).header("cookie", &cookie).send();
+    for headers in [
+        vec![],
+        vec![("origin", "https://evil.example")],
+        vec![("origin", "null")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "https://evil.example"), ("sec-fetch-site", "same-site")],
+    ] {
+        let res = logout(&headers).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert_problem(&res);
+        assert_eq!(res.json::<Value>().await.unwrap()["type"], "/problems/cross-site-request");
+        assert_eq!(me().await.unwrap().status(), StatusCode::OK, "the session survives a refused request");
+    }
+    // Reads are not checked; a bearer token is exempt whatever the Origin says.
+    assert_eq!(
+        app.api
+            .get(app.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let other = app.new_user().await;
+    let res = app
+        .api
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&other.token)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // Our own pages: the Origin is the server's, or the browser says same-origin.
+    assert_eq!(logout(&[("origin", app.address.as_str())]).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(me().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let again = app.token_for(&user.email, PASSWORD).await;
+    let res = app
+        .api
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", format!("attune_session={again}"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+/// The HTML form token is bound to the session: a token minted for one session (with the same
+/// CSRF cookie, as an attacker who plants their cookie would have) fails in another.
+#[tokio::test]
+async fn a_form_token_from_another_session_fails() {
+    let app = spawn_app().await;
+    let (alice, mallory) = (app.new_user().await, app.new_user().await);
+    let csrf_cookie = "ab".repeat(32);
+    let page = |session: &str| {
+        app.api.get(app.url("/account")).header("cookie", format!("attune_csrf={csrf_cookie}; attune_session={session}")).send()
+    };
+    let token_of = |html: String| {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = html.find(marker).expect("a csrf field") + marker.len();
+        html[start..start + 64].to_string()
+    };
+    let mallorys_token = token_of(page(&mallory.token).await.unwrap().text().await.unwrap());
+    let alices_token = token_of(page(&alice.token).await.unwrap().text().await.unwrap());
+    assert_ne!(mallorys_token, alices_token);
+    let logout = |session: &str, token: &str| {
+        app.api
+            .post(app.url("/logout"))
+            .header("cookie", format!("attune_csrf={csrf_cookie}; attune_session={session}"))
+            .form(&[("csrf_token", token)])
+            .send()
+    };
+    assert_eq!(logout(&alice.token, &mallorys_token).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/me", Some(&alice.token)).await.status(), StatusCode::OK, "alice is still signed in");
+    assert_eq!(logout(&alice.token, &alices_token).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/api/v1/me", Some(&alice.token)).await.status(), StatusCode::UNAUTHORIZED);
+}

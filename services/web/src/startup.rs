@@ -383,6 +383,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .route("/readyz", web::get().to(api::service::readyz))
             .service(
                 web::scope("/api")
+                    .wrap(actix_web::middleware::from_fn(crate::guards::api_same_origin))
                     .wrap(ErrorHandlers::new().default_handler(problem::problemize))
                     .service(web::scope("/v1").configure(api::configure))
                     .default_service(web::to(|| async {
