@@ -18,6 +18,7 @@ pub mod job_lifecycle;
 pub mod job_view;
 pub mod jobs;
 pub mod kyc;
+pub mod model_file_checks;
 pub mod models;
 pub mod onramp;
 pub mod operator_tx_notice;

@@ -39,6 +39,12 @@ pub struct Settings {
     pub allow_private_networks: bool,
     /// Directory under which model files may be given as `file://` URIs (unset: none may).
     pub model_file_root: Option<PathBuf>,
+    /// Most files one listing may ask the platform to fetch and re-hash.
+    pub model_max_files: usize,
+    /// Most bytes, all files of one listing together.
+    pub model_max_total_bytes: u64,
+    /// Seconds one model file may take to fetch before its check fails.
+    pub model_fetch_timeout_secs: u64,
     /// Sandbox KYC/onramp providers; default: on in embedded mode.
     pub sandbox: Option<bool>,
     pub log_format: LogFormat,
@@ -120,6 +126,9 @@ impl Default for Settings {
             bootstrap_admin_password: None,
             allow_private_networks: false,
             model_file_root: None,
+            model_max_files: 64,
+            model_max_total_bytes: 100 * 1024 * 1024 * 1024,
+            model_fetch_timeout_secs: 60,
             sandbox: None,
             log_format: LogFormat::Pretty,
             chain_rpc_url: None,

@@ -92,6 +92,15 @@ impl Application {
             &format!("{}/{} (+{}/bot)", settings.scanner_bot_name, env!("CARGO_PKG_VERSION"), policy.public_url),
         )?;
         let scanning = Arc::new(DatasetScanning::new(database.pool.clone(), scanner, data_policy.clone()));
+        let model_checks = Arc::new(attune_app::models::ModelFileChecking::new(
+            database.pool.clone(),
+            fetcher.clone(),
+            attune_app::models::ModelFileLimits {
+                max_files: settings.model_max_files,
+                max_total_bytes: settings.model_max_total_bytes,
+                fetch_timeout: std::time::Duration::from_secs(settings.model_fetch_timeout_secs.max(1)),
+            },
+        ));
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
@@ -108,6 +117,7 @@ impl Application {
             data_policy,
             templates,
             scanning,
+            model_checks,
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -120,6 +130,7 @@ impl Application {
             };
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
+            tasks.push(tokio::spawn(state.model_checks.clone().run(shutdown_rx.clone())));
             if let Some(raw) = &state.settings.sanctions_feeds {
                 let feeds = attune_app::sanctions_refresh::parse_feeds(raw).map_err(|e| anyhow::anyhow!("ATTUNE_SANCTIONS_FEEDS: {e}"))?;
                 let every = std::time::Duration::from_secs(state.settings.sanctions_refresh_hours.max(1) * 3600);
@@ -175,6 +186,11 @@ impl Application {
     /// The dataset scan step, for tests that drive background work one step at a time.
     pub fn scanning(&self) -> Arc<DatasetScanning> {
         self.state.scanning.clone()
+    }
+
+    /// The model files check step, for tests that drive background work one step at a time.
+    pub fn model_checks(&self) -> Arc<attune_app::models::ModelFileChecking> {
+        self.state.model_checks.clone()
     }
 
     pub fn outbox(&self) -> Arc<OutboxDelivery> {

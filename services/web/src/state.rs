@@ -36,4 +36,6 @@ pub struct AppState {
     pub templates: Arc<DocumentTemplates>,
     /// The opt-out scan of uploaded datasets (a background step; tests drive it).
     pub scanning: Arc<DatasetScanning>,
+    /// The files check of model listings (a background step; tests drive it).
+    pub model_checks: Arc<attune_app::models::ModelFileChecking>,
 }
