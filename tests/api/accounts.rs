@@ -178,3 +178,195 @@ async fn organisations_are_scoped_another_organisations_is_404() {
     assert_eq!(body["members"][0]["email"], owner.email.as_str());
     assert_eq!(app.get("/api/v1/orgs/not-a-uuid", Some(&owner.token)).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// Each attempt is counted before its password is checked, under a lock: ten guesses sent at once
+/// against a limit of three get three answers and seven refusals, and only three are recorded.
+#[tokio::test]
+async fn parallel_guesses_cannot_exceed_the_login_limit() {
+    let app = crate::common::spawn_app_with(|s| s.login_max_failures = 3).await;
+    app.register("par@example.org", "Par").await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let (client, url) = (app.api.clone(), app.url("/api/v1/auth/login"));
+        guesses.spawn(async move {
+            let body = json!({"email": "par@example.org", "password": format!("guess number {i} is wrong")});
+            client.post(url).json(&body).send().await.unwrap().status()
+        });
+    }
+    let statuses: Vec<StatusCode> = guesses.join_all().await;
+    let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((wrong, refused), (3, 7), "{statuses:?}");
+    let recorded: i64 = sqlx::query_scalar("select count(*) from login_attempt").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(recorded, 3);
+    assert_eq!(app.login("par@example.org", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn login_via(app: &crate::common::TestApp, header: (&str, &str), email: &str, password: &str) -> StatusCode {
+    let body = json!({"email": email, "password": password});
+    app.api.post(app.url("/api/v1/auth/login")).header(header.0, header.1).json(&body).send().await.unwrap().status()
+}
+
+/// Without trusted proxies a client cannot dodge the per-address limit by naming another address
+/// in `X-Forwarded-For`; behind a trusted proxy the forwarded address is the client.
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+    let app = spawn_app().await;
+    app.register("fw@example.org", "Fw").await;
+    for i in 0..5 {
+        let fake = format!("198.51.100.{i}");
+        let status = login_via(&app, ("x-forwarded-for", &fake), &format!("guess{i}@example.org"), "wrong wrong wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = login_via(&app, ("x-forwarded-for", "198.51.100.99"), "fw@example.org", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the peer's failures count whatever the header says");
+    let ips: Vec<String> = sqlx::query_scalar("select distinct host(ip) from login_attempt").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(ips, vec!["127.0.0.1".to_string()]);
+
+    let app = crate::common::spawn_app_with(|s| s.trusted_proxies = Some("10.0.0.0/8, 127.0.0.1".into())).await;
+    app.register("fw@example.org", "Fw").await;
+    for i in 0..5 {
+        let status =
+            login_via(&app, ("x-forwarded-for", "203.0.113.7, 10.0.0.3"), &format!("guess{i}@example.org"), "wrong wrong wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login_via(&app, ("x-forwarded-for", "203.0.113.7"), "fw@example.org", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // A spoofed entry left of the client's real address changes nothing.
+    assert_eq!(
+        login_via(&app, ("x-forwarded-for", "192.0.2.1, 203.0.113.7"), "fw@example.org", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login_via(&app, ("forwarded", "for=\"203.0.113.8:4711\";proto=https"), "fw@example.org", PASSWORD).await, StatusCode::OK);
+    let ips: Vec<String> = sqlx::query_scalar("select distinct host(ip) from login_attempt order by 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(ips, vec!["203.0.113.7".to_string(), "203.0.113.8".to_string()]);
+}
+
+/// Registration is limited per client address: the API answers 429 problem+json with a
+/// Retry-After, the form a 429 page; another client is not affected.
+#[tokio::test]
+async fn registration_is_rate_limited_per_client_address() {
+    let app = crate::common::spawn_app_with(|s| {
+        s.registration_max_per_window = 2;
+        s.trusted_proxies = Some("127.0.0.1".into());
+    })
+    .await;
+    let register = |email: &str, from: &str| {
+        let body =
+            json!({"email": email, "password": PASSWORD, "name": "Reg", "organization": {"name": email, "country": "DE", "kind": "sme"}});
+        app.api.post(app.url("/api/v1/auth/register")).header("x-forwarded-for", from).json(&body).send()
+    };
+    assert_eq!(register("r1@example.org", "203.0.113.1").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(register("r1@example.org", "203.0.113.1").await.unwrap().status(), StatusCode::CONFLICT, "a refused attempt counts too");
+    let res = register("r2@example.org", "203.0.113.1").await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_problem(&res);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "3600");
+    assert_eq!(res.json::<Value>().await.unwrap()["type"], "/problems/too-many-registrations");
+    let form = app
+        .api
+        .post(app.url("/register"))
+        .header("x-forwarded-for", "203.0.113.1")
+        .form(&[("email", "r3@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(form.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    assert_eq!(register("r2@example.org", "203.0.113.2").await.unwrap().status(), StatusCode::CREATED);
+}
+
+/// A state-changing API request authenticated by the session cookie must come from our own pages
+/// (Origin or Sec-Fetch-Site); a bearer token needs no such check.
+#[tokio::test]
+async fn cookie_authenticated_api_writes_need_a_same_origin_request() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let cookie = format!("attune_session={}", user.token);
+    let logout = |headers: &[(&str, &str)]| {
+        let mut req = app.api.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie).json(&json!({}));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    let me = || app.api.get(app.url("/api/v1/me")).header("cookie", &cookie).send();
+    for headers in [
+        vec![],
+        vec![("origin", "https://evil.example")],
+        vec![("origin", "null")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "https://evil.example"), ("sec-fetch-site", "same-site")],
+    ] {
+        let res = logout(&headers).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert_problem(&res);
+        assert_eq!(res.json::<Value>().await.unwrap()["type"], "/problems/cross-site-request");
+        assert_eq!(me().await.unwrap().status(), StatusCode::OK, "the session survives a refused request");
+    }
+    // Reads are not checked; a bearer token is exempt whatever the Origin says.
+    assert_eq!(
+        app.api
+            .get(app.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let other = app.new_user().await;
+    let res = app
+        .api
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&other.token)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // Our own pages: the Origin is the server's, or the browser says same-origin.
+    assert_eq!(logout(&[("origin", app.address.as_str())]).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(me().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let again = app.token_for(&user.email, PASSWORD).await;
+    let res = app
+        .api
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", format!("attune_session={again}"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+/// The HTML form token is bound to the session: a token minted for one session (with the same
+/// CSRF cookie, as an attacker who plants their cookie would have) fails in another.
+#[tokio::test]
+async fn a_form_token_from_another_session_fails() {
+    let app = spawn_app().await;
+    let (alice, mallory) = (app.new_user().await, app.new_user().await);
+    let csrf_cookie = "ab".repeat(32);
+    let page = |session: &str| {
+        app.api.get(app.url("/account")).header("cookie", format!("attune_csrf={csrf_cookie}; attune_session={session}")).send()
+    };
+    let token_of = |html: String| {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = html.find(marker).expect("a csrf field") + marker.len();
+        html[start..start + 64].to_string()
+    };
+    let mallorys_token = token_of(page(&mallory.token).await.unwrap().text().await.unwrap());
+    let alices_token = token_of(page(&alice.token).await.unwrap().text().await.unwrap());
+    assert_ne!(mallorys_token, alices_token);
+    let logout = |session: &str, token: &str| {
+        app.api
+            .post(app.url("/logout"))
+            .header("cookie", format!("attune_csrf={csrf_cookie}; attune_session={session}"))
+            .form(&[("csrf_token", token)])
+            .send()
+    };
+    assert_eq!(logout(&alice.token, &mallorys_token).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/me", Some(&alice.token)).await.status(), StatusCode::OK, "alice is still signed in");
+    assert_eq!(logout(&alice.token, &alices_token).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/api/v1/me", Some(&alice.token)).await.status(), StatusCode::UNAUTHORIZED);
+}

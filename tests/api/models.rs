@@ -51,10 +51,18 @@ fn check<'a>(body: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} check in {body}"))
 }
 
-async fn list_and_sign(app: &TestApp, provider: &TestUser, signer: &PrivateKeySigner, files: &Value) -> Value {
-    let res = app.post_json("/api/v1/models", &listing(files, "1.0"), Some(&provider.token)).await;
+/// Lists a model and runs the background files check; returns the listing as it then reads.
+async fn list_and_check(app: &TestApp, provider: &TestUser, body: &Value) -> Value {
+    let res = app.post_json("/api/v1/models", body, Some(&provider.token)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.unwrap();
+    assert_eq!(check(&created, "files")["pending"], true, "the files are fetched in the background");
+    assert_eq!(app.check_model_files().await, 1);
+    app.get(&format!("/api/v1/models/{}", created["id"].as_str().unwrap()), Some(&provider.token)).await.json().await.unwrap()
+}
+
+async fn list_and_sign(app: &TestApp, provider: &TestUser, signer: &PrivateKeySigner, files: &Value) -> Value {
+    let created = list_and_check(app, provider, &listing(files, "1.0")).await;
     let id = created["id"].as_str().unwrap().to_string();
     let digest = created["provenance"]["manifest_sha256"].as_str().unwrap().to_string();
     let res = app
@@ -79,9 +87,18 @@ async fn a_provider_lists_signs_and_an_admin_verifies() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["provenance"]["status"], "pending");
-    for name in ["files", "licence", "training_summary", "training_flops", "model_card"] {
+    for name in ["licence", "training_summary", "training_flops", "model_card"] {
         assert_eq!(check(&created, name)["ok"], true, "{name}: {}", check(&created, name));
     }
+    // The files are fetched by a background step; until it has run the check is pending.
+    let files_check = check(&created, "files");
+    assert_eq!((files_check["ok"].clone(), files_check["pending"].clone()), (json!(false), json!(true)), "{files_check}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(app.check_model_files().await, 1);
+    assert_eq!(app.check_model_files().await, 0, "checked once");
+    let created: Value = app.get(&format!("/api/v1/models/{id}"), Some(&provider.token)).await.json().await.unwrap();
+    let files_check = check(&created, "files");
+    assert_eq!((files_check["ok"].clone(), files_check["pending"].clone()), (json!(true), json!(false)), "{files_check}");
     assert_eq!(check(&created, "signature")["ok"], false, "not signed yet");
     let id = created["id"].as_str().unwrap().to_string();
     let digest = created["provenance"]["manifest_sha256"].as_str().unwrap().to_string();
@@ -138,7 +155,7 @@ async fn a_provider_lists_signs_and_an_admin_verifies() {
         .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(actions, ["model.listed", "model.signed", "model.verified"]);
+    assert_eq!(actions, ["model.listed", "model.files_checked", "model.signed", "model.verified"]);
 }
 
 #[tokio::test]
@@ -207,7 +224,7 @@ async fn private_addresses_are_refused_by_default() {
     let app = spawn_app().await;
     let provider = app.new_user().await;
     let (_server, files) = weights(false).await;
-    let created: Value = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    let created = list_and_check(&app, &provider, &listing(&files, "1.0")).await;
     let files_check = check(&created, "files");
     assert_eq!(files_check["ok"], false);
     assert!(files_check["detail"].as_str().unwrap().contains("not a public address"), "{files_check}");
@@ -224,12 +241,59 @@ async fn file_uris_work_only_under_the_configured_root() {
     let app = spawn_app_with(move |s| s.model_file_root = Some(root_path)).await;
     let provider = app.new_user().await;
     let ok_files = json!([{"path": "weights.bin", "size": 7, "sha256": sha(b"weights"), "uri": format!("file://{}", inside.display())}]);
-    let created: Value = app.post_json("/api/v1/models", &listing(&ok_files, "1.0"), Some(&provider.token)).await.json().await.unwrap();
+    let created = list_and_check(&app, &provider, &listing(&ok_files, "1.0")).await;
     assert_eq!(check(&created, "files")["ok"], true, "{}", check(&created, "files"));
-    let bad_files =
-        json!([{"path": "weights.bin", "size": 7, "sha256": sha(b"weights"), "uri": format!("file://{}", outside.path().display())}]);
-    let created: Value = app.post_json("/api/v1/models", &listing(&bad_files, "2.0"), Some(&provider.token)).await.json().await.unwrap();
-    assert!(check(&created, "files")["detail"].as_str().unwrap().contains("outside the allowed file root"));
+    // Outside the root — an existing file, one that does not exist, and a way out through `..` —
+    // all get the same answer: the path is refused before the file system is asked anything, so
+    // a lister cannot probe which files exist.
+    let missing = root.path().parent().unwrap().join(format!("no-such-{}", uuid::Uuid::new_v4().simple()));
+    let dotdot = format!("{}/../{}", root.path().display(), outside.path().file_name().unwrap().to_str().unwrap());
+    for (i, path) in [outside.path().display().to_string(), missing.display().to_string(), dotdot].iter().enumerate() {
+        let bad_files = json!([{"path": "weights.bin", "size": 7, "sha256": sha(b"weights"), "uri": format!("file://{path}")}]);
+        let created = list_and_check(&app, &provider, &listing(&bad_files, &format!("2.{i}"))).await;
+        let detail = check(&created, "files")["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains("outside the allowed file root") && !detail.contains("No such file"), "{path}: {detail}");
+    }
+}
+
+#[tokio::test]
+async fn listings_over_the_file_limits_are_refused() {
+    let app = spawn_app_with(|s| {
+        s.model_max_files = 2;
+        s.model_max_total_bytes = 1000;
+    })
+    .await;
+    let provider = app.new_user().await;
+    let file = |i: usize, size: u64| json!({"path": format!("w{i}.bin"), "size": size, "sha256": "0".repeat(64), "uri": "https://weights.invalid/w"});
+    for files in [json!([file(0, 1), file(1, 1), file(2, 1)]), json!([file(0, 600), file(1, 600)]), json!([file(0, u64::MAX), file(1, 2)])]
+    {
+        let res = app.post_json("/api/v1/models", &listing(&files, "1.0"), Some(&provider.token)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "files", "{problem}");
+    }
+    let res = app.post_json("/api/v1/models", &listing(&json!([file(0, 500), file(1, 500)]), "1.0"), Some(&provider.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_file_that_takes_too_long_fails_its_check_with_a_timeout() {
+    let app = spawn_app_with(|s| {
+        s.allow_private_networks = true;
+        s.model_fetch_timeout_secs = 1;
+    })
+    .await;
+    let provider = app.new_user().await;
+    let site = crate::common::web::serve_site(vec![(
+        "/slow.bin",
+        crate::common::web::Page::ok("application/octet-stream", b"weights".to_vec()).delayed(std::time::Duration::from_secs(5)),
+    )])
+    .await;
+    let files = json!([{"path": "slow.bin", "size": 7, "sha256": sha(b"weights"), "uri": site.url("/slow.bin")}]);
+    let created = list_and_check(&app, &provider, &listing(&files, "1.0")).await;
+    let files_check = check(&created, "files");
+    assert_eq!(files_check["ok"], false);
+    assert!(files_check["detail"].as_str().unwrap().contains("timed out"), "{files_check}");
 }
 
 #[tokio::test]

@@ -106,3 +106,58 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
+
+/// `GET /api/v1/chain` gives wallets the public RPC URL setting (the embedded anvil's by default),
+/// never the operator's RPC URL, which may carry a key; and an operator transaction's recorded
+/// error (which may name that URL or an internal address) reaches the buyer only as a generic text.
+#[tokio::test]
+async fn the_chain_endpoint_and_the_payment_view_never_show_the_operators_rpc_url_or_errors() {
+    let m = crate::settlement::market(1).await;
+    let embedded: Value = m.app.get("/api/v1/chain", None).await.json().await.unwrap();
+    let anvil = m.app.chain().client.rpc_url.clone();
+    assert_eq!(embedded["rpc_url"], anvil.as_str(), "embedded mode shows the embedded anvil's URL");
+
+    // The same marketplace on a configured chain whose RPC URL carries a key.
+    let (scheme, host) = anvil.split_once("://").unwrap();
+    let keyed = format!("{scheme}://apikey:SECRETKEY@{host}");
+    let info = m.app.chain().info();
+    let configured = |public: Option<&str>| {
+        let (keyed, info, public) = (keyed.clone(), info.clone(), public.map(str::to_string));
+        move |s: &mut attune_app::Settings| {
+            s.chain_enabled = true;
+            s.chain_rpc_url = Some(keyed);
+            s.chain_public_rpc_url = public;
+            s.operator_key = Some(attune_integrations::chain::deployment::DEV_OPERATOR_KEY.to_string().into());
+            s.token_address = Some(info.token.address.clone());
+            s.escrow_address = Some(info.escrow_address.clone());
+            s.registry_address = Some(info.registry_address.clone());
+        }
+    };
+    let hidden = crate::common::spawn_app_on(m.app.database_url.clone(), configured(None)).await;
+    let text = hidden.get("/api/v1/chain", None).await.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert!(body["rpc_url"].is_null() && !text.contains("SECRETKEY") && !text.contains(host), "{text}");
+    let public = crate::common::spawn_app_on(m.app.database_url.clone(), configured(Some("https://rpc.example.org"))).await;
+    let body: Value = public.get("/api/v1/chain", None).await.json().await.unwrap();
+    assert_eq!(body["rpc_url"], "https://rpc.example.org");
+
+    let detail = format!("error sending request for url ({keyed}): connection to 10.1.2.3:8545 refused");
+    sqlx::query("insert into chain_tx (id, kind, subject, status, attempts, last_error) values ($1, 'refund', $2, 'failed', 5, $3)")
+        .bind(uuid::Uuid::now_v7())
+        .bind(format!("job:{}", m.job))
+        .bind(&detail)
+        .execute(&m.app.pool)
+        .await
+        .unwrap();
+    let text = m.app.get(&format!("/api/v1/jobs/{}/payment", m.job), Some(&m.buyer.token)).await.text().await.unwrap();
+    let view: Value = serde_json::from_str(&text).unwrap();
+    let refund = view["txs"].as_array().unwrap().iter().find(|t| t["operator_action"] == "refund").expect("the refund is listed");
+    assert!(refund["error"].as_str().unwrap().contains("did not go through"), "{refund}");
+    assert!(!text.contains("SECRETKEY") && !text.contains("10.1.2.3"), "{text}");
+    let kept: String = sqlx::query_scalar("select last_error from chain_tx where subject = $1")
+        .bind(format!("job:{}", m.job))
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, detail, "the detail stays for the platform's staff");
+}

@@ -104,7 +104,7 @@ async fn a_server_restarted_midway_credits_nothing_twice() {
     let restarted = spawn_app_on(m.app.database_url.clone(), |s| {
         s.chain_enabled = true;
         s.chain_confirmations = Some(2);
-        s.chain_rpc_url = Some(info.rpc_url.clone());
+        s.chain_rpc_url = info.rpc_url.clone();
         s.operator_key = Some(attune_integrations::chain::deployment::DEV_OPERATOR_KEY.to_string().into());
         s.token_address = Some(info.token.address.clone());
         s.escrow_address = Some(info.escrow_address.clone());

@@ -87,6 +87,8 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     submit(c, &format!("form[action='{model_path}/signature'] button")).await;
     wait_for_text(c, "tr.check-signature", "pass").await;
     log_out(c).await;
+    // The files are fetched and re-hashed by a background step, driven here by hand.
+    assert_eq!(app.check_model_files().await, 1);
 
     // The admin verifies it from the queue.
     log_in(c, &app.address, &admin.email, PASSWORD).await;

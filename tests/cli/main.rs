@@ -174,8 +174,13 @@ fn without_postgres_binaries_the_error_says_what_to_do() {
 }
 
 fn admin_create(database_url: &str, email: &str, password: &str) -> std::process::Output {
+    admin_create_with(database_url, &["--email", email, "--password-stdin"], password)
+}
+
+fn admin_create_with(database_url: &str, args: &[&str], password: &str) -> std::process::Output {
     let mut child = attune()
-        .args(["admin", "create", "--email", email, "--password-stdin"])
+        .args(["admin", "create"])
+        .args(args)
         .env("DATABASE_URL", database_url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -204,14 +209,21 @@ async fn admin_create_and_audit_verify_catch_an_edited_row() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("created admin"));
     }
+    // An address that already has an account is refused without an explicit --promote-existing.
     let out = admin_create(&url, "ROOT@example.org", common::PASSWORD);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("already existed"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already exists") && stderr.contains("--promote-existing"), "{stderr}");
+
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let out = audit_verify(&url);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 entries verified"), "{}", String::from_utf8_lossy(&out.stdout));
+    admin_create_refuses_someone_elses_account(&url, &pool).await;
 
     let out = audit_verify(&url);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3 entries verified"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 entries verified"), "{}", String::from_utf8_lossy(&out.stdout));
 
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("alter table audit_log disable trigger audit_log_append_only").execute(&mut *tx).await.unwrap();
     sqlx::query("update audit_log set actor = 'cli-forged' where seq = 2").execute(&mut *tx).await.unwrap();
@@ -222,6 +234,53 @@ async fn admin_create_and_audit_verify_catch_an_edited_row() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("audit entry 2 is not intact"), "{stderr}");
+}
+
+async fn roles_of(pool: &sqlx::PgPool, email: &str) -> Vec<String> {
+    sqlx::query_scalar::<_, String>("select r.role from user_role r join app_user u on u.id = r.user_id where lower(u.email) = lower($1)")
+        .bind(email)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Someone registers `boss@example.org` before the operator makes that address an admin: a plain
+/// `admin create` refuses, `--promote-existing` refuses while the address is unverified, and
+/// promotes once it is verified.
+async fn admin_create_refuses_someone_elses_account(url: &str, pool: &sqlx::PgPool) {
+    let policy = attune_app::accounts::AccountPolicy {
+        session_ttl: chrono::Duration::hours(1),
+        verification_ttl: chrono::Duration::hours(1),
+        login_max_failures: 5,
+        login_window: chrono::Duration::minutes(15),
+        public_url: "http://localhost".into(),
+    };
+    let input = attune_app::accounts::RegisterInput {
+        email: "boss@example.org".into(),
+        password: common::PASSWORD.into(),
+        name: "Not The Operator".into(),
+        organization_name: "Squatters Ltd".into(),
+        organization_country: "DE".into(),
+        organization_kind: "sme".into(),
+    };
+    let screening = attune_app::screening::ScreeningService::load(pool).await.unwrap();
+    attune_app::accounts::register(pool, &policy, &screening, input).await.map_err(|e| e.to_string()).unwrap();
+
+    let out = admin_create(url, "boss@example.org", "another strong passphrase here");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--promote-existing"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(roles_of(pool, "boss@example.org").await.is_empty(), "a plain create never hands over the role");
+
+    let out = admin_create_with(url, &["--email", "boss@example.org", "--promote-existing"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not verified"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(roles_of(pool, "boss@example.org").await.is_empty(), "an unverified account is never promoted");
+
+    sqlx::query("update app_user set email_verified_at = now() where email = 'boss@example.org'").execute(pool).await.unwrap();
+    let out = admin_create_with(url, &["--email", "boss@example.org", "--promote-existing"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already existed and is now an admin"));
+    assert_eq!(roles_of(pool, "boss@example.org").await, vec!["admin".to_string()]);
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub struct TestApp {
     pub database_url: String,
     pub outbox: Arc<OutboxDelivery>,
     pub scanning: Arc<attune_app::dataset_scan::DatasetScanning>,
+    pub model_checks: Arc<attune_app::models::ModelFileChecking>,
     pub chain: Option<Arc<attune_app::chain::Chain>>,
     pub screening: Arc<attune_app::screening::ScreeningService>,
     pub data_dir: tempfile::TempDir,
@@ -97,6 +98,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
     let pool = app.pool().clone();
     let outbox = app.outbox();
     let scanning = app.scanning();
+    let model_checks = app.model_checks();
     let chain = app.chain();
     let screening = app.screening();
     tokio::spawn(app.run_until_stopped());
@@ -107,6 +109,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
         database_url,
         outbox,
         scanning,
+        model_checks,
         chain,
         screening,
         data_dir,
@@ -196,6 +199,11 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK, "login of {email} failed");
         let body: Value = res.json().await.expect("json");
         body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Fetches and re-hashes the files of every listing waiting for it (the background step, driven by hand).
+    pub async fn check_model_files(&self) -> usize {
+        self.model_checks.check_all_waiting().await.expect("check model files")
     }
 
     /// Runs the opt-out scan of every dataset waiting for one (the background step, driven by hand).

@@ -37,7 +37,11 @@ impl TestApp {
                                    "uri": format!("file://{}", path.display())}]);
         let res = self.post_json("/api/v1/models", &listing, Some(&provider.token)).await;
         assert_eq!(res.status(), StatusCode::CREATED);
-        res.json().await.expect("json")
+        let created: Value = res.json().await.expect("json");
+        // The weights are fetched and hashed by a background step; run it, then read the listing back.
+        self.check_model_files().await;
+        let id = created["id"].as_str().expect("id");
+        self.get(&format!("/api/v1/models/{id}"), Some(&provider.token)).await.json().await.expect("json")
     }
 
     /// Lists, signs with `signer` (a verified wallet of the provider's organisation) and has an

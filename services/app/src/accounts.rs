@@ -186,7 +186,8 @@ pub struct LoggedIn {
 }
 
 /// Checks credentials and opens a session. Unknown e-mail and wrong password answer the same,
-/// after the same work; 5 failures per e-mail or per client address in 15 minutes lock logins.
+/// after the same work; 5 failures per e-mail or per client address in 15 minutes lock logins
+/// (every attempt counts as a failure until its password has been found right).
 #[tracing::instrument(skip_all)]
 pub async fn login(
     pool: &PgPool,
@@ -197,21 +198,26 @@ pub async fn login(
     user_agent: Option<&str>,
 ) -> Result<LoggedIn, AccountError> {
     let email = email.trim();
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    // The attempt is counted (as a failure) before the password is checked, under a lock on the
+    // e-mail and the address, so N parallel guesses cannot get past the limit.
+    let mut tx = pool.begin().await.context("failed to begin a login attempt")?;
+    attune_db::sessions::lock_login_keys(&mut tx, email, ip).await?;
     let since = Utc::now() - policy.login_window;
-    let (by_email, by_ip) = attune_db::sessions::recent_failures(&mut conn, email, ip, since).await?;
+    let (by_email, by_ip) = attune_db::sessions::recent_failures(&mut tx, email, ip, since).await?;
     if by_email >= policy.login_max_failures || by_ip >= policy.login_max_failures {
         return Err(AccountError::RateLimited { retry_after_secs: policy.login_window.num_seconds().max(1) as u64 });
     }
-    let credentials = attune_db::users::credentials_by_email(&mut conn, email).await?;
-    drop(conn);
+    let attempt = attune_db::sessions::insert_login_attempt(&mut tx, email, ip, false).await?;
+    let credentials = attune_db::users::credentials_by_email(&mut tx, email).await?;
+    tx.commit().await.context("failed to record a login attempt")?;
     let ok = passwords::verify(password.to_string(), credentials.as_ref().map(|c| c.password_hash.clone())).await?;
-    let mut tx = pool.begin().await.context("failed to begin login")?;
-    attune_db::sessions::record_login_attempt(&mut tx, email, ip, ok).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
-        tx.commit().await.context("failed to record the failed login")?;
         return Err(AccountError::InvalidCredentials);
     };
+    let mut tx = pool.begin().await.context("failed to begin login")?;
+    if !attune_db::sessions::mark_login_succeeded(&mut tx, attempt).await? {
+        return Err(AccountError::Unexpected(anyhow::anyhow!("login attempt {attempt} vanished before it was marked")));
+    }
     let token = new_token();
     let expires_at = Utc::now() + policy.session_ttl;
     let session_id = Uuid::now_v7();
@@ -267,4 +273,6 @@ pub async fn organization(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(Org
     Ok((org, members))
 }
 
-pub use crate::platform_staff::{AdminCreated, PLATFORM_ORGANIZATION, UserPage, admin_exists, create_admin, list_users, set_roles};
+pub use crate::platform_staff::{
+    AdminCreated, ExistingAccount, PLATFORM_ORGANIZATION, UserPage, admin_exists, create_admin, create_admin_with, list_users, set_roles,
+};

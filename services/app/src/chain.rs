@@ -23,6 +23,8 @@ pub struct Chain {
     pub treasury: Address,
     pub poll: std::time::Duration,
     pub quote_ttl: chrono::Duration,
+    /// What `GET /api/v1/chain` tells wallets; never the operator's own RPC URL (it may carry a key).
+    public_rpc_url: Option<String>,
     embedded: Option<Mutex<EmbeddedAnvil>>,
 }
 
@@ -30,7 +32,9 @@ pub struct Chain {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChainInfo {
     pub chain_id: u64,
-    pub rpc_url: String,
+    /// The public RPC URL setting (`ATTUNE_CHAIN_PUBLIC_RPC_URL`; the embedded anvil's by default),
+    /// null when none is configured. Never the operator's RPC URL.
+    pub rpc_url: Option<String>,
     pub token: TokenInfo,
     pub escrow_address: String,
     pub registry_address: String,
@@ -100,7 +104,9 @@ impl Chain {
             Some(raw) => Address::from_str(raw.trim()).context("ATTUNE_TREASURY_ADDRESS is not an address")?,
             None => client.operator_address(),
         };
+        let public_rpc_url = settings.chain_public_rpc_url.clone().or_else(|| embedded.as_ref().map(|_| client.rpc_url.clone()));
         Ok(Some(Arc::new(Chain {
+            public_rpc_url,
             client,
             treasury,
             poll: std::time::Duration::from_millis(settings.chain_poll_ms.max(10)),
@@ -113,7 +119,7 @@ impl Chain {
         let d = &self.client.deployment;
         ChainInfo {
             chain_id: d.chain_id,
-            rpc_url: self.client.rpc_url.clone(),
+            rpc_url: self.public_rpc_url.clone(),
             token: TokenInfo { address: d.token.to_checksum(None), symbol: "USDC".into(), decimals: 6 },
             escrow_address: d.escrow.to_checksum(None),
             registry_address: d.registry.to_checksum(None),

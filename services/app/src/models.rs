@@ -6,15 +6,15 @@ use attune_domain::evm::{Address, recover_personal_sign};
 use attune_domain::provenance::{LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, validate_files};
 use attune_domain::vocabulary::is_sector;
 use attune_domain::{OrgScope, ValidationErrors};
-use attune_integrations::fetch::SafeFetcher;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Actor;
 use crate::error::AppError;
+pub use crate::model_file_checks::{ModelFileChecking, ModelFileLimits};
 pub use crate::provenance_checks::{Check, SYSTEMIC_RISK_FLOPS};
-use crate::provenance_checks::{files_check, listing_checks, signature_check};
+use crate::provenance_checks::{listing_checks, signature_check};
 
 #[derive(Debug, Clone)]
 pub struct ListingInput {
@@ -67,7 +67,7 @@ fn manifest_for(org: Uuid, input: &ListingInput) -> Manifest {
     }
 }
 
-fn validate(input: &ListingInput) -> Result<i64, ValidationErrors> {
+fn validate(input: &ListingInput, limits: &ModelFileLimits) -> Result<i64, ValidationErrors> {
     let mut e = ValidationErrors::new();
     text(&mut e, "name", &input.name, 200);
     text(&mut e, "version", &input.version, 64);
@@ -90,6 +90,13 @@ fn validate(input: &ListingInput) -> Result<i64, ValidationErrors> {
         }
     }
     validate_files(&input.files, &mut e);
+    if input.files.len() > limits.max_files {
+        e.push("files", format!("at most {} files may be listed", limits.max_files));
+    }
+    let total = input.files.iter().fold(0u64, |sum, f| sum.saturating_add(f.size));
+    if total > limits.max_total_bytes {
+        e.push("files", format!("the files add up to {total} bytes; at most {} may be listed", limits.max_total_bytes));
+    }
     if !input.training_summary.is_object() {
         e.push("training_summary", "must be an object");
     }
@@ -105,14 +112,16 @@ fn validate(input: &ListingInput) -> Result<i64, ValidationErrors> {
     Ok(fee.unwrap_or(0))
 }
 
-/// Lists a base model: validates, builds the canonical manifest, runs the automatic checks
-/// (fetching and re-hashing every file), stores it pending, audited.
+/// Lists a base model: validates (within the file limits), builds the canonical manifest, runs
+/// the automatic checks that need nothing outside — the files check stays `pending` until the
+/// background step ([`ModelFileChecking`]) has fetched and re-hashed every file — and stores it
+/// pending, audited. The caller wakes the background step.
 #[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
-pub async fn list_model(pool: &PgPool, fetcher: &SafeFetcher, actor: &Actor, input: ListingInput) -> Result<ModelRow, AppError> {
-    let licence_fee = validate(&input)?;
+pub async fn list_model(pool: &PgPool, limits: &ModelFileLimits, actor: &Actor, input: ListingInput) -> Result<ModelRow, AppError> {
+    let licence_fee = validate(&input, limits)?;
     let manifest = manifest_for(actor.organization_id, &input);
     let (canonical, digest) = manifest.canonical().map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
-    let mut checks = vec![files_check(fetcher, &input.files).await];
+    let mut checks = vec![Check::files_pending()];
     let mut tx = pool.begin().await.context("failed to begin listing")?;
     if let Some(base) = input.lineage.base_model_id
         && attune_db::models::get(&mut tx, base).await?.is_none()
@@ -170,7 +179,8 @@ pub async fn list_model(pool: &PgPool, fetcher: &SafeFetcher, actor: &Actor, inp
 }
 
 /// Stores the provider's signature over `manifest_sha256` and re-runs the checks (the file check
-/// keeps its result: the files were fetched at listing and the digests are in the manifest).
+/// keeps its result, or stays pending: the background step fetches the files once and the
+/// digests are in the manifest).
 #[tracing::instrument(skip_all, fields(model = %id))]
 pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, signature: &str) -> Result<ModelRow, AppError> {
     let claimed = Address::parse(signer_address).map_err(|m| AppError::field("signer_address", m))?;

@@ -219,7 +219,8 @@ pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentVie
         .map(|e| json!({"event": e.event, "tx_hash": e.tx_hash, "block_number": e.block_number, "status": e.status, "data": e.data}))
         .collect();
     for t in attune_db::chain::txs_for(conn, &format!("job:{}", row.job_id)).await? {
-        txs.push(json!({"operator_action": t.kind, "tx_hash": t.tx_hash, "block_number": t.block_number, "status": t.status, "error": t.last_error}));
+        txs.push(json!({"operator_action": t.kind, "tx_hash": t.tx_hash, "block_number": t.block_number, "status": t.status,
+            "error": crate::operator_tx_notice::buyer_facing_error(&t.status, t.last_error.as_deref())}));
     }
     let calldata = calldata(&row);
     Ok(PaymentView {

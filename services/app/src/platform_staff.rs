@@ -89,31 +89,78 @@ pub enum AdminCreated {
     Promoted(Uuid),
 }
 
-/// Creates a platform admin (command line and first start), or grants the role to an existing
-/// account with that e-mail address.
-#[tracing::instrument(skip_all)]
+/// What to do when an account with the admin's e-mail address already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingAccount {
+    /// Refuse: someone else may have registered that address to be handed the admin role.
+    Refuse,
+    /// Give the existing account the admin role, but only if its e-mail address is verified.
+    PromoteIfVerified,
+}
+
+/// Creates a platform admin (first start, tests). An existing account with that e-mail address is
+/// refused; see [`create_admin_with`] to promote one on purpose.
 pub async fn create_admin(pool: &PgPool, actor: &str, email: &str, password: &str, name: &str) -> Result<AdminCreated, AccountError> {
+    create_admin_with(pool, actor, email, Some(password), name, ExistingAccount::Refuse).await
+}
+
+/// Creates a platform admin, or — only when asked (`ExistingAccount::PromoteIfVerified`) — grants
+/// the role to the existing, verified account with that e-mail address. Without a password only
+/// an existing account can be promoted.
+#[tracing::instrument(skip_all)]
+pub async fn create_admin_with(
+    pool: &PgPool,
+    actor: &str,
+    email: &str,
+    password: Option<&str>,
+    name: &str,
+    existing: ExistingAccount,
+) -> Result<AdminCreated, AccountError> {
     let mut errors = ValidationErrors::new();
     let email = errors.check("email", Email::parse(email));
-    let password = errors.check("password", NewPassword::parse(password));
     let name = errors.check("name", PersonName::parse(name));
-    let (Some(email), Some(password), Some(name)) = (email, password, name) else {
+    let password = password.and_then(|p| errors.check("password", NewPassword::parse(p)));
+    let (Some(email), Some(name)) = (email, name) else {
         return Err(AccountError::Validation(errors));
     };
+    if !errors.is_empty() {
+        return Err(AccountError::Validation(errors));
+    }
     let mut tx = pool.begin().await.context("failed to begin admin creation")?;
-    if let Some(existing) = attune_db::users::get_by_email(&mut tx, email.as_str()).await? {
-        attune_db::users::add_role(&mut tx, existing.id, PlatformRole::Admin).await?;
+    if let Some(found) = attune_db::users::get_by_email(&mut tx, email.as_str()).await? {
+        if existing == ExistingAccount::Refuse {
+            return Err(AccountError::Conflict(format!(
+                "an account with the e-mail address {} already exists; it was not made an admin \
+                 (to promote that account on purpose, pass --promote-existing)",
+                found.email
+            )));
+        }
+        if found.email_verified_at.is_none() {
+            return Err(AccountError::Conflict(format!(
+                "the account {} has not verified its e-mail address; only a verified account can be promoted to admin",
+                found.email
+            )));
+        }
+        if !attune_db::users::lock_for_update(&mut tx, found.id).await? {
+            return Err(AccountError::NotFound);
+        }
+        attune_db::users::add_role(&mut tx, found.id, PlatformRole::Admin).await?;
         attune_db::audit::append(
             &mut tx,
             actor,
             "user.roles_changed",
-            &format!("user:{}", existing.id),
-            &json!({"before": existing.roles, "added": "admin"}),
+            &format!("user:{}", found.id),
+            &json!({"before": found.roles, "added": "admin", "promoted_existing": true}),
         )
         .await?;
         tx.commit().await.context("failed to commit admin promotion")?;
-        return Ok(AdminCreated::Promoted(existing.id));
+        return Ok(AdminCreated::Promoted(found.id));
     }
+    let Some(password) = password else {
+        let mut e = ValidationErrors::new();
+        e.push("password", "is required to create a new account (no account with this e-mail address exists)");
+        return Err(AccountError::Validation(e));
+    };
     let password_hash = passwords::hash(password.expose().to_string()).await?;
     let org = match attune_db::organizations::find_by_name(&mut tx, PLATFORM_ORGANIZATION).await? {
         Some(org) => org,

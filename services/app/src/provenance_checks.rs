@@ -10,17 +10,25 @@ use uuid::Uuid;
 /// Declared training compute at or above which a model is a GPAI model with systemic risk.
 pub const SYSTEMIC_RISK_FLOPS: f64 = 1e25;
 
-/// One automatic check, as stored and shown: `{name, ok, detail}`.
+/// One automatic check, as stored and shown: `{name, ok, detail}`, and `pending` while it has not
+/// run yet (the files check runs in the background after listing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 impl Check {
     pub(crate) fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
-        Self { name: name.into(), ok, detail: detail.into() }
+        Self { name: name.into(), ok, detail: detail.into(), pending: false }
+    }
+
+    /// The files check before the background step has fetched the files.
+    pub(crate) fn files_pending() -> Self {
+        Self { pending: true, ..Self::new("files", false, "pending: the files are being fetched and re-hashed") }
     }
 }
 
@@ -74,15 +82,17 @@ pub(crate) fn card_check(card: &str) -> Check {
     }
 }
 
-/// Fetches every file (a few at a time) and compares size and SHA-256 with the listing.
-pub(crate) async fn files_check(fetcher: &SafeFetcher, files: &[ModelFile]) -> Check {
+/// Fetches every file (a few at a time, each within `timeout`) and compares size and SHA-256
+/// with the listing.
+pub(crate) async fn files_check(fetcher: &SafeFetcher, files: &[ModelFile], timeout: std::time::Duration) -> Check {
     let results: Vec<(String, Result<(), String>)> = futures_util::stream::iter(files.iter().cloned())
         .map(|f| async move {
-            let outcome = match fetcher.digest(&f.uri, f.size).await {
-                Ok(d) if d.size != f.size => Err(format!("size {} bytes, listed as {}", d.size, f.size)),
-                Ok(d) if d.sha256 != f.sha256 => Err(format!("sha256 {} does not match the listed {}", d.sha256, f.sha256)),
-                Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
+            let outcome = match tokio::time::timeout(timeout, fetcher.digest(&f.uri, f.size)).await {
+                Err(_) => Err(format!("timed out after {} s", timeout.as_secs())),
+                Ok(Ok(d)) if d.size != f.size => Err(format!("size {} bytes, listed as {}", d.size, f.size)),
+                Ok(Ok(d)) if d.sha256 != f.sha256 => Err(format!("sha256 {} does not match the listed {}", d.sha256, f.sha256)),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
             };
             (f.path, outcome)
         })

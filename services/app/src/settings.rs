@@ -39,10 +39,20 @@ pub struct Settings {
     pub allow_private_networks: bool,
     /// Directory under which model files may be given as `file://` URIs (unset: none may).
     pub model_file_root: Option<PathBuf>,
+    /// Most files one listing may ask the platform to fetch and re-hash.
+    pub model_max_files: usize,
+    /// Most bytes, all files of one listing together.
+    pub model_max_total_bytes: u64,
+    /// Seconds one model file may take to fetch before its check fails.
+    pub model_fetch_timeout_secs: u64,
     /// Sandbox KYC/onramp providers; default: on in embedded mode.
     pub sandbox: Option<bool>,
     pub log_format: LogFormat,
+    /// The operator's RPC endpoint (may carry an API key: never shown to users).
     pub chain_rpc_url: Option<String>,
+    /// The RPC URL wallets are told to use (`GET /api/v1/chain`); default: the embedded anvil's
+    /// URL in embedded mode, none with a configured chain.
+    pub chain_public_rpc_url: Option<String>,
     pub operator_key: Option<SecretString>,
     /// Key for CSRF tokens and other MACs. Unset → generated once into `<data_dir>/secret-key`.
     pub secret_key: Option<SecretString>,
@@ -52,6 +62,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as a
+    /// comma-separated list of addresses or CIDR ranges (unset: the TCP peer is the client).
+    pub trusted_proxies: Option<String>,
+    /// Registrations one client address may attempt per window.
+    pub registration_max_per_window: i64,
+    pub registration_window_minutes: i64,
     /// Run the background tasks (outbox mailer, session cleanup). Tests drive them step by step.
     pub background_tasks: bool,
     pub mail_max_attempts: u32,
@@ -112,9 +128,13 @@ impl Default for Settings {
             bootstrap_admin_password: None,
             allow_private_networks: false,
             model_file_root: None,
+            model_max_files: 64,
+            model_max_total_bytes: 100 * 1024 * 1024 * 1024,
+            model_fetch_timeout_secs: 60,
             sandbox: None,
             log_format: LogFormat::Pretty,
             chain_rpc_url: None,
+            chain_public_rpc_url: None,
             operator_key: None,
             secret_key: None,
             session_ttl_hours: 24 * 7,
@@ -122,6 +142,9 @@ impl Default for Settings {
             max_body_bytes: 2 * 1024 * 1024,
             login_max_failures: 5,
             login_window_minutes: 15,
+            trusted_proxies: None,
+            registration_max_per_window: 20,
+            registration_window_minutes: 60,
             background_tasks: true,
             mail_max_attempts: 8,
             dataset_max_bytes: 1024 * 1024 * 1024,
@@ -183,6 +206,7 @@ impl Settings {
             &mut self.public_url,
             &mut self.bootstrap_admin_email,
             &mut self.chain_rpc_url,
+            &mut self.chain_public_rpc_url,
             &mut self.token_address,
             &mut self.escrow_address,
             &mut self.registry_address,

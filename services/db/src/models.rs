@@ -70,8 +70,8 @@ pub async fn insert(conn: &mut PgConnection, m: &NewModel<'_>) -> Result<(), sql
     sqlx::query(
         "insert into base_model (id, organization_id, created_by, name, version, architecture, parameter_count, training_flops,
             intended_uses, licence, files, card_markdown, training_summary, lineage_base_model_id, lineage_relation, licence_fee,
-            systemic_risk, manifest_canonical, manifest_sha256, checks)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+            systemic_risk, manifest_canonical, manifest_sha256, checks, files_check)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'pending')",
     )
     .bind(m.id)
     .bind(m.organization_id)
@@ -218,4 +218,39 @@ pub async fn unanchored_verified(conn: &mut PgConnection) -> anyhow::Result<Vec<
         .fetch_all(conn)
         .await
         .context("failed to list unanchored models")
+}
+
+// ---- the background files check ----
+
+/// Leases the oldest listing whose files wait to be checked (or whose lease expired): its id and
+/// its `files` (`[{path, size, sha256, uri}]`).
+pub async fn lease_files_check(conn: &mut PgConnection, lease_secs: i64) -> anyhow::Result<Option<(Uuid, serde_json::Value)>> {
+    sqlx::query_as::<_, (Uuid, serde_json::Value)>(
+        "update base_model set files_check_leased_until = now() + make_interval(secs => $1)
+         where id = (
+            select id from base_model
+            where files_check = 'pending' and (files_check_leased_until is null or files_check_leased_until < now())
+            order by created_at
+            limit 1
+            for update skip locked)
+         returning id, files",
+    )
+    .bind(lease_secs as f64)
+    .fetch_optional(conn)
+    .await
+    .context("failed to lease a files check")
+}
+
+/// Stores the checks with the files check's result, if the check was still pending.
+pub async fn finish_files_check(conn: &mut PgConnection, id: Uuid, checks: &serde_json::Value) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update base_model set checks = $2, files_check = 'done', files_check_leased_until = null
+         where id = $1 and files_check = 'pending'",
+    )
+    .bind(id)
+    .bind(checks)
+    .execute(conn)
+    .await
+    .context("failed to record a files check")?;
+    Ok(done.rows_affected() == 1)
 }

@@ -74,15 +74,80 @@ pub async fn delete_expired(conn: &mut PgConnection) -> anyhow::Result<u64> {
 
 // ---- login attempts (rate limiting) ----
 
-pub async fn record_login_attempt(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>, succeeded: bool) -> anyhow::Result<()> {
-    sqlx::query("insert into login_attempt (email, ip, succeeded) values ($1, $2::inet, $3)")
+/// Serialises login attempts for one e-mail address and for one client address until the
+/// transaction ends, so counting the recent failures and recording this attempt are one step
+/// (parallel guesses cannot all see the same count). The e-mail's lock is always taken first.
+pub async fn lock_login_keys(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>) -> anyhow::Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('attune:login:email:' || lower($1), 0))")
+        .bind(email)
+        .execute(&mut *conn)
+        .await
+        .context("failed to lock the e-mail's login attempts")?;
+    if let Some(ip) = ip {
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('attune:login:ip:' || $1, 0))")
+            .bind(ip.to_string())
+            .execute(&mut *conn)
+            .await
+            .context("failed to lock the address's login attempts")?;
+    }
+    Ok(())
+}
+
+/// Records an attempt; a login records it as failed before the password is checked and marks it
+/// succeeded afterwards (`mark_login_succeeded`).
+pub async fn insert_login_attempt(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>, succeeded: bool) -> anyhow::Result<i64> {
+    sqlx::query_scalar::<_, i64>("insert into login_attempt (email, ip, succeeded) values ($1, $2::inet, $3) returning id")
         .bind(email)
         .bind(ip.map(|i| i.to_string()))
         .bind(succeeded)
+        .fetch_one(conn)
+        .await
+        .context("failed to record login attempt")
+}
+
+pub async fn mark_login_succeeded(conn: &mut PgConnection, id: i64) -> anyhow::Result<bool> {
+    let done = sqlx::query("update login_attempt set succeeded = true where id = $1 and not succeeded")
+        .bind(id)
         .execute(conn)
         .await
-        .context("failed to record login attempt")?;
-    Ok(())
+        .context("failed to mark a login attempt succeeded")?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---- registration attempts (rate limiting) ----
+
+/// Counts this client address's registrations since `since` and, if fewer than `max`, records
+/// this one — under a lock on the address, so parallel requests cannot exceed `max`.
+pub async fn admit_registration(conn: &mut PgConnection, ip: IpAddr, since: DateTime<Utc>, max: i64) -> anyhow::Result<bool> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('attune:register:ip:' || $1, 0))")
+        .bind(ip.to_string())
+        .execute(&mut *conn)
+        .await
+        .context("failed to lock the address's registrations")?;
+    let recent = sqlx::query_scalar::<_, i64>("select count(*) from registration_attempt where ip = $1::inet and at > $2")
+        .bind(ip.to_string())
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await
+        .context("failed to count registrations")?;
+    if recent >= max {
+        return Ok(false);
+    }
+    sqlx::query("insert into registration_attempt (ip) values ($1::inet)")
+        .bind(ip.to_string())
+        .execute(conn)
+        .await
+        .context("failed to record a registration attempt")?;
+    Ok(true)
+}
+
+pub async fn prune_registration_attempts(conn: &mut PgConnection, before: DateTime<Utc>) -> anyhow::Result<u64> {
+    let done = sqlx::query("delete from registration_attempt where at < $1")
+        .bind(before)
+        .execute(conn)
+        .await
+        .context("failed to prune registration attempts")?;
+    Ok(done.rows_affected())
 }
 
 /// Failed logins since `since` for this e-mail address and for this client address.

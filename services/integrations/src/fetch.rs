@@ -5,7 +5,7 @@
 //! redirect to one, is refused too; literal IPs in URLs and redirects are checked before connecting.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,14 +53,25 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
+    let first = s[0];
+    // 6to4 (2002::/16) carries an IPv4 address in bits 16..48: it is as public as that address.
+    if first == 0x2002 {
+        return is_public_v4(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        // ::/96, the deprecated IPv4-compatible addresses (::a.b.c.d), some stacks route as IPv4.
+        || s[..6].iter().all(|x| *x == 0)
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b))
+        // fec0::/10, the deprecated site-local range.
+        || (first & 0xffc0) == 0xfec0
+        // Teredo (2001::/32) hides an IPv4 client behind a relay.
+        || first == 0x2001 && s[1] == 0
+        || first == 0x2001 && s[1] == 0x0db8
+        || (first == 0x0064 && s[1] == 0xff9b))
 }
 
 /// A DNS resolver that drops non-public addresses.
@@ -73,7 +84,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = addrs.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() {
-                return Err(format!("{host} resolves only to non-public addresses ({addrs:?}); private networks are not allowed").into());
+                // The resolved addresses stay out of the message: they would map the internal network.
+                return Err(format!("{host} does not resolve to a public address; private networks are not allowed").into());
             }
             Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
         })
@@ -90,7 +102,8 @@ pub struct FetchedDigest {
 pub struct SafeFetcher {
     client: reqwest::Client,
     allow_private: bool,
-    file_root: Option<PathBuf>,
+    /// The file root as configured and as resolved (symlinks followed).
+    file_root: Option<(PathBuf, PathBuf)>,
 }
 
 impl SafeFetcher {
@@ -101,13 +114,19 @@ impl SafeFetcher {
             .user_agent(user_agent)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(600))
+            // A system proxy (HTTP_PROXY…) would make the connection, and the guard would check
+            // the proxy's address instead of the target's.
+            .no_proxy()
             .redirect(redirect_policy(allow_private));
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(GuardedResolver));
         }
         let client = builder.build().map_err(|e| anyhow::anyhow!("failed to build the HTTP client: {e}"))?;
         let file_root = match file_root {
-            Some(root) => Some(root.canonicalize().map_err(|e| anyhow::anyhow!("the file root {} is not usable: {e}", root.display()))?),
+            Some(root) => {
+                let resolved = root.canonicalize().map_err(|e| anyhow::anyhow!("the file root {} is not usable: {e}", root.display()))?;
+                Some((std::path::absolute(&root).unwrap_or_else(|_| resolved.clone()), resolved))
+            }
             None => None,
         };
         Ok(Self { client, allow_private, file_root })
@@ -129,7 +148,7 @@ impl SafeFetcher {
 
     async fn digest_http(&self, url: url::Url, declared_size: u64) -> Result<FetchedDigest, FetchError> {
         check_literal_host(&url, self.allow_private)?;
-        let mut response = self.client.get(url).send().await.map_err(|e| FetchError::Transport(describe(&e)))?;
+        let mut response = self.client.get(url).send().await.map_err(|e| FetchError::Transport(describe_for_user(&e)))?;
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
         }
@@ -138,7 +157,7 @@ impl SafeFetcher {
         }
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Transport(describe(&e)))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Transport(describe_for_user(&e)))? {
             size += chunk.len() as u64;
             if size > declared_size {
                 return Err(FetchError::TooLarge { declared: declared_size });
@@ -149,20 +168,29 @@ impl SafeFetcher {
     }
 
     async fn digest_file(&self, url: &url::Url, declared_size: u64) -> Result<FetchedDigest, FetchError> {
-        let Some(root) = &self.file_root else {
+        let Some((given_root, root)) = &self.file_root else {
             return Err(FetchError::Refused("file:// URIs are not allowed on this server (no file root is configured)".into()));
         };
         let path = url.to_file_path().map_err(|_| FetchError::Refused("not a local file path".into()))?;
-        let path = path.canonicalize().map_err(|e| FetchError::Transport(format!("cannot open {}: {e}", path.display())))?;
-        if !path.starts_with(root) {
-            return Err(FetchError::Refused(format!("{} is outside the allowed file root", path.display())));
+        // Checked against the root before the file system is touched (so nothing outside it is
+        // even probed for existence), then again after symlinks are resolved.
+        let outside = || FetchError::Refused(format!("{} is outside the allowed file root", path.display()));
+        if !path.is_absolute() || path.components().any(|c| !matches!(c, Component::RootDir | Component::Normal(_))) {
+            return Err(outside());
         }
-        hash_file(&path, declared_size).await
+        if !path.starts_with(given_root) && !path.starts_with(root) {
+            return Err(outside());
+        }
+        let resolved = path.canonicalize().map_err(|_| FetchError::Transport(format!("cannot open {}", path.display())))?;
+        if !resolved.starts_with(root) {
+            return Err(outside());
+        }
+        hash_file(&resolved, declared_size).await
     }
 }
 
 async fn hash_file(path: &Path, declared_size: u64) -> Result<FetchedDigest, FetchError> {
-    let mut file = tokio::fs::File::open(path).await.map_err(|e| FetchError::Transport(format!("cannot open {}: {e}", path.display())))?;
+    let mut file = tokio::fs::File::open(path).await.map_err(|_| FetchError::Transport(format!("cannot open {}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
@@ -209,6 +237,28 @@ pub(crate) fn redirect_policy(allow_private: bool) -> reqwest::redirect::Policy 
     })
 }
 
+/// What went wrong with a fetch, in words a lister may see: the kind of failure and our guard's
+/// own refusals, but not the connector's details (resolved addresses, OS errors).
+pub(crate) fn describe_for_user(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "the request timed out".into();
+    }
+    let full = describe(e);
+    if full.contains("private networks are not allowed") {
+        return "the host does not resolve to a public address; private networks are not allowed".into();
+    }
+    if e.is_redirect() {
+        return "a redirect was refused (too many, or to a non-public address or another scheme)".into();
+    }
+    if e.is_connect() {
+        return "the connection failed".into();
+    }
+    if e.is_body() || e.is_decode() {
+        return "the download broke off".into();
+    }
+    "the request failed".into()
+}
+
 pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
@@ -239,12 +289,32 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "224.0.0.1",
+            "fec0::1",
+            "2002:7f00:0001::1",
+            "2002:0a00:0001::",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(!is_public(ip.parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))), "{ip} must not count as public");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {
+        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2002:0808:0808::1"] {
             assert!(is_public(ip.parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))), "{ip} is public");
         }
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_inside_is_refused_without_naming_its_addresses() {
+        use reqwest::dns::Resolve;
+        use std::str::FromStr;
+        let Ok(name) = reqwest::dns::Name::from_str("localhost") else { unreachable!() };
+        let message = match GuardedResolver.resolve(name).await {
+            Ok(_) => String::from("resolved"),
+            Err(e) => e.to_string(),
+        };
+        assert!(message.contains("does not resolve to a public address"), "{message}");
+        assert!(!message.contains("127.0.0.1") && !message.contains("::1"), "{message}");
     }
 
     #[test]

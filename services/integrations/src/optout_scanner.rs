@@ -129,6 +129,7 @@ impl OptoutScanner {
             .user_agent(user_agent)
             .connect_timeout(settings.request_timeout)
             .pool_max_idle_per_host(settings.per_origin_concurrency.max(1))
+            .no_proxy()
             .redirect(redirect_policy(settings.allow_private));
         if !settings.allow_private {
             builder = builder.dns_resolver(Arc::new(GuardedResolver));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use attune_app::accounts::{self, AdminCreated};
+use attune_app::accounts::{self, AdminCreated, ExistingAccount};
 use attune_app::database;
 use attune_app::{Settings, telemetry};
 use clap::{Parser, Subcommand};
@@ -61,15 +61,19 @@ enum ChainCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create a platform admin (or give an existing account the admin role).
+    /// Create a platform admin. An existing account with that e-mail address is refused unless
+    /// `--promote-existing` is given (and then only a verified account is promoted).
     Create {
         #[arg(long)]
         email: String,
         #[arg(long, default_value = "Administrator")]
         name: String,
         /// Read the password from the first line of standard input.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "promote_existing")]
         password_stdin: bool,
+        /// Give the admin role to the existing, e-mail-verified account with this address.
+        #[arg(long)]
+        promote_existing: bool,
     },
 }
 
@@ -101,14 +105,19 @@ pub fn main() -> ExitCode {
                 serve(settings).await
             }
             Command::Migrate => with_database(&settings, |_| async { Ok(ExitCode::SUCCESS) }, "database migrated").await,
-            Command::Admin { command: AdminCommand::Create { email, name, password_stdin: _ } } => {
-                let mut password = String::new();
-                std::io::stdin().lock().read_line(&mut password).context("failed to read the password from standard input")?;
-                let password = password.trim_end_matches(['\r', '\n']).to_string();
+            Command::Admin { command: AdminCommand::Create { email, name, password_stdin, promote_existing } } => {
+                let password = if password_stdin {
+                    let mut password = String::new();
+                    std::io::stdin().lock().read_line(&mut password).context("failed to read the password from standard input")?;
+                    Some(password.trim_end_matches(['\r', '\n']).to_string())
+                } else {
+                    None
+                };
+                let existing = if promote_existing { ExistingAccount::PromoteIfVerified } else { ExistingAccount::Refuse };
                 with_database(
                     &settings,
                     |pool| async move {
-                        match accounts::create_admin(&pool, "cli", &email, &password, &name).await {
+                        match accounts::create_admin_with(&pool, "cli", &email, password.as_deref(), &name, existing).await {
                             Ok(AdminCreated::Created(id)) => println!("created admin {email} ({id})"),
                             Ok(AdminCreated::Promoted(id)) => println!("{email} ({id}) already existed and is now an admin"),
                             Err(e) => {
@@ -177,7 +186,10 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "  chain:    {kind} {} (chain id {}), escrow {}, USDC {}",
-                info.rpc_url, info.chain_id, info.escrow_address, info.token.address
+                info.rpc_url.as_deref().unwrap_or("(RPC URL not shown; set ATTUNE_CHAIN_PUBLIC_RPC_URL)"),
+                info.chain_id,
+                info.escrow_address,
+                info.token.address
             )?;
             if info.embedded {
                 writeln!(out, "            development accounts 1-9 hold 1,000,000 MockUSDC each; account 0 is the operator")?;

@@ -148,9 +148,14 @@ pub async fn current_actor(req: &HttpRequest) -> Result<Option<Actor>, ApiError>
     Ok(actor)
 }
 
-/// The client's address: the TCP peer (a trusted proxy setup would rewrite it at the edge).
+/// The client's address: the TCP peer, or the address a trusted proxy forwarded for
+/// (`ATTUNE_TRUSTED_PROXIES`; see `client_addr`).
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    let peer = req.peer_addr()?.ip();
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => Some(state.trusted_proxies.client_ip(peer, &crate::client_addr::forwarded_chain(req))),
+        None => Some(peer),
+    }
 }
 
 pub fn user_agent(req: &HttpRequest) -> Option<&str> {

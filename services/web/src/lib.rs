@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod cli;
+pub mod client_addr;
 pub mod csrf;
 pub mod extract;
+pub mod guards;
 pub mod openapi;
 pub mod pages;
 pub mod problem;

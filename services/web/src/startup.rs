@@ -68,6 +68,8 @@ impl Application {
             login_window: chrono::Duration::minutes(settings.login_window_minutes),
             public_url,
         };
+        let trusted_proxies = crate::client_addr::TrustedProxies::parse(settings.trusted_proxies.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("ATTUNE_TRUSTED_PROXIES: {e}"))?;
         let fetcher = SafeFetcher::new(
             settings.allow_private_networks,
             settings.model_file_root.clone(),
@@ -90,6 +92,15 @@ impl Application {
             &format!("{}/{} (+{}/bot)", settings.scanner_bot_name, env!("CARGO_PKG_VERSION"), policy.public_url),
         )?;
         let scanning = Arc::new(DatasetScanning::new(database.pool.clone(), scanner, data_policy.clone()));
+        let model_checks = Arc::new(attune_app::models::ModelFileChecking::new(
+            database.pool.clone(),
+            fetcher.clone(),
+            attune_app::models::ModelFileLimits {
+                max_files: settings.model_max_files,
+                max_total_bytes: settings.model_max_total_bytes,
+                fetch_timeout: std::time::Duration::from_secs(settings.model_fetch_timeout_secs.max(1)),
+            },
+        ));
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
@@ -99,12 +110,14 @@ impl Application {
             onramp: Arc::new(onramp_providers(&settings, &policy.public_url, &csrf_key)?),
             settings,
             policy,
+            trusted_proxies,
             delivery,
             fetcher,
             csrf_key,
             data_policy,
             templates,
             scanning,
+            model_checks,
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -119,6 +132,7 @@ impl Application {
             };
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
+            tasks.push(tokio::spawn(state.model_checks.clone().run(shutdown_rx.clone())));
             if let Some(raw) = &state.settings.sanctions_feeds {
                 let feeds = attune_app::sanctions_refresh::parse_feeds(raw).map_err(|e| anyhow::anyhow!("ATTUNE_SANCTIONS_FEEDS: {e}"))?;
                 let every = std::time::Duration::from_secs(state.settings.sanctions_refresh_hours.max(1) * 3600);
@@ -174,6 +188,11 @@ impl Application {
     /// The dataset scan step, for tests that drive background work one step at a time.
     pub fn scanning(&self) -> Arc<DatasetScanning> {
         self.state.scanning.clone()
+    }
+
+    /// The model files check step, for tests that drive background work one step at a time.
+    pub fn model_checks(&self) -> Arc<attune_app::models::ModelFileChecking> {
+        self.state.model_checks.clone()
     }
 
     pub fn outbox(&self) -> Arc<OutboxDelivery> {
@@ -302,6 +321,9 @@ async fn session_sweeper(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
             if let Err(e) = attune_db::sessions::prune_login_attempts(&mut conn, cutoff).await {
                 tracing::warn!(error = %e, "login-attempt cleanup failed");
             }
+            if let Err(e) = attune_db::sessions::prune_registration_attempts(&mut conn, cutoff).await {
+                tracing::warn!(error = %e, "registration-attempt cleanup failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
@@ -357,6 +379,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::guards::registration_limit))
             .wrap(security_headers())
             .wrap(metrics.clone())
             .wrap_fn(|req, srv| {
@@ -378,6 +401,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .route("/readyz", web::get().to(api::service::readyz))
             .service(
                 web::scope("/api")
+                    .wrap(actix_web::middleware::from_fn(crate::guards::api_same_origin))
                     .wrap(ErrorHandlers::new().default_handler(problem::problemize))
                     .service(web::scope("/v1").configure(api::configure))
                     .default_service(web::to(|| async {

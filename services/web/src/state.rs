@@ -15,6 +15,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
     pub policy: AccountPolicy,
+    /// Whose forwarding headers name the client (login and registration limits).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     pub delivery: Arc<OutboxDelivery>,
     /// Outbound HTTP with the SSRF guard (model files now, opt-out signals later).
     pub fetcher: SafeFetcher,
@@ -34,4 +36,6 @@ pub struct AppState {
     pub templates: Arc<DocumentTemplates>,
     /// The opt-out scan of uploaded datasets (a background step; tests drive it).
     pub scanning: Arc<DatasetScanning>,
+    /// The files check of model listings (a background step; tests drive it).
+    pub model_checks: Arc<attune_app::models::ModelFileChecking>,
 }

@@ -36,6 +36,7 @@ impl From<RegisterRequest> for RegisterInput {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this client address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let registered = accounts::register(&state.pool, &state.policy, &state.screening, body.0.into()).await?;

@@ -71,11 +71,13 @@ pub struct CheckDto {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+    /// True while the check has not run yet (the files check runs in the background).
+    pub pending: bool,
 }
 
 impl From<Check> for CheckDto {
     fn from(c: Check) -> Self {
-        Self { name: c.name, ok: c.ok, detail: c.detail }
+        Self { name: c.name, ok: c.ok, detail: c.detail, pending: c.pending }
     }
 }
 
@@ -226,7 +228,8 @@ impl From<ModelRequest> for ListingInput {
     }
 }
 
-/// List a base model: its files are fetched and re-hashed, and the automatic checks run.
+/// List a base model: the automatic checks run, except the files check, which stays `pending` until
+/// a background step has fetched and re-hashed every file.
 #[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = ModelRequest,
     responses((status = 201, body = CreatedModel), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "Name and version already listed", body = Problem, content_type = "application/problem+json"),
@@ -237,7 +240,8 @@ pub async fn create(
     Authenticated(actor): Authenticated,
     body: ApiJson<ModelRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = models::list_model(&state.pool, &state.fetcher, &actor, body.0.into()).await?;
+    let row = models::list_model(&state.pool, state.model_checks.limits(), &actor, body.0.into()).await?;
+    state.model_checks.wake();
     let dto = ModelDto::from(row);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/models/{}", dto.id)))

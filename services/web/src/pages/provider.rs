@@ -181,8 +181,11 @@ async fn listing_submit(req: HttpRequest, state: web::Data<AppState>, body: web:
     } else {
         match parse_listing(&v) {
             Err(errors) => errors,
-            Ok(input) => match models::list_model(&state.pool, &state.fetcher, &actor, input).await {
-                Ok(model) => return redirect(&format!("/models/{}", model.id)),
+            Ok(input) => match models::list_model(&state.pool, state.model_checks.limits(), &actor, input).await {
+                Ok(model) => {
+                    state.model_checks.wake();
+                    return redirect(&format!("/models/{}", model.id));
+                }
                 Err(attune_app::error::AppError::Validation(e)) => e.0,
                 Err(e) => vec![FieldError::new("form", e.to_string())],
             },
