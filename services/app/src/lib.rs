@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod kyc;
 pub mod models;
 pub mod onramp;
+pub mod onramp_view;
 pub mod operator_txs;
 pub mod outbox;
 pub mod passwords;
