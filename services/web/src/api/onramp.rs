@@ -154,7 +154,7 @@ pub async fn complete(
         }
         return Ok(HttpResponse::SeeOther().insert_header(("location", format!("/jobs/{}/payment", order.job_id))).finish());
     }
-    if !req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == "json") {
+    if req.mime_type().ok().flatten().is_none_or(|m| m.subtype() != "json") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
