@@ -2,10 +2,34 @@
 // has an injected EIP-1193 wallet, a button that sends the approve and fund transactions.
 (function () {
   var root = document.getElementById('payment');
-  var status = document.getElementById('payment-status');
-  if (!root || !status || !window.fetch) return;
+  if (!root || !window.fetch) return;
   var job = root.dataset.job;
   var final = ['cleared', 'released', 'refunded', 'frozen', 'blocked'];
+
+  // A card purchase: the page is rendered on the server; reload it when the escrow's or the job's
+  // status changes, until the payment is settled and the job has moved on.
+  if (root.dataset.mode === 'card') {
+    var waiting = ['awaiting_payment', 'payment_review'];
+    var get = function (path) {
+      return fetch(path, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; });
+    };
+    var done = function (payment, jobStatus) { return final.indexOf(payment) >= 0 && waiting.indexOf(jobStatus) < 0; };
+    var pollCard = function () {
+      Promise.all([get('/api/v1/jobs/' + job + '/payment'), get('/api/v1/jobs/' + job)])
+        .then(function (both) {
+          var p = both[0], j = both[1];
+          if (!p || !j) { setTimeout(pollCard, 5000); return; }
+          if (p.status !== root.dataset.paymentStatus || j.status !== root.dataset.jobStatus) { window.location.reload(); return; }
+          if (!done(p.status, j.status)) setTimeout(pollCard, 2000);
+        })
+        .catch(function () { setTimeout(pollCard, 5000); });
+    };
+    if (!done(root.dataset.paymentStatus, root.dataset.jobStatus)) setTimeout(pollCard, 2000);
+    return;
+  }
+
+  var status = document.getElementById('payment-status');
+  if (!status) return;
 
   function poll() {
     fetch('/api/v1/jobs/' + job + '/payment', { credentials: 'same-origin' })

@@ -20,6 +20,7 @@ mod models;
 mod onramp;
 mod optout;
 mod pages;
+mod payment_pages;
 mod sanctions_refresh;
 mod screening;
 mod service;

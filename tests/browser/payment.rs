@@ -11,7 +11,7 @@ use alloy::rpc::types::TransactionRequest;
 use serde_json::{Value, json};
 
 use crate::common::{self, PASSWORD};
-use crate::driver::{click, log_in, start_browser, text_of, wait_for_path};
+use crate::driver::{click, log_in, start_browser, submit, text_of, wait_for_path};
 
 /// A wallet as an extension injects it: it knows the buyer's account and hands the transactions to
 /// the test (the page's CSP keeps it from reaching the chain itself, as it would any page).
@@ -54,6 +54,10 @@ async fn the_buyer_pays_from_the_payment_page_and_sees_it_clear() {
     log_in(c, &app.address, &buyer.email, PASSWORD).await;
     c.goto(&app.url(&format!("/jobs/{job_id}"))).await.unwrap();
     click(c, "#pay-link").await;
+    wait_for_path(c, &format!("/jobs/{job_id}/payment")).await;
+    // The page offers the wallet and the card; the buyer chooses the wallet.
+    assert!(text_of(c, "#pay-card").await.contains("Pay by card"));
+    submit(c, "#choose-wallet").await;
     wait_for_path(c, &format!("/jobs/{job_id}/payment")).await;
     assert_eq!(text_of(c, "#payment-status").await, "awaiting");
     assert!(text_of(c, "#buyer-address").await.eq_ignore_ascii_case(&key.address().to_checksum(None)));

@@ -21,6 +21,7 @@ pub mod kyc;
 pub mod model_file_checks;
 pub mod models;
 pub mod onramp;
+pub mod onramp_view;
 pub mod operator_tx_notice;
 pub mod operator_txs;
 pub mod outbox;

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod kyc;
 pub mod models;
 pub mod onramp;
+pub mod onramp_view;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;

@@ -85,13 +85,14 @@ async fn sandbox_page(state: web::Data<AppState>, path: web::Path<Uuid>) -> Http
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sandbox KYC · TEST MODE</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
          <body><main id=\"main\"><p class=\"alert\" role=\"note\"><strong>TEST MODE</strong> — the Attune sandbox identity provider. No real checks happen here.</p>\
-         <h1>Verify your identity</h1><form method=\"post\" action=\"/sandbox/kyc/{id}/complete\">\
+         <h1>Verify your identity</h1><p>A real identity provider would ask for an identity document and a selfie here. In test mode, type a name and choose the result the provider should report; you then return to your Attune account.</p>\
+         <form method=\"post\" action=\"/sandbox/kyc/{id}/complete\">\
          <div class=\"field\"><label for=\"full_name\">Full name</label><input id=\"full_name\" name=\"full_name\" required></div>\
          <div class=\"field\"><label for=\"date_of_birth\">Date of birth</label><input id=\"date_of_birth\" name=\"date_of_birth\" placeholder=\"1980-01-31\"></div>\
          <div class=\"field\"><label for=\"country\">Country (ISO code)</label><input id=\"country\" name=\"country\" value=\"DE\"></div>\
-         <button type=\"submit\" name=\"outcome\" value=\"approve\" id=\"approve\">Approve</button> \
-         <button type=\"submit\" name=\"outcome\" value=\"reject\">Reject</button> \
-         <button type=\"submit\" name=\"outcome\" value=\"retry\">Ask to retry</button></form></main></body></html>"
+         <button type=\"submit\" name=\"outcome\" value=\"approve\" id=\"approve\">Approve the identity</button> \
+         <button type=\"submit\" name=\"outcome\" value=\"reject\" id=\"reject\">Reject (final)</button> \
+         <button type=\"submit\" name=\"outcome\" value=\"retry\" id=\"retry\">Ask the person to try again</button></form></main></body></html>"
     );
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
 }

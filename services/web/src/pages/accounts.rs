@@ -253,6 +253,7 @@ struct AccountPage {
     org_kind: String,
     org_country: String,
     members: Vec<(String, String)>,
+    identity: super::identity::IdentityPanel,
 }
 
 async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -267,6 +268,7 @@ async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .await;
     };
     let kind = org.kind.parse::<OrgKind>().map(|k| k.label().to_string()).unwrap_or(org.kind.clone());
+    let identity = super::identity::IdentityPanel::load(&state, &actor).await;
     let body = AccountPage {
         layout: page_layout(&page),
         name: user.name,
@@ -277,6 +279,7 @@ async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         org_kind: kind,
         org_country: org.country,
         members: members.into_iter().map(|m| (m.name, m.email)).collect(),
+        identity,
     }
     .render();
     page.render(StatusCode::OK, body)

@@ -7,7 +7,9 @@ mod cases;
 mod catalogue;
 mod dataset_review;
 mod datasets;
+mod identity;
 mod jobs;
+mod pay_by_card;
 mod provider;
 mod settlement;
 mod wallets;
@@ -26,6 +28,7 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
+    identity::configure(cfg);
     admin::configure(cfg);
     cases::configure(cfg);
     provider::configure(cfg);
@@ -35,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     datasets::configure(cfg);
     dataset_review::configure(cfg);
     jobs::configure(cfg);
+    pay_by_card::configure(cfg);
     settlement::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))

@@ -31,6 +31,7 @@ struct PaymentPage {
     fund_data: String,
     /// (event or action, tx hash, block, status)
     txs: Vec<(String, String, String, String)>,
+    test_mode: bool,
 }
 
 fn text(v: &serde_json::Value) -> String {
@@ -59,6 +60,30 @@ async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<U
         )
         .await;
     };
+    // Until the buyer chooses (wallet or card), and during a card purchase, the page is the
+    // choice or the card purchase; only a quote for the buyer's own wallet shows what to send.
+    match attune_app::onramp_view::overview(&state.pool, chain, &state.onramp, &actor, job_id).await {
+        Ok(o) if o.route != attune_app::onramp_view::PaymentRoute::Wallet => {
+            return super::pay_by_card::render(&req, &state, page, &actor, job_id, o).await;
+        }
+        Ok(_) => {}
+        Err(AppError::NotFound) => {
+            return message(&req, &state, StatusCode::NOT_FOUND, "Page not found", "There is no such job.", Some(("/jobs", "Your jobs")))
+                .await;
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "payment page failed");
+            return message(
+                &req,
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The payment could not be shown.",
+                None,
+            )
+            .await;
+        }
+    }
     let p = match payments::payment(&state.pool, chain, &actor, job_id).await {
         Ok(p) => p,
         Err(AppError::NotFound) => {
@@ -102,6 +127,7 @@ async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<U
         fund_data: text(&p.calldata["fund"]["data"]),
         txs,
         p,
+        test_mode: state.settings.sandbox_enabled(),
     }
     .render();
     page.render(StatusCode::OK, body)
