@@ -79,7 +79,7 @@ async fn a_payment_above_the_edd_threshold_goes_to_review_and_an_admin_approves_
     let case = &cases["items"][0];
     assert_eq!(case["subject"], format!("job:{job}"));
     assert!(case["reasons"].to_string().contains("edd_threshold"), "{case}");
-    assert_eq!(case["evidence"]["aml"]["policy"]["version"], "aml-v1");
+    assert_eq!(case["evidence"]["aml"]["policy"]["version"], "aml-v2");
     let id = case["id"].as_str().unwrap();
     let res = s
         .app
@@ -115,8 +115,8 @@ async fn structuring_over_three_payments_goes_to_review() {
 async fn a_shadow_policy_is_recorded_but_not_enforced() {
     let s = shop(25, true).await;
     // The candidate moves the due-diligence line down to 1 USDC: this payment would go to review.
-    let stricter = attune_domain::aml::AmlPolicy::v1_text()
-        .replace("version = \"aml-v1\"", "version = \"aml-v2-candidate\"")
+    let stricter = attune_domain::aml::AmlPolicy::enforced_text()
+        .replace("version = \"aml-v2\"", "version = \"aml-v2-candidate\"")
         .replace("threshold_usdc = 1000", "threshold_usdc = 1");
     let shadow = attune_domain::aml::AmlPolicy::parse(&stricter).unwrap();
     let deployment = json!({"purpose": "support", "sectors": ["general"], "jurisdictions": ["EU"], "expected_monthly_users": 10,

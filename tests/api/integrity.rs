@@ -104,29 +104,12 @@ async fn state(app: &TestApp, buyer: &TestUser, job: &str) -> (String, String) {
 }
 
 async fn lia(app: &TestApp, buyer: &TestUser, job: &str) -> reqwest::Response {
-    let fields = json!({
-        "purpose": "Improve answers to customer support tickets for our own customers.",
-        "necessity": "Support tickets are the only source of the phrasing our customers use in their questions.",
-        "less_intrusive_alternatives": "Synthetic tickets were tried and were not representative of real questions.",
-        "reasonable_expectations": "Customers expect their tickets to be used to improve the support they receive.",
-        "impact": "Low: the model answers support questions and makes no decisions about the customers.",
-        "safeguards": "Names and contact details are pseudonymised before training; customers may object at any time.",
-        "pseudonymisation": true,
-        "opt_out_offered": true,
-        "outcome": "interest_prevails_with_safeguards",
-    });
-    app.api
-        .put(app.url(&format!("/api/v1/jobs/{job}/documents/lia")))
-        .bearer_auth(&buyer.token)
-        .json(&json!({"fields": fields}))
-        .send()
-        .await
-        .unwrap()
+    let fields = crate::jobs::lia_fields();
+    app.api.put(app.url(&format!("/api/v1/jobs/{job}/documents/lia"))).bearer_auth(&buyer.token).json(&json!({"fields": fields})).send().await.unwrap()
 }
 
-#[tokio::test]
-async fn a_reclaimed_escrow_never_leads_to_training_and_cancels_the_job() {
-    // A job that waits, paid, for its legitimate-interest assessment (its data has personal data).
+/// A chain app with a verified model, and a buyer with basic KYC and a funded verified wallet.
+async fn wallet_market() -> (TestApp, TestUser, alloy::signers::local::PrivateKeySigner, String) {
     let app = spawn_app_with(|s| s.chain_enabled = true).await;
     let provider = app.new_user().await;
     let (model, _) = app.provider_with_verified_model(&provider, 7_000_000_000, "25000000").await;
@@ -134,6 +117,13 @@ async fn a_reclaimed_escrow_never_leads_to_training_and_cancels_the_job() {
     app.pass_kyc(&buyer).await;
     let key = app.funded_key(1_000_000_000_000).await;
     app.link_wallet_key(&buyer, &key).await;
+    (app, buyer, key, model)
+}
+
+#[tokio::test]
+async fn a_reclaimed_escrow_never_leads_to_training_and_cancels_the_job() {
+    // A job that waits, paid, for its legitimate-interest assessment (its data has personal data).
+    let (app, buyer, key, model) = wallet_market().await;
     let pii = json!({"id": "p1", "text": "Ticket from Jane", "licence": {"kind": "own"}, "pii_subject_ids": ["customer-17"]});
     let dataset = ready_dataset(&app, &buyer, vec![pii]).await;
     let job: Value = app.post_json("/api/v1/jobs", &job_body(&model, &dataset), Some(&buyer.token)).await.json().await.unwrap();
@@ -375,13 +365,7 @@ async fn an_onramp_payer_who_is_not_the_kyc_identity_puts_the_payment_under_revi
 
 #[tokio::test]
 async fn a_payment_far_above_what_the_listing_and_the_job_size_justify_is_reviewed() {
-    let app = spawn_app_with(|s| s.chain_enabled = true).await;
-    let provider = app.new_user().await;
-    let (model, _) = app.provider_with_verified_model(&provider, 7_000_000_000, "25000000").await;
-    let buyer = app.new_user().await;
-    app.pass_kyc(&buyer).await;
-    let key = app.funded_key(1_000_000_000_000).await;
-    app.link_wallet_key(&buyer, &key).await;
+    let (app, buyer, key, model) = wallet_market().await;
     let dataset = ready_dataset(&app, &buyer, vec![own_record("a")]).await;
     let job: Value = app.post_json("/api/v1/jobs", &job_body(&model, &dataset), Some(&buyer.token)).await.json().await.unwrap();
     let job = job["id"].as_str().unwrap().to_string();

@@ -8,6 +8,22 @@ use crate::assessments::deployment;
 use crate::common::{TestApp, TestUser};
 use crate::datasets::{outside_web, own_record, ready_dataset, scanning_app, web_record};
 
+/// A complete legitimate-interest assessment for an EU deployment (a UK one also answers the
+/// economic-harm question).
+pub(crate) fn lia_fields() -> Value {
+    json!({
+        "purpose": "Improve answers to customer support tickets for our own customers.",
+        "necessity": "Support tickets are the only source of the phrasing our customers use in their questions.",
+        "less_intrusive_alternatives": "Synthetic tickets were tried and were not representative of real questions.",
+        "reasonable_expectations": "Customers expect their tickets to be used to improve the support they receive.",
+        "impact": "Low: the model answers support questions and makes no decisions about the customers.",
+        "safeguards": "Names and contact details are pseudonymised before training; customers may object at any time.",
+        "pseudonymisation": true,
+        "opt_out_offered": true,
+        "outcome": "interest_prevails_with_safeguards",
+    })
+}
+
 fn job_body(model: &str, dataset: &str, jurisdictions: Value) -> Value {
     let mut d = deployment(json!(["customer_service"]));
     d["jurisdictions"] = jurisdictions;
@@ -238,17 +254,7 @@ async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessm
                 .unwrap()
         }
     };
-    let mut fields = json!({
-        "purpose": "Improve answers to customer support tickets for our own customers.",
-        "necessity": "Support tickets are the only source of the phrasing our customers use in their questions.",
-        "less_intrusive_alternatives": "Synthetic tickets were tried and were not representative of real questions.",
-        "reasonable_expectations": "Customers expect their tickets to be used to improve the support they receive.",
-        "impact": "Low: the model answers support questions and makes no decisions about the customers.",
-        "safeguards": "Names and contact details are pseudonymised before training; customers may object at any time.",
-        "pseudonymisation": true,
-        "opt_out_offered": true,
-        "outcome": "interest_prevails_with_safeguards",
-    });
+    let mut fields = lia_fields();
     let res = put(json!({"purpose": fields["purpose"]})).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = res.json().await.unwrap();

@@ -85,7 +85,7 @@ pub async fn screen_funded_payment(
     let onramp_identity_mismatch = aml::identity::onramp_identity_mismatch(screening.policy(), onramp_payer, &kyc_names);
     let facts = PaymentFacts {
         amount,
-        quote_amount: list_price,
+        list_price,
         payer_is_verified_wallet: buyer == Some(payer),
         sanctions_hit: hit.is_some(),
         kyc_level: match history.kyc_level.as_str() {
@@ -157,7 +157,7 @@ fn decode(log: &Log) -> Option<(&'static str, Option<String>, serde_json::Value)
 impl ChainWatcher {
     /// Fails when the AML policy file is invalid: settlement does not run on rules it cannot read.
     pub fn new(pool: PgPool, chain: Arc<Chain>, screening: Arc<ScreeningService>) -> anyhow::Result<Self> {
-        let aml = Arc::new(AmlPolicy::v1().map_err(|e| anyhow::anyhow!("the AML policy file is invalid: {e}"))?);
+        let aml = Arc::new(AmlPolicy::enforced().map_err(|e| anyhow::anyhow!("the AML policy file is invalid: {e}"))?);
         Ok(Self { pool, chain, screening, aml, shadow: None })
     }
 

@@ -88,7 +88,7 @@ pub async fn create_order(
         ));
     }
     // AML on the order itself: what would hold or block the payment refuses the order up front.
-    let aml = attune_domain::aml::AmlPolicy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
+    let aml = attune_domain::aml::AmlPolicy::enforced().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
     let decision = match crate::chain_watch::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await? {
         crate::chain_watch::Screening::Clear(d) | crate::chain_watch::Screening::Review(d) | crate::chain_watch::Screening::Block(_, d) => {
             d

@@ -98,12 +98,12 @@ pub async fn link(
     // The AML rules on the link itself (no amount): the organisation's own risk (e.g. a high-risk
     // jurisdiction, refund loops) can put a new wallet under review too.
     let facts = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?;
-    let aml_policy = attune_domain::aml::AmlPolicy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
+    let aml_policy = attune_domain::aml::AmlPolicy::enforced().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
     let decision = attune_domain::aml::evaluate(
         &aml_policy,
         &attune_domain::aml::PaymentFacts {
             amount: 0,
-            quote_amount: 0,
+            list_price: 0,
             payer_is_verified_wallet: true,
             sanctions_hit: hit.is_some(),
             kyc_level: match facts.kyc_level.as_str() {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::OrgKind;
 use crate::compliance::PolicyRef;
 
-const V1_TEXT: &str = include_str!("../policy/data-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../policy/data-v1.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,7 +49,7 @@ pub struct DataPolicy {
 impl DataPolicy {
     /// The policy compiled into this build.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(V1_TEXT)
+        Self::parse(ENFORCED_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_share_outside_the_unit_interval_is_refused() {
-        let text = V1_TEXT.replace("top_domain_share = 0.10", "top_domain_share = 1.5");
+        let text = ENFORCED_TEXT.replace("top_domain_share = 0.10", "top_domain_share = 1.5");
         assert!(DataPolicy::parse(&text).is_err());
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-const V1_TEXT: &str = include_str!("../policy/jurisdictions-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../policy/jurisdictions-v1.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,7 +37,7 @@ fn is_alpha2(code: &str) -> bool {
 
 impl Jurisdictions {
     pub fn v1() -> Result<Self, String> {
-        Self::parse(V1_TEXT)
+        Self::parse(ENFORCED_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {

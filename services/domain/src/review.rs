@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-const V1_TEXT: &str = include_str!("../policy/review-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../policy/review-v1.toml");
 
 /// USDC base units per whole USDC (6 decimals).
 const USDC_UNIT: u128 = 1_000_000;
@@ -45,7 +45,7 @@ pub struct ReviewPolicy {
 impl ReviewPolicy {
     /// The policy compiled into this build.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(V1_TEXT)
+        Self::parse(ENFORCED_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_is_refused() {
-        let text = V1_TEXT.replace("kinds = [\"name\"]", "kinds = [\"nmae\"]");
+        let text = ENFORCED_TEXT.replace("kinds = [\"name\"]", "kinds = [\"nmae\"]");
         assert!(ReviewPolicy::parse(&text).unwrap_err().contains("nmae"));
     }
 }

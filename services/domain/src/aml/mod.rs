@@ -1,5 +1,5 @@
 //! AML rule engine (DESIGN.md §4 "AML rules"): pure scoring of one payment's facts against a
-//! versioned policy of rules (`policy/aml-v1.toml`). The caller computes the facts (windowed
+//! versioned policy of rules (`policy/aml-v2.toml`). The caller computes the facts (windowed
 //! aggregates) from its own tables; this module only decides.
 //!
 //! Each fired rule adds its score and may set an outcome floor. The total score meets the policy's
@@ -64,7 +64,7 @@ pub struct PaymentFacts {
     pub amount: u128,
     /// What the job costs at the listing's price for its size (recomputed, not the quote the
     /// payment was made against), USDC base units.
-    pub quote_amount: u128,
+    pub list_price: u128,
     pub payer_is_verified_wallet: bool,
     pub sanctions_hit: bool,
     pub kyc_level: KycLevel,

@@ -1,4 +1,4 @@
-//! The AML policy file (`policy/aml-v1.toml`): thresholds, the structuring window and the rules,
+//! The AML policy file (`policy/aml-v2.toml`): thresholds, the structuring window and the rules,
 //! each with an id known to the code, a score modifier, an optional outcome floor, a reason and its
 //! parameters. Referenced by version and sha256 from every decision that used it.
 
@@ -9,7 +9,7 @@ use super::Outcome;
 use super::rules::Check;
 use crate::compliance::PolicyRef;
 
-pub(crate) const V1_TEXT: &str = include_str!("../../policy/aml-v1.toml");
+pub(crate) const ENFORCED_TEXT: &str = include_str!("../../policy/aml-v2.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmlPolicyError {
@@ -89,14 +89,14 @@ pub struct AmlPolicy {
 }
 
 impl AmlPolicy {
-    /// The policy compiled into this build.
-    pub fn v1() -> Result<Self, AmlPolicyError> {
-        Self::parse(V1_TEXT)
+    /// The enforced policy compiled into this build (`aml-v2.toml`).
+    pub fn enforced() -> Result<Self, AmlPolicyError> {
+        Self::parse(ENFORCED_TEXT)
     }
 
-    /// The shipped `aml-v1.toml` text (to derive a candidate policy from, e.g. for shadow runs).
-    pub fn v1_text() -> &'static str {
-        V1_TEXT
+    /// The shipped `aml-v2.toml` text (to derive a candidate policy from, e.g. for shadow runs).
+    pub fn enforced_text() -> &'static str {
+        ENFORCED_TEXT
     }
 
     pub fn parse(text: &str) -> Result<Self, AmlPolicyError> {

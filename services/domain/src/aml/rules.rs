@@ -40,7 +40,7 @@ pub(crate) enum Check {
     DormantAccount { min_days_inactive: u32 },
     HighRiskJurisdiction { countries: Vec<String> },
     OnrampIdentityMismatch,
-    AmountFarAbovePrice { max_percent_of_quote: u32 },
+    AmountFarAbovePrice { max_percent_of_list_price: u32 },
     BuyerIsProvider,
     RefundLoop { min_refunds_30d: u32 },
     PepMatch,
@@ -108,7 +108,7 @@ struct JurisdictionParams {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PriceParams {
-    max_percent_of_quote: u32,
+    max_percent_of_list_price: u32,
 }
 
 #[derive(Deserialize)]
@@ -217,10 +217,10 @@ impl Check {
             }
             "amount_far_above_price" => {
                 let p: PriceParams = params(id, table)?;
-                if p.max_percent_of_quote < 100 {
-                    return Err(format!("rule {id}: max_percent_of_quote must be at least 100"));
+                if p.max_percent_of_list_price < 100 {
+                    return Err(format!("rule {id}: max_percent_of_list_price must be at least 100"));
                 }
-                Self::AmountFarAbovePrice { max_percent_of_quote: p.max_percent_of_quote }
+                Self::AmountFarAbovePrice { max_percent_of_list_price: p.max_percent_of_list_price }
             }
             "refund_loop" => {
                 let p: RefundParams = params(id, table)?;
@@ -321,14 +321,14 @@ impl Check {
             Self::OnrampIdentityMismatch => {
                 f.onramp_identity_mismatch.then(|| "the onramp's KYC identity does not match the account holder".to_owned())
             }
-            Self::AmountFarAbovePrice { max_percent_of_quote } => {
-                let cap = f.quote_amount.saturating_mul(u128::from(*max_percent_of_quote)) / 100;
+            Self::AmountFarAbovePrice { max_percent_of_list_price } => {
+                let cap = f.list_price.saturating_mul(u128::from(*max_percent_of_list_price)) / 100;
                 (f.amount > cap).then(|| {
                     format!(
-                        "amount {} is above {}% of the quoted price {} (cap {})",
+                        "amount {} is above {}% of the list price {} (cap {})",
                         fmt_usdc(f.amount),
-                        max_percent_of_quote,
-                        fmt_usdc(f.quote_amount),
+                        max_percent_of_list_price,
+                        fmt_usdc(f.list_price),
                         fmt_usdc(cap)
                     )
                 })

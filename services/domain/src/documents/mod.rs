@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::compliance::PolicyRef;
 use crate::provenance::sha256_hex;
 
-const V1_TEXT: &str = include_str!("../../policy/templates-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../../policy/templates-v1.toml");
 
 /// The template ids the compliance policy refers to; every catalogue must define them.
 pub const REQUIRED_TEMPLATE_IDS: [&str; 5] = ["lia", "fria", "risk_assessment", "model_card", "registration"];
@@ -92,7 +92,7 @@ struct RawField {
 impl DocumentTemplates {
     /// The catalogue compiled into this build.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(V1_TEXT)
+        Self::parse(ENFORCED_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {

@@ -12,7 +12,7 @@ fn a_clean_payment_clears() {
     assert_eq!(d.outcome, Outcome::Clear);
     assert_eq!(d.score, 0);
     assert!(d.hits.is_empty());
-    assert_eq!(d.policy.version, "aml-v1");
+    assert_eq!(d.policy.version, "aml-v2");
     assert!(d.shadow.is_none());
 }
 
@@ -36,7 +36,7 @@ fn no_kyc_holds_any_payment() {
 fn basic_kyc_above_its_limit_holds_and_enhanced_is_unlimited() {
     let big = clean_with(|f| {
         f.amount = usdc(10_001);
-        f.quote_amount = usdc(10_001);
+        f.list_price = usdc(10_001);
     });
     let d = evaluate(&v1(), &big);
     assert_eq!(d.outcome, Outcome::Hold);
@@ -55,7 +55,7 @@ fn an_amount_above_the_edd_threshold_with_basic_kyc_is_reviewed() {
         &v1(),
         &clean_with(|f| {
             f.amount = usdc(1_500);
-            f.quote_amount = usdc(1_500);
+            f.list_price = usdc(1_500);
         }),
     );
     assert_eq!(d.outcome, Outcome::Review);
@@ -67,9 +67,9 @@ fn an_amount_above_the_edd_threshold_with_basic_kyc_is_reviewed() {
 
 #[test]
 fn exactly_the_edd_threshold_counts_and_just_below_does_not() {
-    let at = evaluate(&v1(), &clean_with(|f| (f.amount, f.quote_amount) = (usdc(1_000), usdc(1_000))));
+    let at = evaluate(&v1(), &clean_with(|f| (f.amount, f.list_price) = (usdc(1_000), usdc(1_000))));
     assert!(at.hit("edd_threshold").is_some());
-    let below = evaluate(&v1(), &clean_with(|f| (f.amount, f.quote_amount) = (usdc(1_000) - 1, usdc(1_000))));
+    let below = evaluate(&v1(), &clean_with(|f| (f.amount, f.list_price) = (usdc(1_000) - 1, usdc(1_000))));
     assert!(below.hit("edd_threshold").is_none());
 }
 
@@ -80,7 +80,7 @@ fn structuring_over_three_payments_just_under_the_threshold_is_reviewed() {
         &clean_with(|f| {
             f.recent_amounts = vec![usdc(950), usdc(120), usdc(990)];
             f.amount = usdc(970);
-            f.quote_amount = usdc(970);
+            f.list_price = usdc(970);
         }),
     );
     // An unusual pattern is a risk factor: below enhanced KYC it calls for enhanced due diligence too.
@@ -95,7 +95,7 @@ fn structuring_over_three_payments_just_under_the_threshold_is_reviewed() {
         &clean_with(|f| {
             f.recent_amounts = vec![usdc(950), usdc(120)];
             f.amount = usdc(970);
-            f.quote_amount = usdc(970);
+            f.list_price = usdc(970);
         }),
     );
     assert!(d.hit("structuring").is_none());
@@ -110,7 +110,7 @@ fn a_new_account_with_a_large_first_payment_adds_up_with_another_rule_to_hold() 
         f.days_since_last_activity = None;
         f.recent_amounts.clear();
         f.amount = usdc(800);
-        f.quote_amount = usdc(800);
+        f.list_price = usdc(800);
     };
     let alone = evaluate(&v1(), &clean_with(new_account));
     assert_eq!(rules(&alone), vec!["new_account_large_first_payment"]);
@@ -165,7 +165,7 @@ fn the_most_severe_wins() {
 fn a_floor_lifts_a_score_below_its_line() {
     // With buyer_is_provider scoring only 5, its review floor still makes the payment a review.
     let text =
-        attune_domain::aml::AmlPolicy::v1_text().replace("id = \"buyer_is_provider\"\nscore = 30", "id = \"buyer_is_provider\"\nscore = 5");
+        attune_domain::aml::AmlPolicy::enforced_text().replace("id = \"buyer_is_provider\"\nscore = 30", "id = \"buyer_is_provider\"\nscore = 5");
     let policy = attune_domain::aml::AmlPolicy::parse(&text).unwrap();
     let d = evaluate(&policy, &clean_with(|f| f.buyer_is_provider = true));
     assert_eq!(d.score, 5);
@@ -184,7 +184,7 @@ fn the_remaining_rules_fire_with_their_numbers() {
             f.days_since_last_activity = Some(200);
             f.refunds_last_30d = 4;
             f.amount = usdc(400);
-            f.quote_amount = usdc(200);
+            f.list_price = usdc(200);
         }),
     );
     assert_eq!(rules(&d), vec!["velocity", "dormant_account", "amount_far_above_price", "refund_loop"]);
@@ -203,7 +203,7 @@ fn the_decision_serialises_with_snake_case_outcomes() {
     let json = serde_json::to_value(&d).unwrap();
     assert_eq!(json["outcome"], "block");
     assert_eq!(json["hits"][0]["outcome_floor"], "block");
-    assert_eq!(json["policy"]["version"], "aml-v1");
+    assert_eq!(json["policy"]["version"], "aml-v2");
     assert!(Outcome::Clear < Outcome::Review && Outcome::Review < Outcome::Hold && Outcome::Hold < Outcome::Block);
 }
 

@@ -4,11 +4,11 @@ use crate::support::{clean, usdc, v1};
 
 /// A stricter candidate: a lower hold line and a lower EDD threshold, derived from the shipped text.
 fn stricter() -> AmlPolicy {
-    let text = AmlPolicy::v1_text()
-        .replace("version = \"aml-v1\"", "version = \"aml-v2-candidate\"")
+    let text = AmlPolicy::enforced_text()
+        .replace("version = \"aml-v2\"", "version = \"aml-v2-candidate\"")
         .replace("hold = 60", "hold = 40")
         .replace("threshold_usdc = 1000\nrequired_kyc", "threshold_usdc = 500\nrequired_kyc");
-    assert_ne!(text, AmlPolicy::v1_text());
+    assert_ne!(text, AmlPolicy::enforced_text());
     AmlPolicy::parse(&text).unwrap()
 }
 
@@ -16,7 +16,7 @@ fn stricter() -> AmlPolicy {
 fn shadow_mode_records_a_stricter_decision_without_changing_the_outcome() {
     let mut facts = clean();
     facts.amount = usdc(700);
-    facts.quote_amount = usdc(700);
+    facts.list_price = usdc(700);
     facts.payer_is_verified_wallet = false;
 
     let enforced = v1();

@@ -6,7 +6,7 @@ pub fn usdc(whole: u128) -> u128 {
 }
 
 pub fn v1() -> AmlPolicy {
-    AmlPolicy::v1().unwrap()
+    AmlPolicy::enforced().unwrap()
 }
 
 /// A payment no rule objects to: a verified wallet, basic KYC, an established account, a small
@@ -14,7 +14,7 @@ pub fn v1() -> AmlPolicy {
 pub fn clean() -> PaymentFacts {
     PaymentFacts {
         amount: usdc(200),
-        quote_amount: usdc(200),
+        list_price: usdc(200),
         payer_is_verified_wallet: true,
         sanctions_hit: false,
         kyc_level: KycLevel::Basic,

@@ -15,7 +15,7 @@ pub use sections::{
     Obligation, Pricing, ProhibitedPractice, ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
 };
 
-const V1_TEXT: &str = include_str!("../../../policy/v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../../../policy/v1.toml");
 
 /// Which policy an assessment used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ impl Policy {
     /// The embedded `policy/v1.toml`, parsed on first use.
     pub fn v1() -> Result<&'static Policy, PolicyError> {
         static V1: OnceLock<Result<Policy, PolicyError>> = OnceLock::new();
-        V1.get_or_init(|| Policy::from_toml(V1_TEXT)).as_ref().map_err(Clone::clone)
+        V1.get_or_init(|| Policy::from_toml(ENFORCED_TEXT)).as_ref().map_err(Clone::clone)
     }
 
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compliance::PolicyRef;
 
-const V1_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,7 +86,7 @@ fn unit(name: &str, value: f64) -> Result<(), String> {
 impl ScreeningPolicy {
     /// The policy compiled into this build.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(V1_TEXT)
+        Self::parse(ENFORCED_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
