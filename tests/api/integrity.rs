@@ -105,7 +105,13 @@ async fn state(app: &TestApp, buyer: &TestUser, job: &str) -> (String, String) {
 
 async fn lia(app: &TestApp, buyer: &TestUser, job: &str) -> reqwest::Response {
     let fields = crate::jobs::lia_fields();
-    app.api.put(app.url(&format!("/api/v1/jobs/{job}/documents/lia"))).bearer_auth(&buyer.token).json(&json!({"fields": fields})).send().await.unwrap()
+    app.api
+        .put(app.url(&format!("/api/v1/jobs/{job}/documents/lia")))
+        .bearer_auth(&buyer.token)
+        .json(&json!({"fields": fields}))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// A chain app with a verified model, and a buyer with basic KYC and a funded verified wallet.

@@ -37,7 +37,8 @@ fn unknown_or_missing_params_are_refused() {
     assert!(matches!(AmlPolicy::parse(&unknown), Err(AmlPolicyError::Invalid(m)) if m.contains("velocity")));
     let missing = AmlPolicy::enforced_text().replace("min_refunds_30d = 3", "");
     assert!(matches!(AmlPolicy::parse(&missing), Err(AmlPolicyError::Invalid(m)) if m.contains("refund_loop")));
-    let stray = AmlPolicy::enforced_text().replace("score = 100\nfloor = \"block\"", "score = 100\nfloor = \"block\"\n[rule.params]\nx = 1");
+    let stray =
+        AmlPolicy::enforced_text().replace("score = 100\nfloor = \"block\"", "score = 100\nfloor = \"block\"\n[rule.params]\nx = 1");
     assert!(AmlPolicy::parse(&stray).is_err());
 }
 

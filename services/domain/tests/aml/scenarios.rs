@@ -164,8 +164,8 @@ fn the_most_severe_wins() {
 #[test]
 fn a_floor_lifts_a_score_below_its_line() {
     // With buyer_is_provider scoring only 5, its review floor still makes the payment a review.
-    let text =
-        attune_domain::aml::AmlPolicy::enforced_text().replace("id = \"buyer_is_provider\"\nscore = 30", "id = \"buyer_is_provider\"\nscore = 5");
+    let text = attune_domain::aml::AmlPolicy::enforced_text()
+        .replace("id = \"buyer_is_provider\"\nscore = 30", "id = \"buyer_is_provider\"\nscore = 5");
     let policy = attune_domain::aml::AmlPolicy::parse(&text).unwrap();
     let d = evaluate(&policy, &clean_with(|f| f.buyer_is_provider = true));
     assert_eq!(d.score, 5);
