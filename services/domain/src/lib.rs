@@ -21,6 +21,7 @@ pub mod review;
 pub mod sanctions;
 pub mod scope;
 pub mod settlement;
+pub mod sisa;
 pub mod validation;
 pub mod vocabulary;
 pub mod webhook_signature;
