@@ -67,14 +67,14 @@ impl LlamaConfig {
         {
             return bad("sizes must be positive");
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return bad("hidden_size is not a multiple of num_attention_heads");
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return bad("the head dimension must be even for rotary embeddings");
         }
         let kv = self.kv_heads();
-        if kv == 0 || self.num_attention_heads % kv != 0 {
+        if kv == 0 || !self.num_attention_heads.is_multiple_of(kv) {
             return bad("num_attention_heads is not a multiple of num_key_value_heads");
         }
         Ok(())

@@ -1,4 +1,5 @@
 //! The demo base model the embedded setup writes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use attune_worker::LlamaConfig;
 use attune_worker::demo_model::{DemoModelSpec, VOCAB_SIZE, write_demo_model};

@@ -1,4 +1,5 @@
 //! The built-in trainer on a real (tiny) Llama-architecture model and real English text.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
