@@ -20,7 +20,9 @@
 //! `output_dir/checkpoints/slice-KKKK/` holds `lora.safetensors` (LoRA tensors under PEFT keys plus the
 //! AdamW moments under `optimizer.m.<key>` / `optimizer.v.<key>`) and `checkpoint.json`
 //! ([`CheckpointMeta`]). At the end `output_dir/adapter.safetensors` (LoRA tensors only, PEFT keys) and
-//! `adapter_config.json` (PEFT `LoraConfig`) are written.
+//! `adapter_config.json` (PEFT `LoraConfig`) are written. Every slice's checkpoint is kept: erasure
+//! retrains from the one before the first affected slice. A checkpoint is written to
+//! `slice-KKKK.partial` and renamed, so a killed worker never leaves a half-written one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -112,7 +114,8 @@ pub enum Control {
     Continue,
     /// Stop now. On a step event, the unfinished slice's work is dropped and the run returns with the
     /// last checkpoint; to finish the slice first, keep answering `Continue` until the checkpoint
-    /// event and answer `Stop` there.
+    /// event and answer `Stop` there. On the last slice's checkpoint event there is nothing left to
+    /// stop: the run writes the adapter and completes.
     Stop,
 }
 

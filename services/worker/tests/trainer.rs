@@ -199,6 +199,29 @@ fn adapter_round_trips_through_safetensors_exactly() {
 }
 
 #[test]
+fn slices_without_tokens_still_checkpoint_and_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tiny_model(tmp.path());
+    let out = tmp.path().join("out");
+    // Slice 0 is empty; slice 1 trains on slices 0..=1, i.e. on its own records.
+    let mut req = request(&base, &out, 2, small_hp(2));
+    req.records = vec![ShardRecord { slice: 1, text: ENGLISH[..400].to_string() }];
+    let (outcome, events) = run(&req);
+    let checkpoints: Vec<(u32, u64)> = events.iter().filter(|p| p.checkpoint.is_some()).map(|p| (p.slice, p.step)).collect();
+    assert_eq!(checkpoints, [(0, 0), (1, 2)]);
+    let TrainOutcome::Completed(done) = outcome else { panic!("not completed") };
+    assert_eq!(done.steps, 2);
+
+    // A shard with no text at all yields the untrained adapter (B = 0: the base model unchanged).
+    req.records.clear();
+    let (TrainOutcome::Completed(done), _) = run(&req) else { panic!("not completed") };
+    assert_eq!((done.steps, done.tokens, done.final_loss), (0, 0, None));
+    let adapter = load_adapter(&done.adapter_path).unwrap();
+    let b = &adapter["base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"];
+    assert_eq!(b.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap(), 0.0);
+}
+
+#[test]
 fn bad_requests_name_the_field_at_fault() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tiny_model(tmp.path());
