@@ -11,6 +11,7 @@ mod assessments;
 mod audit;
 mod cases;
 mod datasets;
+mod dispatch;
 mod errors;
 mod integrity;
 mod jobs;

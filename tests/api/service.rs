@@ -97,6 +97,14 @@ async fn the_openapi_document_is_3_1_and_covers_accounts_and_service() {
         ("/api/v1/kyc/sessions", "post"),
         ("/api/v1/kyc", "get"),
         ("/api/v1/onramp/orders", "post"),
+        ("/api/v1/admin/workers", "post"),
+        ("/api/v1/admin/workers", "get"),
+        ("/api/v1/worker/lease", "post"),
+        ("/api/v1/worker/runs/{run_id}/records", "get"),
+        ("/api/v1/worker/runs/{run_id}/heartbeat", "post"),
+        ("/api/v1/worker/runs/{run_id}/artifacts/{name}", "put"),
+        ("/api/v1/worker/runs/{run_id}/complete", "post"),
+        ("/api/v1/worker/runs/{run_id}/fail", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
     }

@@ -52,6 +52,8 @@ pub struct TestApp {
     pub model_checks: Arc<attune_app::models::ModelFileChecking>,
     pub chain: Option<Arc<attune_app::chain::Chain>>,
     pub screening: Arc<attune_app::screening::ScreeningService>,
+    /// The shard-run queue (its reaper step).
+    pub queue: Arc<attune_app::shard_queue::ShardQueue>,
     pub data_dir: tempfile::TempDir,
     /// A client without cookies (API calls with bearer tokens).
     pub api: reqwest::Client,
@@ -101,6 +103,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
     let model_checks = app.model_checks();
     let chain = app.chain();
     let screening = app.screening();
+    let queue = app.shard_queue();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -112,6 +115,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
         model_checks,
         chain,
         screening,
+        queue,
         data_dir,
         api: http_client(),
     }

@@ -1,7 +1,8 @@
 //! Moving a job through its life (DESIGN.md §2): every change is checked against the transition
 //! table, applied as `update … where status = $old`, and writes its event, its audit entry and the
 //! buyer's notification in the caller's transaction. Also: cancel, and the documents that satisfy
-//! obligations (a paid job waiting only for them moves on to the queue).
+//! obligations (a paid job waiting only for them moves on to the queue). A move into `queued`
+//! dispatches the job ([`crate::dispatch`]) in the same transaction.
 
 use anyhow::Context;
 use attune_domain::documents::DocumentTemplates;
@@ -38,6 +39,11 @@ pub async fn transition(conn: &mut PgConnection, t: &Transition<'_>) -> Result<(
     }
     if !attune_db::jobs::transition(conn, t.job_id, t.from.as_str(), t.to.as_str()).await? {
         return Err(AppError::conflict("wrong-state", format!("The job is no longer {}.", t.from.as_str())));
+    }
+    // Every way into the queue dispatches: the shard plan and its runs are stored with the move.
+    if t.to == JobStatus::Queued {
+        let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, t.job_id).await?.ok_or(AppError::NotFound)?;
+        crate::dispatch::dispatch(conn, &job).await?;
     }
     let actor_id = t.actor.map(|a| a.user_id);
     attune_db::jobs::insert_event(

@@ -123,17 +123,20 @@ pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> R
     let job = attune_db::jobs::get(conn, scope, id).await?.ok_or(AppError::NotFound)?;
     let obligations = attune_db::job_obligations::list(conn, id).await?;
     let documents = attune_db::job_obligations::documents(conn, id).await?;
-    Ok(view(job, obligations, documents))
+    let runs = attune_db::shard_runs::runs_of_job(conn, id).await?;
+    Ok(view(job, obligations, documents, runs))
 }
 
 fn view(
     job: JobRow,
     obligations: Vec<attune_db::job_obligations::ObligationRow>,
     documents: Vec<attune_db::job_obligations::DocumentRow>,
+    runs: Vec<attune_db::shard_runs::RunRow>,
 ) -> JobView {
     let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Draft);
     let token = job.assessment.pointer("/quote/token").and_then(|t| t.as_str()).unwrap_or("USDC").to_owned();
-    let percent = if status == JobStatus::Completed { 100.0 } else { 0.0 };
+    let (shards, fraction) = shard_views(&runs);
+    let percent = if status == JobStatus::Completed { 100.0 } else { (fraction * 1000.0).round() / 10.0 };
     JobView {
         id: job.id,
         status: job.status,
@@ -145,7 +148,7 @@ fn view(
         assessment: job.assessment,
         payment: PaymentView { status: payment_status(status).to_owned(), token, amount: job.quote_amount },
         audit: None,
-        shards: Vec::new(),
+        shards,
         progress: Progress { percent },
         artifacts: Vec::new(),
         certificate: None,
@@ -180,6 +183,49 @@ fn view(
     }
 }
 
+/// Per shard: `{index, status, attempts, progress (0..1), loss, flops, tokens}`, and the job's share
+/// trained (finished slices; a succeeded shard counts whole). Tokens and FLOPs are the successful
+/// completion's once a shard succeeded, else the current attempt's running totals.
+fn shard_views(runs: &[attune_db::shard_runs::RunRow]) -> (Vec<serde_json::Value>, f64) {
+    use attune_domain::sisa::ShardRunStatus;
+    let mut total = 0.0;
+    let views = runs
+        .iter()
+        .map(|r| {
+            let status = ShardRunStatus::parse(&r.status).unwrap_or(ShardRunStatus::Queued);
+            let fraction = attune_domain::sisa::run::shard_fraction(
+                status,
+                u32::try_from(r.slices_done).unwrap_or(0),
+                u32::try_from(r.slices).unwrap_or(0),
+            );
+            total += fraction;
+            let live = r.progress.as_ref();
+            let (tokens, flops) = if status == ShardRunStatus::Succeeded {
+                (serde_json::json!(r.tokens), serde_json::json!(r.flops))
+            } else {
+                (
+                    live.and_then(|p| p.get("tokens")).cloned().unwrap_or(serde_json::json!(0)),
+                    live.and_then(|p| p.get("flops")).cloned().unwrap_or(serde_json::json!(0.0)),
+                )
+            };
+            serde_json::json!({
+                "index": r.shard_index,
+                "status": r.status,
+                "attempts": r.attempt,
+                "slices": r.slices,
+                "slices_done": r.slices_done,
+                "progress": fraction,
+                "loss": live.and_then(|p| p.get("loss")).cloned().unwrap_or(serde_json::Value::Null),
+                "flops": flops,
+                "tokens": tokens,
+                "error": r.error,
+            })
+        })
+        .collect();
+    let fraction = if runs.is_empty() { 0.0 } else { total / runs.len() as f64 };
+    (views, fraction)
+}
+
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobView, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     load_view(&mut conn, &actor.scope(), id).await
@@ -208,7 +254,8 @@ pub async fn list(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64
     for job in rows {
         let obligations = attune_db::job_obligations::list(&mut conn, job.id).await?;
         let documents = attune_db::job_obligations::documents(&mut conn, job.id).await?;
-        items.push(view(job, obligations, documents));
+        let runs = attune_db::shard_runs::runs_of_job(&mut conn, job.id).await?;
+        items.push(view(job, obligations, documents, runs));
     }
     Ok(JobPage { items, next_cursor })
 }

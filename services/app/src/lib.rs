@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod artifact_store;
 pub mod assessments;
 pub mod audit;
 pub mod cases;
@@ -13,6 +14,7 @@ pub mod database;
 pub mod dataset_review;
 pub mod dataset_scan;
 pub mod datasets;
+pub mod dispatch;
 pub mod error;
 pub mod job_lifecycle;
 pub mod job_view;
@@ -33,10 +35,12 @@ pub mod registration_limit;
 pub mod sanctions_refresh;
 pub mod screening;
 pub mod settings;
+pub mod shard_queue;
 pub mod telemetry;
 pub mod tokens;
 pub mod training_summary;
 pub mod wallets;
+pub mod workers;
 
 pub use actor::Actor;
 pub use settings::Settings;

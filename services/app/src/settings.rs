@@ -111,6 +111,12 @@ pub struct Settings {
     /// Sanctions lists to refresh on a schedule: `opensanctions=URL;ofac_sdn_xml=URL;ofac_sdn_csv=BASE_URL`.
     pub sanctions_feeds: Option<String>,
     pub sanctions_refresh_hours: u64,
+    /// Overrides the dispatch policy's lease length (seconds) for shard runs (tests, slow networks).
+    pub dispatch_lease_secs: Option<u32>,
+    /// Overrides the dispatch policy's retry backoff (seconds, every attempt) for shard runs.
+    pub dispatch_backoff_secs: Option<u32>,
+    /// Largest artifact a worker may upload, in bytes.
+    pub artifact_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -168,6 +174,9 @@ impl Default for Settings {
             aml_shadow_policy: None,
             sanctions_feeds: None,
             sanctions_refresh_hours: 24,
+            dispatch_lease_secs: None,
+            dispatch_backoff_secs: None,
+            artifact_max_bytes: 16 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -229,6 +238,11 @@ impl Settings {
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+
+    /// Where workers' artifacts are kept (see `artifact_store`).
+    pub fn artifacts_dir(&self) -> PathBuf {
+        self.data_dir.join("artifacts")
     }
 }
 

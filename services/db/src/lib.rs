@@ -17,8 +17,10 @@ pub mod outbox;
 pub mod payments;
 pub mod screening;
 pub mod sessions;
+pub mod shard_runs;
 pub mod users;
 pub mod wallets;
+pub mod workers;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 

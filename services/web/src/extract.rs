@@ -161,3 +161,55 @@ pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
 pub fn user_agent(req: &HttpRequest) -> Option<&str> {
     req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok())
 }
+
+/// A training worker authenticated by its bearer token (`Authorization: Bearer atw_…`; cookies are
+/// not looked at). No or an unknown token → 401; a user's session token → 403.
+pub struct WorkerAuthenticated(pub attune_app::workers::WorkerIdentity);
+
+impl FromRequest for WorkerAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(state) = req.app_data::<web::Data<AppState>>() else {
+                return Err(ApiError::internal(anyhow::anyhow!("application state missing")));
+            };
+            let token = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim().to_string());
+            let Some(token) = token else { return Err(ApiError::unauthenticated()) };
+            if let Some(worker) = attune_app::workers::authenticate(&state.pool, &token).await? {
+                tracing::Span::current().record("user_id", tracing::field::display(format!("worker:{}", worker.id)));
+                return Ok(WorkerAuthenticated(worker));
+            }
+            if attune_app::accounts::authenticate(&state.pool, &token).await?.is_some() {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::FORBIDDEN,
+                    "not-a-worker",
+                    "Not a worker",
+                    "Worker endpoints take a worker token (created by an admin), not a user's session.",
+                ));
+            }
+            Err(ApiError::unauthenticated())
+        })
+    }
+}
+
+/// The lease a worker names in `X-Lease-Id` (optional; checked against the run's current lease).
+pub fn lease_hint(req: &HttpRequest) -> Result<Option<uuid::Uuid>, ApiError> {
+    match req.headers().get("x-lease-id") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::validation(vec![FieldError::new("X-Lease-Id", "must be the lease id the lease answer gave")])),
+    }
+}

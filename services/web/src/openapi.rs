@@ -58,9 +58,17 @@ use crate::api;
         api::kyc::start,
         api::kyc::status,
         api::onramp::create,
+        api::workers::create,
+        api::workers::list,
+        api::workers::lease,
+        api::workers::records,
+        api::workers::heartbeat,
+        api::workers::put_artifact,
+        api::workers::complete,
+        api::workers::fail,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"), (name = "kyc"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"), (name = "kyc"), (name = "workers"))
 )]
 pub struct ApiDoc;
 

@@ -101,6 +101,8 @@ impl Application {
                 fetch_timeout: std::time::Duration::from_secs(settings.model_fetch_timeout_secs.max(1)),
             },
         ));
+        let queue =
+            Arc::new(attune_app::shard_queue::ShardQueue::new(database.pool.clone(), &settings).map_err(|e| anyhow::anyhow!("{e}"))?);
         let delivery = Arc::new(OutboxDelivery { mailer, mail_from: settings.mail_from.clone(), max_attempts: settings.mail_max_attempts });
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
@@ -118,12 +120,19 @@ impl Application {
             templates,
             scanning,
             model_checks,
+            queue,
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         // Every replica screens against the newest lists, background tasks or not.
         tasks.push(tokio::spawn(attune_app::screening::follow_imports(state.pool.clone(), state.screening.clone(), shutdown_rx.clone())));
+        // Every replica wakes its own long-polling workers.
+        tasks.push(tokio::spawn(attune_app::shard_queue::follow_notifications(
+            state.pool.clone(),
+            state.queue.wake(),
+            shutdown_rx.clone(),
+        )));
         if state.settings.background_tasks {
             let delivery = OutboxDelivery {
                 mailer: state.delivery.mailer.clone(),
@@ -133,6 +142,7 @@ impl Application {
             tasks.push(tokio::spawn(delivery.run(state.pool.clone(), shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.model_checks.clone().run(shutdown_rx.clone())));
+            tasks.push(tokio::spawn(state.queue.clone().run_reaper(shutdown_rx.clone())));
             if let Some(raw) = &state.settings.sanctions_feeds {
                 let feeds = attune_app::sanctions_refresh::parse_feeds(raw).map_err(|e| anyhow::anyhow!("ATTUNE_SANCTIONS_FEEDS: {e}"))?;
                 let every = std::time::Duration::from_secs(state.settings.sanctions_refresh_hours.max(1) * 3600);
@@ -193,6 +203,11 @@ impl Application {
     /// The model files check step, for tests that drive background work one step at a time.
     pub fn model_checks(&self) -> Arc<attune_app::models::ModelFileChecking> {
         self.state.model_checks.clone()
+    }
+
+    /// The shard-run queue, for tests that drive its reaper one step at a time.
+    pub fn shard_queue(&self) -> Arc<attune_app::shard_queue::ShardQueue> {
+        self.state.queue.clone()
     }
 
     pub fn outbox(&self) -> Arc<OutboxDelivery> {

@@ -38,4 +38,6 @@ pub struct AppState {
     pub scanning: Arc<DatasetScanning>,
     /// The files check of model listings (a background step; tests drive it).
     pub model_checks: Arc<attune_app::models::ModelFileChecking>,
+    /// The shard-run queue workers lease from (its reaper is a background step; tests drive it).
+    pub queue: Arc<attune_app::shard_queue::ShardQueue>,
 }

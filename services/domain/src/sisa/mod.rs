@@ -20,8 +20,10 @@
 //! finds it through the stored record → (shard, slice) map.
 
 mod policy;
+pub mod run;
 
 pub use policy::DispatchPolicy;
+pub use run::ShardRunStatus;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -15,6 +15,7 @@ pub mod payments;
 pub mod screening;
 pub mod service;
 pub mod wallets;
+pub mod workers;
 
 use actix_web::web;
 
@@ -32,5 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     screening::configure(cfg);
     kyc::configure(cfg);
     onramp::configure(cfg);
+    workers::configure(cfg);
     cfg.service(web::resource("/openapi.json").route(web::get().to(service::openapi_json)));
 }

@@ -1,0 +1,458 @@
+//! Dispatch and the shard-run queue (DESIGN.md §5): the shard plan of a job, its shard runs, leases
+//! taken with `FOR UPDATE SKIP LOCKED`, heartbeats, completions, the reaper's reads, and the
+//! `LISTEN/NOTIFY` channel that wakes long-polling workers.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+/// The channel a new or re-queued shard run is announced on.
+pub const CHANNEL: &str = "attune_shard_runs";
+
+/// An accepted record of a job as the planner needs it, in upload order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlanRecord {
+    pub record_id: String,
+    pub content_hash: String,
+    pub pii_subject_ids: Vec<String>,
+    pub has_text: bool,
+}
+
+/// The records a job's gate accepted (every dataset record not excluded), in upload order.
+pub async fn accepted_records(conn: &mut PgConnection, job_id: Uuid, dataset_id: Uuid) -> anyhow::Result<Vec<PlanRecord>> {
+    sqlx::query_as(
+        "select r.record_id, r.content_hash, r.pii_subject_ids, r.text is not null as has_text
+         from dataset_record r
+         where r.dataset_id = $2
+           and not exists (select 1 from job_record_exclusion e where e.job_id = $1 and e.record_id = r.record_id)
+         order by r.seq",
+    )
+    .bind(job_id)
+    .bind(dataset_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to read a job's accepted records")
+}
+
+/// Drops a previous plan of a job that never started training (it went back to payment review and
+/// is dispatched again); its runs were never leased.
+pub async fn clear_plan(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<u64> {
+    let done = sqlx::query("delete from job_shard where job_id = $1")
+        .bind(job_id)
+        .execute(conn)
+        .await
+        .context("failed to clear a job's shard plan")?;
+    Ok(done.rows_affected())
+}
+
+pub struct NewShard {
+    pub index: i32,
+    pub records: i32,
+    pub personal_records: i32,
+    pub merkle_root: String,
+    pub slice_sizes: Vec<i32>,
+}
+
+/// Stores the shards, the record → (shard, slice) map and one queued run per shard.
+pub async fn insert_plan(
+    conn: &mut PgConnection,
+    job_id: Uuid,
+    shards: &[NewShard],
+    assignments: &[(String, i32, i32)],
+    max_attempts: i32,
+) -> anyhow::Result<()> {
+    for s in shards {
+        sqlx::query(
+            "insert into job_shard (job_id, shard_index, records, personal_records, merkle_root, slice_sizes) values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(job_id)
+        .bind(s.index)
+        .bind(s.records)
+        .bind(s.personal_records)
+        .bind(&s.merkle_root)
+        .bind(&s.slice_sizes)
+        .execute(&mut *conn)
+        .await
+        .context("failed to insert a job shard")?;
+    }
+    let ids: Vec<&str> = assignments.iter().map(|a| a.0.as_str()).collect();
+    let shard: Vec<i32> = assignments.iter().map(|a| a.1).collect();
+    let slice: Vec<i32> = assignments.iter().map(|a| a.2).collect();
+    let position: Vec<i32> = (0..assignments.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX)).collect();
+    sqlx::query(
+        "insert into job_shard_record (job_id, record_id, shard_index, slice, position)
+         select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[])",
+    )
+    .bind(job_id)
+    .bind(&ids)
+    .bind(&shard)
+    .bind(&slice)
+    .bind(&position)
+    .execute(&mut *conn)
+    .await
+    .context("failed to store a job's record assignments")?;
+    let indices: Vec<i32> = shards.iter().map(|s| s.index).collect();
+    sqlx::query(
+        "insert into shard_run (id, job_id, shard_index, max_attempts)
+         select gen_random_uuid(), $1, i, $3 from unnest($2::int[]) as i",
+    )
+    .bind(job_id)
+    .bind(&indices)
+    .bind(max_attempts)
+    .execute(&mut *conn)
+    .await
+    .context("failed to queue a job's shard runs")?;
+    Ok(())
+}
+
+pub async fn set_dispatched(conn: &mut PgConnection, job_id: Uuid, version: &str, sha256: &str) -> anyhow::Result<()> {
+    sqlx::query("update job set dispatch_policy_version = $2, dispatch_policy_sha256 = $3, dispatched_at = now() where id = $1")
+        .bind(job_id)
+        .bind(version)
+        .bind(sha256)
+        .execute(conn)
+        .await
+        .context("failed to record a job's dispatch")?;
+    Ok(())
+}
+
+/// Wakes long-polling workers (delivered when the surrounding transaction commits).
+pub async fn notify(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::query("select pg_notify($1, '')").bind(CHANNEL).execute(conn).await.context("failed to notify the queue")?;
+    Ok(())
+}
+
+/// A listener on the queue's channel (its own connection).
+pub async fn listen(pool: &sqlx::PgPool) -> anyhow::Result<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.context("failed to open the queue listener")?;
+    listener.listen(CHANNEL).await.context("failed to listen on the queue channel")?;
+    Ok(listener)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShardRow {
+    pub shard_index: i32,
+    pub records: i32,
+    pub personal_records: i32,
+    pub merkle_root: String,
+    pub slice_sizes: Vec<i32>,
+}
+
+pub async fn shards(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<ShardRow>> {
+    sqlx::query_as(
+        "select shard_index, records, personal_records, merkle_root, slice_sizes from job_shard where job_id = $1 order by shard_index",
+    )
+    .bind(job_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to read a job's shards")
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub shard_index: i32,
+    pub status: String,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub worker_id: Option<Uuid>,
+    pub lease_id: Option<Uuid>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub slices_done: i32,
+    pub progress: Option<serde_json::Value>,
+    pub tokens: i64,
+    pub flops: f64,
+    pub error: Option<String>,
+    /// The shard's slice count.
+    pub slices: i32,
+    /// Whether the lease is past its expiry (by the database's clock).
+    pub expired: bool,
+}
+
+const RUN_COLUMNS: &str = "r.id, r.job_id, r.shard_index, r.status, r.attempt, r.max_attempts, r.worker_id, r.lease_id, r.lease_expires_at,
+    r.slices_done, r.progress, r.tokens, r.flops, r.error, cardinality(s.slice_sizes) as slices,
+    coalesce(r.lease_expires_at <= now(), false) as expired";
+
+pub async fn get_run(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {RUN_COLUMNS} from shard_run r join job_shard s on s.job_id = r.job_id and s.shard_index = r.shard_index where r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .context("failed to read a shard run")
+}
+
+pub async fn runs_of_job(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {RUN_COLUMNS} from shard_run r join job_shard s on s.job_id = r.job_id and s.shard_index = r.shard_index
+         where r.job_id = $1 order by r.shard_index"
+    )))
+    .bind(job_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to read a job's shard runs")
+}
+
+/// A lease just taken.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Leased {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub shard_index: i32,
+    pub attempt: i32,
+    pub lease_id: Uuid,
+    pub lease_expires_at: DateTime<Utc>,
+    pub slices_done: i32,
+}
+
+/// Leases the oldest eligible run (queued, past its backoff, of a job that is queued or training)
+/// to `worker_id`; concurrent callers skip each other's locked rows.
+pub async fn lease(conn: &mut PgConnection, worker_id: Uuid, lease_id: Uuid, lease_secs: f64) -> anyhow::Result<Option<Leased>> {
+    sqlx::query_as(
+        "with next as (
+            select r.id from shard_run r join job j on j.id = r.job_id
+            where r.status = 'queued' and r.not_before <= now() and j.status in ('queued', 'training')
+            order by r.created_at, r.shard_index
+            limit 1
+            for update of r skip locked
+         )
+         update shard_run r set status = 'leased', worker_id = $1, lease_id = $2, leased_at = now(),
+            lease_expires_at = now() + make_interval(secs => $3), attempt = r.attempt + 1, progress = null
+         from next where r.id = next.id
+         returning r.id, r.job_id, r.shard_index, r.attempt, r.lease_id as lease_id, r.lease_expires_at as lease_expires_at, r.slices_done",
+    )
+    .bind(worker_id)
+    .bind(lease_id)
+    .bind(lease_secs)
+    .fetch_optional(conn)
+    .await
+    .context("failed to lease a shard run")
+}
+
+pub struct Heartbeat<'a> {
+    pub run_id: Uuid,
+    pub worker_id: Uuid,
+    pub lease_id: Uuid,
+    pub lease_secs: f64,
+    pub attempt: i32,
+    pub slice: i32,
+    pub slice_done: bool,
+    pub step: i64,
+    pub loss: Option<f64>,
+    pub tokens: i64,
+    pub flops: f64,
+    pub progress: &'a serde_json::Value,
+}
+
+/// Extends a live lease and records progress; `None` when the lease is no longer this one's.
+pub async fn heartbeat(conn: &mut PgConnection, h: &Heartbeat<'_>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let expires: Option<(DateTime<Utc>,)> = sqlx::query_as(
+        "update shard_run set lease_expires_at = now() + make_interval(secs => $4), progress = $5,
+            slices_done = case when $6 then greatest(slices_done, $7 + 1) else slices_done end
+         where id = $1 and status = 'leased' and worker_id = $2 and lease_id = $3 and lease_expires_at > now()
+         returning lease_expires_at",
+    )
+    .bind(h.run_id)
+    .bind(h.worker_id)
+    .bind(h.lease_id)
+    .bind(h.lease_secs)
+    .bind(h.progress)
+    .bind(h.slice_done)
+    .bind(h.slice)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("failed to extend a lease")?;
+    let Some((expires,)) = expires else { return Ok(None) };
+    sqlx::query(
+        "insert into shard_run_progress (run_id, attempt, lease_id, slice, slice_done, step, loss, tokens, flops)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(h.run_id)
+    .bind(h.attempt)
+    .bind(h.lease_id)
+    .bind(h.slice)
+    .bind(h.slice_done)
+    .bind(h.step)
+    .bind(h.loss)
+    .bind(h.tokens)
+    .bind(h.flops)
+    .execute(conn)
+    .await
+    .context("failed to record progress")?;
+    Ok(Some(expires))
+}
+
+pub struct Completion<'a> {
+    pub run_id: Uuid,
+    pub worker_id: Uuid,
+    pub lease_id: Uuid,
+    pub tokens: i64,
+    pub flops: f64,
+    pub metrics: &'a serde_json::Value,
+    pub artifacts: &'a serde_json::Value,
+}
+
+/// Marks a live lease's run succeeded; false when the lease is no longer this one's.
+pub async fn complete(conn: &mut PgConnection, c: &Completion<'_>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update shard_run set status = 'succeeded', lease_id = null, lease_expires_at = null, tokens = $4, flops = $5, metrics = $6,
+            artifacts = $7, slices_done = (select cardinality(slice_sizes) from job_shard s
+                                           where s.job_id = shard_run.job_id and s.shard_index = shard_run.shard_index),
+            finished_at = now(), error = null
+         where id = $1 and status = 'leased' and worker_id = $2 and lease_id = $3 and lease_expires_at > now()",
+    )
+    .bind(c.run_id)
+    .bind(c.worker_id)
+    .bind(c.lease_id)
+    .bind(c.tokens)
+    .bind(c.flops)
+    .bind(c.metrics)
+    .bind(c.artifacts)
+    .execute(conn)
+    .await
+    .context("failed to complete a shard run")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a leased attempt: back to the queue after `backoff_secs`, or failed for good (`None`).
+/// Guarded on the lease; false when it is no longer the run's.
+pub async fn end_attempt(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    lease_id: Uuid,
+    backoff_secs: Option<f64>,
+    error: &str,
+) -> anyhow::Result<bool> {
+    let done = match backoff_secs {
+        Some(secs) => sqlx::query(
+            "update shard_run set status = 'queued', lease_id = null, lease_expires_at = null, progress = null,
+                not_before = now() + make_interval(secs => $3), error = $4
+             where id = $1 and status = 'leased' and lease_id = $2",
+        )
+        .bind(run_id)
+        .bind(lease_id)
+        .bind(secs)
+        .bind(error),
+        None => sqlx::query(
+            "update shard_run set status = 'failed', lease_id = null, lease_expires_at = null, error = $3, finished_at = now()
+             where id = $1 and status = 'leased' and lease_id = $2",
+        )
+        .bind(run_id)
+        .bind(lease_id)
+        .bind(error),
+    }
+    .execute(conn)
+    .await
+    .context("failed to end a shard run's attempt")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Leases past their expiry at `as_of`, locked (another reaper skips them).
+pub async fn expired(conn: &mut PgConnection, as_of: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {RUN_COLUMNS} from shard_run r join job_shard s on s.job_id = r.job_id and s.shard_index = r.shard_index
+         where r.status = 'leased' and r.lease_expires_at <= $1
+         order by r.lease_expires_at limit $2
+         for update of r skip locked"
+    )))
+    .bind(as_of)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to read expired leases")
+}
+
+/// One replica reaps at a time: a transaction-scoped advisory lock.
+pub async fn try_reaper_lock(conn: &mut PgConnection) -> anyhow::Result<bool> {
+    let (got,): (bool,) = sqlx::query_as("select pg_try_advisory_xact_lock(hashtext('attune.shard_run_reaper'))")
+        .fetch_one(conn)
+        .await
+        .context("failed to take the reaper lock")?;
+    Ok(got)
+}
+
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct RunCounts {
+    pub total: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+}
+
+pub async fn counts(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<RunCounts> {
+    sqlx::query_as(
+        "select count(*) as total, count(*) filter (where status = 'succeeded') as succeeded,
+            count(*) filter (where status = 'failed') as failed
+         from shard_run where job_id = $1",
+    )
+    .bind(job_id)
+    .fetch_one(conn)
+    .await
+    .context("failed to count a job's shard runs")
+}
+
+/// A shard's trainable records (text records) with their slice, in slice order.
+pub async fn shard_records(conn: &mut PgConnection, job_id: Uuid, shard_index: i32) -> anyhow::Result<Vec<(String, i32, String)>> {
+    sqlx::query_as(
+        "select a.record_id, a.slice, r.text
+         from job_shard_record a join job j on j.id = a.job_id
+         join dataset_record r on r.dataset_id = j.dataset_id and r.record_id = a.record_id
+         where a.job_id = $1 and a.shard_index = $2 and r.text is not null
+         order by a.slice, a.position",
+    )
+    .bind(job_id)
+    .bind(shard_index)
+    .fetch_all(conn)
+    .await
+    .context("failed to read a shard's records")
+}
+
+pub struct NewArtifact<'a> {
+    pub run_id: Uuid,
+    pub lease_id: Uuid,
+    pub name: &'a str,
+    pub sha256: &'a str,
+    pub size: i64,
+    pub location: &'a str,
+}
+
+/// Records an uploaded artifact (a repeated upload of the same name under the same lease replaces it).
+pub async fn put_artifact(conn: &mut PgConnection, a: &NewArtifact<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into shard_run_artifact (run_id, lease_id, name, sha256, size, location) values ($1, $2, $3, $4, $5, $6)
+         on conflict (run_id, lease_id, name) do update set sha256 = excluded.sha256, size = excluded.size, location = excluded.location,
+            created_at = now()",
+    )
+    .bind(a.run_id)
+    .bind(a.lease_id)
+    .bind(a.name)
+    .bind(a.sha256)
+    .bind(a.size)
+    .bind(a.location)
+    .execute(conn)
+    .await
+    .context("failed to record an artifact")?;
+    Ok(())
+}
+
+/// The artifacts uploaded under one lease: (name, sha256, size).
+pub async fn artifacts(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid) -> anyhow::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as("select name, sha256, size from shard_run_artifact where run_id = $1 and lease_id = $2 order by name")
+        .bind(run_id)
+        .bind(lease_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to list a lease's artifacts")
+}
+
+/// A run's progress history (loss curve): (attempt, slice, step, loss).
+pub async fn progress_history(conn: &mut PgConnection, run_id: Uuid) -> anyhow::Result<Vec<(i32, i32, i64, Option<f64>)>> {
+    sqlx::query_as("select attempt, slice, step, loss from shard_run_progress where run_id = $1 order by id")
+        .bind(run_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to read a run's progress")
+}
