@@ -479,11 +479,13 @@ impl ShardQueue {
         if !done {
             return Err(lease_lost());
         }
+        // Lock order everywhere: the run, then its job, then the audit chain (no deadlock between
+        // leases, completions and the reaper).
+        let job =
+            attune_db::jobs::get_for_update(&mut tx, &attune_domain::OrgScope::Platform, run.job_id).await?.ok_or(AppError::NotFound)?;
         let detail = json!({"event": "succeeded", "shard": run.shard_index, "attempt": run.attempt, "worker": worker.id,
             "lease_id": lease_id, "tokens": c.tokens, "flops": c.flops, "artifacts": artifacts});
         self.shard_event(&mut tx, run.job_id, &worker.audit_id(), "shard_run.succeeded", &detail).await?;
-        let job =
-            attune_db::jobs::get_for_update(&mut tx, &attune_domain::OrgScope::Platform, run.job_id).await?.ok_or(AppError::NotFound)?;
         let mut status = job_status(&job.status)?;
         let counts = attune_db::shard_runs::counts(&mut tx, run.job_id).await?;
         if counts.succeeded == counts.total && status == JobStatus::Training {
@@ -544,6 +546,7 @@ impl ShardQueue {
         if !attune_db::shard_runs::end_attempt(conn, run.id, lease_id, backoff, error).await? {
             return Err(lease_lost());
         }
+        let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, run.job_id).await?.ok_or(AppError::NotFound)?;
         let next = if backoff.is_some() { ShardRunStatus::Queued } else { ShardRunStatus::Failed };
         let detail = json!({"event": next.as_str(), "shard": run.shard_index, "attempt": run.attempt, "lease_id": lease_id,
             "error": error, "retryable": retryable, "backoff_secs": backoff});
@@ -552,7 +555,6 @@ impl ShardQueue {
         if backoff.is_some() {
             attune_db::shard_runs::notify(conn).await?;
         }
-        let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, run.job_id).await?.ok_or(AppError::NotFound)?;
         let mut status = job_status(&job.status)?;
         if next == ShardRunStatus::Failed && status == JobStatus::Training {
             transition(

@@ -81,6 +81,7 @@ impl Jurisdictions {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
