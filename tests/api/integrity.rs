@@ -22,6 +22,13 @@ fn job_body(model: &str, dataset: &Value) -> Value {
     json!({"base_model_id": model, "dataset_id": dataset["id"], "method": "lora", "hyperparameters": {"epochs": 1}, "deployment": d})
 }
 
+/// The open payment case of a job, as an admin sees it in the review queue.
+async fn open_payment_case(app: &TestApp, job: &str) -> Option<Value> {
+    let admin = app.new_admin().await;
+    let cases: Value = app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
+    cases["items"].as_array().unwrap().iter().find(|c| c["subject"] == format!("job:{job}")).cloned()
+}
+
 async fn alerts(app: &TestApp) -> Vec<Value> {
     let admin = app.new_admin().await;
     let status: Value = app.get("/api/v1/admin/chain", Some(&admin.token)).await.json().await.unwrap();
@@ -190,10 +197,8 @@ async fn a_funding_reorged_out_after_it_was_applied_goes_back_to_review() {
     assert_eq!(step.removed, 1);
     assert_eq!(status_of(&m).await, ("payment_review".to_string(), "review".to_string()), "never left paid on funds that are gone");
     assert!(alerts(&m.app).await.iter().any(|a| a["kind"] == "applied_event_reorged"));
-    let admin = m.app.new_admin().await;
-    let cases: Value = m.app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
-    let case = cases["items"].as_array().unwrap().iter().find(|c| c["subject"] == format!("job:{}", m.job)).cloned();
-    assert!(case.is_some_and(|c| c["reasons"].to_string().contains("funding_reorged")), "{cases}");
+    let case = open_payment_case(&m.app, &m.job).await;
+    assert!(case.as_ref().is_some_and(|c| c["reasons"].to_string().contains("funding_reorged")), "{case:?}");
     // The reconciler agrees: the escrow is empty, the payment is under review (no silent 'cleared').
     let escrow = m.app.chain().client.escrow_of(m.payment["job_ref"].as_str().unwrap().parse().unwrap()).await.unwrap();
     assert_eq!(escrow.1, U256::ZERO);
@@ -355,9 +360,7 @@ async fn an_onramp_payer_who_is_not_the_kyc_identity_puts_the_payment_under_revi
     app.watch().await;
     let payment: Value = app.get(&format!("/api/v1/jobs/{job}/payment"), Some(&buyer.token)).await.json().await.unwrap();
     assert_eq!(payment["status"], "review", "{payment}");
-    let admin = app.new_admin().await;
-    let cases: Value = app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
-    let case = cases["items"].as_array().unwrap().iter().find(|c| c["subject"] == format!("job:{job}")).cloned().unwrap();
+    let case = open_payment_case(&app, &job).await.expect("a payment case for the job");
     assert!(case["reasons"].to_string().contains("onramp_identity_mismatch"), "{case}");
 
     // The same purchase paid by the KYC'd person (the sandbox's default cardholder) clears.
@@ -392,9 +395,7 @@ async fn a_payment_far_above_what_the_listing_and_the_job_size_justify_is_review
     app.watch().await;
     let payment: Value = app.get(&format!("/api/v1/jobs/{job}/payment"), Some(&buyer.token)).await.json().await.unwrap();
     assert_eq!(payment["status"], "review", "{payment}");
-    let admin = app.new_admin().await;
-    let cases: Value = app.get("/api/v1/admin/cases?status=open&kind=payment", Some(&admin.token)).await.json().await.unwrap();
-    let case = cases["items"].as_array().unwrap().iter().find(|c| c["subject"] == format!("job:{job}")).cloned().unwrap();
+    let case = open_payment_case(&app, &job).await.expect("a payment case for the job");
     assert!(case["reasons"].to_string().contains("amount_far_above_price"), "{case}");
 }
 

@@ -4,7 +4,7 @@
 //! with its kind (`Profile/@PartySubTypeID` through `PartySubTypeValues`/`PartyTypeValues`), its names
 //! (`Alias/DocumentedName/DocumentedNamePart/NamePartValue`, parts joined by a space; the first name of
 //! the `Primary="true"` alias is the name, the rest are aliases), its digital currency addresses
-//! (`Feature` whose `FeatureType` is `Digital Currency Address - XXX`, value in
+//! (`Feature` whose `FeatureType` is `Digital Currency Address - <currency code>`, e.g. `- ETH`, value in
 //! `FeatureVersion/VersionDetail`) and its programmes (`SanctionsEntry/SanctionsMeasure` of type
 //! `Program`, the code in `Comment`). Not extracted: birth dates, nationalities, identity documents,
 //! addresses' countries and remarks (all in the deeper feature / location / ID-document schema).
