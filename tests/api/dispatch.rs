@@ -92,7 +92,17 @@ impl Market {
         res.json().await.unwrap()
     }
 
+    /// A heartbeat; a finished slice's checkpoint is uploaded first, as a worker must.
     async fn heartbeat(&self, worker: &str, run: &str, slice: u64, slice_done: bool, tokens: u64) -> reqwest::Response {
+        if slice_done {
+            let ckpt = format!("checkpoint of slice {slice} of {run} by {}", &worker[..12]).into_bytes();
+            let res = self
+                .upload(worker, run, &format!("checkpoint-{slice:04}.lora.safetensors"), &ckpt, &hex::encode(Sha256::digest(&ckpt)))
+                .await;
+            if res.status() != StatusCode::CREATED {
+                return res;
+            }
+        }
         let body = json!({"slice": slice, "slice_done": slice_done, "step": tokens / 8, "loss": 5.0 - slice as f64, "tokens": tokens,
             "flops": 6.0 * 1e6 * tokens as f64});
         self.app.post_json(&format!("/api/v1/worker/runs/{run}/heartbeat"), &body, Some(worker)).await
@@ -281,6 +291,38 @@ async fn a_lost_lease_is_reaped_and_resumed_by_another_worker_and_the_late_calls
     assert_eq!(lease["attempt"], 2);
     assert_eq!(lease["resume_from_slice"], 2, "slices 0 and 1 were finished by the first attempt");
     let lease_id = lease["lease_id"].as_str().unwrap().to_string();
+    // The retry gets the first attempt's checkpoint after slice 1, and can download it.
+    let resume = lease["resume_checkpoint"].as_array().unwrap();
+    assert_eq!(resume.len(), 1, "{resume:?}");
+    assert_eq!(resume[0]["name"], "checkpoint-0001.lora.safetensors");
+    let url = resume[0]["download_url"].as_str().unwrap();
+    let got = m.app.api.get(m.app.url(url)).bearer_auth(&second).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.headers()["x-content-sha256"].to_str().unwrap(), resume[0]["sha256"].as_str().unwrap());
+    let bytes = got.bytes().await.unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), resume[0]["sha256"].as_str().unwrap());
+    assert_eq!(
+        m.app.api.get(m.app.url(url)).bearer_auth(&first).send().await.unwrap().status(),
+        StatusCode::CONFLICT,
+        "the lost lease's worker gets nothing"
+    );
+    // A slice is done only with its checkpoint uploaded under this lease.
+    let res = m
+        .app
+        .api
+        .post(m.app.url(&format!("/api/v1/worker/runs/{run}/heartbeat")))
+        .bearer_auth(&second)
+        .json(&json!({"slice": 2, "slice_done": true, "step": 1, "loss": 3.0, "tokens": 700, "flops": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&res);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "slice_done", "{problem}");
+    let ckpt = b"checkpoint after slice 2".to_vec();
+    let res = m.upload(&second, &run, "checkpoint-0002.lora.safetensors", &ckpt, &hex::encode(Sha256::digest(&ckpt))).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
     // The X-Lease-Id names the attempt; a stale one is refused.
     let res = m
         .app
@@ -318,7 +360,9 @@ async fn a_lost_lease_is_reaped_and_resumed_by_another_worker_and_the_late_calls
         1,
         "one success counted"
     );
-    assert_eq!(m.count("select count(*) from shard_run_artifact a join shard_run r on r.id = a.run_id where r.job_id = $1").await, 1);
+    let artifacts = "select count(*) from shard_run_artifact a join shard_run r on r.id = a.run_id where r.job_id = $1";
+    assert_eq!(m.count(&format!("{artifacts} and a.name not like 'checkpoint-%'")).await, 1, "one adapter kept");
+    assert_eq!(m.count(&format!("{artifacts} and a.name like 'checkpoint-%'")).await, 3, "slices 0, 1 (first attempt) and 2 (second)");
 
     // Tokens are scoped: a user's session is not a worker token and a worker token is not a session.
     let res = m.lease(&m.buyer.token, 0).await;

@@ -88,6 +88,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
         database_url: Some(SecretString::from(database_url.clone())),
         database_max_connections: 5,
         background_tasks: false,
+        in_process_worker: false,
         chain_enabled: false,
         secret_key: Some(SecretString::from(Uuid::new_v4().to_string())),
         // Test weights are files under the app's own data dir (see `common::models`).

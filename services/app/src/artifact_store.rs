@@ -51,6 +51,16 @@ impl LocalArtifactStore {
         &self.root
     }
 
+    /// The file of a stored artifact's `location` (`<run>/<lease>/<name>`, as `put` answered).
+    pub fn path_of(&self, location: &str) -> Result<PathBuf, crate::error::AppError> {
+        let parts: Vec<&str> = location.split('/').collect();
+        let ok = parts.len() == 3 && Uuid::parse_str(parts[0]).is_ok() && Uuid::parse_str(parts[1]).is_ok() && valid_name(parts[2]);
+        if !ok {
+            return Err(crate::error::AppError::Unexpected(anyhow::anyhow!("a stored artifact location is malformed: {location}")));
+        }
+        Ok(self.root.join(parts[0]).join(parts[1]).join(parts[2]))
+    }
+
     /// Streams `body` to its place, hashing it on the way; kept only when its sha256 is `declared`.
     pub async fn put<S, B, E>(&self, run_id: Uuid, lease_id: Uuid, name: &str, declared: &str, body: S) -> Result<Stored, PutError>
     where

@@ -72,10 +72,16 @@ pub async fn transition(conn: &mut PgConnection, t: &Transition<'_>) -> Result<(
             to: email,
             subject: format!("Your Attune fine-tune job is now: {}", t.to.label()),
             text: format!(
-                "Hello {name},\n\nyour fine-tune job {} moved from \"{}\" to \"{}\".\n\nSee its page for the details and what comes next.\n\n— Attune\n",
+                "Hello {name},\n\nyour fine-tune job {} moved from \"{}\" to \"{}\".\n\n{}— Attune\n",
                 t.job_id,
                 t.from.label(),
-                t.to.label()
+                t.to.label(),
+                if t.to == JobStatus::Completed {
+                    "Your fine-tuned model is ready. The job page lists the shard adapters to download, each with its sha256, \
+                     and the fine-tune certificate, which is anchored on chain; the escrow is released to the payees.\n\n"
+                } else {
+                    "See its page for the details and what comes next.\n\n"
+                }
             ),
             html: None,
         };

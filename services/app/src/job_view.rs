@@ -124,7 +124,22 @@ pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> R
     let obligations = attune_db::job_obligations::list(conn, id).await?;
     let documents = attune_db::job_obligations::documents(conn, id).await?;
     let runs = attune_db::shard_runs::runs_of_job(conn, id).await?;
-    Ok(view(job, obligations, documents, runs))
+    let delivered = attune_db::certificates::delivered(conn, id).await?;
+    let certificate = attune_db::certificates::current(conn, id).await?;
+    let mut v = view(job, obligations, documents, runs);
+    v.artifacts = delivered
+        .iter()
+        .map(|d| {
+            serde_json::json!({"shard": d.shard_index, "name": d.name, "sha256": d.sha256, "size": d.size,
+                "download_url": format!("/api/v1/jobs/{id}/artifacts/{}/{}", d.shard_index, d.name)})
+        })
+        .collect();
+    v.certificate = certificate.map(|c| {
+        serde_json::json!({"sha256": c.sha256, "version": c.version, "issued_at": c.created_at,
+            "anchor": c.anchor_tx_hash.map(|tx| serde_json::json!({"tx_hash": tx, "block": c.anchor_block})),
+            "url": format!("/api/v1/jobs/{id}/certificate")})
+    });
+    Ok(v)
 }
 
 fn view(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod aggregation;
 pub mod artifact_store;
 pub mod assessments;
 pub mod audit;
@@ -14,8 +15,10 @@ pub mod database;
 pub mod dataset_review;
 pub mod dataset_scan;
 pub mod datasets;
+pub mod demo_catalogue;
 pub mod dispatch;
 pub mod error;
+pub mod job_artifacts;
 pub mod job_lifecycle;
 pub mod job_view;
 pub mod jobs;
@@ -35,6 +38,7 @@ pub mod registration_limit;
 pub mod sanctions_refresh;
 pub mod screening;
 pub mod settings;
+pub mod shard_files;
 pub mod shard_queue;
 pub mod telemetry;
 pub mod tokens;

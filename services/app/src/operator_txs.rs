@@ -61,6 +61,11 @@ impl OperatorDesk {
                 {
                     attune_db::models::set_anchor(&mut tx, model, &hash, block).await?;
                 }
+                if row.kind == "anchor"
+                    && let Some((job, version)) = certificate_subject(&row.subject)
+                {
+                    attune_db::certificates::set_anchor(&mut tx, job, version, &hash, block).await?;
+                }
             }
             Ok(Some((hash, block, false))) => {
                 attune_db::chain::finish_tx(&mut tx, row.id, "failed", Some(&hash), Some(block), Some("the transaction reverted")).await?;
@@ -193,3 +198,15 @@ pub async fn backfill_anchors(pool: &PgPool) -> anyhow::Result<usize> {
 /// The registry's kind for a provenance manifest (API.md: 1 model manifest, 2 fine-tune certificate,
 /// 3 erasure certificate, 4 safe-harbour certificate).
 pub const ANCHOR_MODEL_MANIFEST: u8 = 1;
+pub const ANCHOR_FINETUNE_CERTIFICATE: u8 = 2;
+
+/// The anchor subject of a job's certificate version.
+pub fn certificate_anchor_subject(job_id: Uuid, version: i32) -> String {
+    format!("certificate:{job_id}:{version}")
+}
+
+fn certificate_subject(subject: &str) -> Option<(Uuid, i32)> {
+    let rest = subject.strip_prefix("certificate:")?;
+    let (job, version) = rest.split_once(':')?;
+    Some((Uuid::parse_str(job).ok()?, version.parse().ok()?))
+}

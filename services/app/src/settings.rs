@@ -117,6 +117,14 @@ pub struct Settings {
     pub dispatch_backoff_secs: Option<u32>,
     /// Largest artifact a worker may upload, in bytes.
     pub artifact_max_bytes: u64,
+    /// Run one training worker inside `attune serve` (the embedded setup's); off for servers whose
+    /// workers run elsewhere.
+    pub in_process_worker: bool,
+    /// The in-process worker's trainer: `builtin` or `command:PROGRAM [ARGS…]`.
+    pub in_process_trainer: String,
+    /// List the demo base model from the platform's own provider organisation on first start
+    /// (default: in the embedded setup).
+    pub demo_model: Option<bool>,
 }
 
 impl Default for Settings {
@@ -177,6 +185,9 @@ impl Default for Settings {
             dispatch_lease_secs: None,
             dispatch_backoff_secs: None,
             artifact_max_bytes: 16 * 1024 * 1024 * 1024,
+            in_process_worker: true,
+            in_process_trainer: "builtin".into(),
+            demo_model: None,
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct ShardQueue {
     backoff_override: Option<u32>,
     wake: Arc<Notify>,
     store: LocalArtifactStore,
+    /// Where `file://` model files may live (served to workers from here).
+    pub(crate) model_file_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -68,7 +70,8 @@ pub struct LeaseRequest {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BaseModelFiles {
-    /// `[{path, size, sha256, uri}]` as listed (and verified) for the base model.
+    /// `[{path, size, sha256, uri, download_url}]` as listed (and verified) for the base model;
+    /// `download_url` is this server's (it streams local files and redirects to `uri` otherwise).
     #[schema(value_type = Vec<Object>)]
     pub files: serde_json::Value,
 }
@@ -78,8 +81,13 @@ pub struct LeaseGrant {
     pub run_id: Uuid,
     pub job_id: Uuid,
     pub shard_index: i32,
+    /// The job's shard count (a token budget is shared among them).
+    pub shards: i32,
     pub slices: i32,
     pub resume_from_slice: i32,
+    /// The files of the checkpoint after slice `resume_from_slice - 1` (empty when it is 0), named
+    /// `checkpoint-KKKK.<file>` as uploaded; download each from its `download_url` under this lease.
+    pub resume_checkpoint: Vec<CheckpointFile>,
     pub attempt: i32,
     /// The idempotency key of (shard, attempt); send it back as `X-Lease-Id`.
     pub lease_id: Uuid,
@@ -89,6 +97,14 @@ pub struct LeaseGrant {
     /// The training method the job bought (`lora`).
     pub trainer: String,
     pub lease_expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckpointFile {
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub download_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -133,6 +149,10 @@ pub struct CompleteRequest {
 pub struct FailRequest {
     pub error: String,
     pub retryable: bool,
+    /// A graceful hand-back (the worker is shutting down): the run is queued again at once and the
+    /// attempt does not count against its maximum.
+    #[serde(default)]
+    pub handed_back: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -182,7 +202,12 @@ impl ShardQueue {
             backoff_override: settings.dispatch_backoff_secs,
             wake: Arc::new(Notify::new()),
             store: LocalArtifactStore::new(settings.artifacts_dir(), settings.artifact_max_bytes),
+            model_file_root: settings.model_file_root.clone(),
         })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     pub fn wake(&self) -> Arc<Notify> {
@@ -257,6 +282,9 @@ impl ShardQueue {
         let model = attune_db::models::get(&mut tx, job.base_model_id).await?.ok_or(AppError::NotFound)?;
         let slices = u32::try_from(run.slices).unwrap_or(1);
         let resume = resume_from_slice(u32::try_from(leased.slices_done).unwrap_or(0), slices);
+        let resume_checkpoint =
+            if resume > 0 { crate::shard_files::resume_checkpoint(&mut tx, leased.id, resume - 1).await? } else { Vec::new() };
+        let shards = attune_db::shard_runs::counts(&mut tx, job.id).await?.total;
         let detail = json!({"event": "leased", "shard": leased.shard_index, "attempt": leased.attempt, "worker": worker.id,
             "lease_id": lease_id, "resume_from_slice": resume});
         self.shard_event(&mut tx, job.id, &worker.audit_id(), "shard_run.leased", &detail).await?;
@@ -265,18 +293,20 @@ impl ShardQueue {
             run_id: leased.id,
             job_id: leased.job_id,
             shard_index: leased.shard_index,
+            shards: i32::try_from(shards).unwrap_or(i32::MAX),
             slices: run.slices,
             resume_from_slice: i32::try_from(resume).unwrap_or(0),
+            resume_checkpoint,
             attempt: leased.attempt,
             lease_id,
-            base_model: BaseModelFiles { files: model.files },
+            base_model: BaseModelFiles { files: crate::shard_files::with_download_urls(leased.id, &model.files) },
             hyperparameters: job.hyperparameters,
             trainer: job.method,
             lease_expires_at: leased.lease_expires_at,
         }))
     }
 
-    async fn shard_event(
+    pub(crate) async fn shard_event(
         &self,
         conn: &mut PgConnection,
         job_id: Uuid,
@@ -295,7 +325,7 @@ impl ShardQueue {
 
     /// The run as this worker's live lease: 404 for no such run, 409 when the lease is not (or no
     /// longer) this worker's.
-    async fn held_run(
+    pub(crate) async fn held_run(
         conn: &mut PgConnection,
         worker: &WorkerIdentity,
         run_id: Uuid,
@@ -343,6 +373,9 @@ impl ShardQueue {
             return Err(AppError::field("flops", "must be a finite number, not negative"));
         }
         let slice = i32::try_from(h.slice).unwrap_or(0);
+        if h.slice_done {
+            crate::shard_files::require_checkpoint(&mut tx, run_id, lease_id, slice).await?;
+        }
         let progress = json!({"slice": slice, "slice_done": h.slice_done, "step": h.step, "loss": h.loss, "tokens": h.tokens,
             "flops": h.flops, "at": Utc::now()});
         let expires = attune_db::shard_runs::heartbeat(
@@ -409,9 +442,9 @@ impl ShardQueue {
         let mut tx = self.pool.begin().await.context("failed to begin recording an artifact")?;
         // The lease must still be live when the artifact is recorded.
         Self::held_run(&mut tx, worker, run_id, Some(lease_id)).await?;
-        attune_db::shard_runs::put_artifact(
+        attune_db::shard_artifacts::put_artifact(
             &mut tx,
-            &attune_db::shard_runs::NewArtifact {
+            &attune_db::shard_artifacts::NewArtifact {
                 run_id,
                 lease_id,
                 name,
@@ -447,7 +480,7 @@ impl ShardQueue {
         }
         let mut tx = self.pool.begin().await.context("failed to begin a completion")?;
         let (run, lease_id) = Self::held_run(&mut tx, worker, run_id, lease_hint).await?;
-        let uploaded = attune_db::shard_runs::artifacts(&mut tx, run_id, lease_id).await?;
+        let uploaded = attune_db::shard_artifacts::artifacts(&mut tx, run_id, lease_id).await?;
         for (i, a) in c.artifacts.iter().enumerate() {
             match uploaded.iter().find(|(name, _, _)| *name == a.name) {
                 None => return Err(AppError::field(&format!("artifacts[{i}].name"), "was not uploaded under this lease")),
@@ -521,6 +554,15 @@ impl ShardQueue {
         }
         let mut tx = self.pool.begin().await.context("failed to begin a failure")?;
         let (run, lease_id) = Self::held_run(&mut tx, worker, run_id, lease_hint).await?;
+        if f.handed_back {
+            if !f.retryable {
+                return Err(AppError::field("retryable", "must be true for a hand-back"));
+            }
+            let outcome = self.hand_back(&mut tx, &run, lease_id, error, &worker.audit_id()).await?;
+            tx.commit().await.context("failed to commit a hand-back")?;
+            self.wake.notify_waiters();
+            return Ok(outcome);
+        }
         let outcome = self.end_attempt(&mut tx, &run, lease_id, f.retryable, error, &worker.audit_id()).await?;
         tx.commit().await.context("failed to commit a failure")?;
         if outcome.status == ShardRunStatus::Queued.as_str() {

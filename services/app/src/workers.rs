@@ -101,3 +101,15 @@ pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<WorkerView>, AppEr
         })
         .collect())
 }
+
+/// The worker `attune serve` runs in-process: one per host, its token rotated on every start and
+/// kept in memory only.
+pub async fn register_in_process(pool: &PgPool, host: &str) -> Result<CreatedWorker, AppError> {
+    let token = format!("{TOKEN_PREFIX}{}", new_token());
+    let name: String = format!("in-process worker ({host})").chars().take(100).collect();
+    let mut tx = pool.begin().await.context("failed to begin registering the in-process worker")?;
+    let id = attune_db::workers::upsert_system(&mut tx, &format!("in-process:{host}"), &name, &token_sha256(&token)).await?;
+    attune_db::audit::append(&mut tx, "system:serve", "worker.started", &format!("worker:{id}"), &json!({"name": name})).await?;
+    tx.commit().await.context("failed to commit the in-process worker")?;
+    Ok(CreatedWorker { id, token })
+}

@@ -2,6 +2,7 @@
 //! pooled connection or an open transaction) so the caller decides the transaction boundary.
 
 pub mod audit;
+pub mod certificates;
 pub mod chain;
 pub mod dataset_gate;
 pub mod datasets;
@@ -17,6 +18,7 @@ pub mod outbox;
 pub mod payments;
 pub mod screening;
 pub mod sessions;
+pub mod shard_artifacts;
 pub mod shard_runs;
 pub mod users;
 pub mod wallets;

@@ -254,3 +254,19 @@ pub async fn finish_files_check(conn: &mut PgConnection, id: Uuid, checks: &serd
     .context("failed to record a files check")?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A listing of an organisation by name and version: its id and provenance status.
+pub async fn find_by_org_name_version(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    name: &str,
+    version: &str,
+) -> anyhow::Result<Option<(Uuid, String)>> {
+    sqlx::query_as("select id, provenance_status from base_model where organization_id = $1 and name = $2 and version = $3 limit 1")
+        .bind(organization_id)
+        .bind(name)
+        .bind(version)
+        .fetch_optional(conn)
+        .await
+        .context("failed to find a listing")
+}

@@ -300,7 +300,7 @@ pub struct Completion<'a> {
 pub async fn complete(conn: &mut PgConnection, c: &Completion<'_>) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "update shard_run set status = 'succeeded', lease_id = null, lease_expires_at = null, tokens = $4, flops = $5, metrics = $6,
-            artifacts = $7, slices_done = (select cardinality(slice_sizes) from job_shard s
+            artifacts = $7, succeeded_lease_id = lease_id, slices_done = (select cardinality(slice_sizes) from job_shard s
                                            where s.job_id = shard_run.job_id and s.shard_index = shard_run.shard_index),
             finished_at = now(), error = null
          where id = $1 and status = 'leased' and worker_id = $2 and lease_id = $3 and lease_expires_at > now()",
@@ -410,44 +410,6 @@ pub async fn shard_records(conn: &mut PgConnection, job_id: Uuid, shard_index: i
     .context("failed to read a shard's records")
 }
 
-pub struct NewArtifact<'a> {
-    pub run_id: Uuid,
-    pub lease_id: Uuid,
-    pub name: &'a str,
-    pub sha256: &'a str,
-    pub size: i64,
-    pub location: &'a str,
-}
-
-/// Records an uploaded artifact (a repeated upload of the same name under the same lease replaces it).
-pub async fn put_artifact(conn: &mut PgConnection, a: &NewArtifact<'_>) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into shard_run_artifact (run_id, lease_id, name, sha256, size, location) values ($1, $2, $3, $4, $5, $6)
-         on conflict (run_id, lease_id, name) do update set sha256 = excluded.sha256, size = excluded.size, location = excluded.location,
-            created_at = now()",
-    )
-    .bind(a.run_id)
-    .bind(a.lease_id)
-    .bind(a.name)
-    .bind(a.sha256)
-    .bind(a.size)
-    .bind(a.location)
-    .execute(conn)
-    .await
-    .context("failed to record an artifact")?;
-    Ok(())
-}
-
-/// The artifacts uploaded under one lease: (name, sha256, size).
-pub async fn artifacts(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid) -> anyhow::Result<Vec<(String, String, i64)>> {
-    sqlx::query_as("select name, sha256, size from shard_run_artifact where run_id = $1 and lease_id = $2 order by name")
-        .bind(run_id)
-        .bind(lease_id)
-        .fetch_all(conn)
-        .await
-        .context("failed to list a lease's artifacts")
-}
-
 /// A run's progress history (loss curve): (attempt, slice, step, loss).
 pub async fn progress_history(conn: &mut PgConnection, run_id: Uuid) -> anyhow::Result<Vec<(i32, i32, i64, Option<f64>)>> {
     sqlx::query_as("select attempt, slice, step, loss from shard_run_progress where run_id = $1 order by id")
@@ -455,4 +417,21 @@ pub async fn progress_history(conn: &mut PgConnection, run_id: Uuid) -> anyhow::
         .fetch_all(conn)
         .await
         .context("failed to read a run's progress")
+}
+
+/// A graceful hand-back of a live lease: queued again at once, and the attempt is not counted
+/// against the maximum (the budget grows by one). False when the lease is no longer the run's.
+pub async fn hand_back(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid, note: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update shard_run set status = 'queued', lease_id = null, lease_expires_at = null, progress = null, not_before = now(),
+            max_attempts = max_attempts + 1, error = $3
+         where id = $1 and status = 'leased' and lease_id = $2",
+    )
+    .bind(run_id)
+    .bind(lease_id)
+    .bind(note)
+    .execute(conn)
+    .await
+    .context("failed to hand a shard run back")?;
+    Ok(done.rows_affected() == 1)
 }

@@ -184,3 +184,23 @@ pub async fn consume_email_verification(conn: &mut PgConnection, token_sha256: &
     }
     Ok(user_id)
 }
+
+/// The organisation's first user.
+pub async fn first_of_organization(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Option<UserRow>> {
+    let sql = format!("select {USER_COLUMNS} from app_user u where u.organization_id = $1 order by u.created_at, u.id limit 1");
+    sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(organization_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to fetch an organisation's first user")
+}
+
+/// Marks an account's e-mail address verified (one the platform itself owns or an operator typed).
+pub async fn mark_email_verified(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<()> {
+    sqlx::query("update app_user set email_verified_at = coalesce(email_verified_at, now()) where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await
+        .context("failed to mark an e-mail address verified")?;
+    Ok(())
+}

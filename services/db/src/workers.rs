@@ -63,3 +63,20 @@ pub async fn list(conn: &mut PgConnection) -> anyhow::Result<Vec<WorkerRow>> {
     .await
     .context("failed to list workers")
 }
+
+/// Creates the server's own worker for `system_key`, or gives the existing one a new token.
+pub async fn upsert_system(conn: &mut PgConnection, system_key: &str, name: &str, token_sha256: &[u8]) -> anyhow::Result<Uuid> {
+    let (id,): (Uuid,) = sqlx::query_as(
+        "insert into worker (id, name, token_sha256, system_key) values ($1, $2, $3, $4)
+         on conflict (system_key) do update set token_sha256 = excluded.token_sha256, name = excluded.name
+         returning id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(name)
+    .bind(token_sha256)
+    .bind(system_key)
+    .fetch_one(conn)
+    .await
+    .context("failed to register the server's worker")?;
+    Ok(id)
+}

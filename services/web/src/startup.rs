@@ -38,6 +38,8 @@ pub struct Application {
     database: Database,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The in-process worker, stopped before the HTTP server so it can hand its lease back.
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// What the bootstrap step did about the first admin.
@@ -48,7 +50,14 @@ pub enum BootstrapAdmin {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        let demo_model = settings.demo_model.unwrap_or(settings.is_embedded_database() && settings.chain_rpc_url.is_none());
+        if demo_model && settings.model_file_root.is_none() {
+            // The demo model's files are listed as file:// URIs under this root.
+            let root = settings.data_dir.join("models");
+            std::fs::create_dir_all(&root).with_context(|| format!("failed to create {}", root.display()))?;
+            settings.model_file_root = Some(root);
+        }
         let database = database::open(&settings).await?;
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("failed to bind {}", settings.bind))?;
         let address = listener.local_addr().context("failed to read the bound address")?;
@@ -121,6 +130,7 @@ impl Application {
             scanning,
             model_checks,
             queue,
+            aggregation: Arc::new(attune_app::aggregation::Aggregation::new(database.pool.clone())),
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -143,6 +153,7 @@ impl Application {
             tasks.push(tokio::spawn(state.scanning.clone().run(shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.model_checks.clone().run(shutdown_rx.clone())));
             tasks.push(tokio::spawn(state.queue.clone().run_reaper(shutdown_rx.clone())));
+            tasks.push(tokio::spawn(state.aggregation.clone().run(shutdown_rx.clone())));
             if let Some(raw) = &state.settings.sanctions_feeds {
                 let feeds = attune_app::sanctions_refresh::parse_feeds(raw).map_err(|e| anyhow::anyhow!("ATTUNE_SANCTIONS_FEEDS: {e}"))?;
                 let every = std::time::Duration::from_secs(state.settings.sanctions_refresh_hours.max(1) * 3600);
@@ -169,9 +180,17 @@ impl Application {
                 let desk = attune_app::operator_txs::OperatorDesk::new(state.pool.clone(), chain.clone());
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
             }
-            tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx)));
+            tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx.clone())));
         }
-        Ok(Self { port: address.port(), server, state, database, shutdown, tasks })
+        if demo_model {
+            let wallet =
+                alloy::signers::local::PrivateKeySigner::from_slice(&derive_key(&state.csrf_key, b"attune demo catalogue wallet\0"))
+                    .map_err(|e| anyhow::anyhow!("could not derive the demo catalogue's wallet key: {e}"))?;
+            tasks.push(tokio::spawn(list_demo_model(state.clone(), wallet)));
+        }
+        let worker =
+            if state.settings.in_process_worker { Some(start_in_process_worker(&state, address, shutdown_rx).await?) } else { None };
+        Ok(Self { port: address.port(), server, state, database, shutdown, tasks, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -203,6 +222,11 @@ impl Application {
     /// The model files check step, for tests that drive background work one step at a time.
     pub fn model_checks(&self) -> Arc<attune_app::models::ModelFileChecking> {
         self.state.model_checks.clone()
+    }
+
+    /// Aggregation, for tests that drive it one job at a time.
+    pub fn aggregation(&self) -> Arc<attune_app::aggregation::Aggregation> {
+        self.state.aggregation.clone()
     }
 
     /// The shard-run queue, for tests that drive its reaper one step at a time.
@@ -249,7 +273,23 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then stops background tasks, closes the pool and stops the
     /// embedded PostgreSQL if this process started it.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            r = &mut server => r,
+            _ = stop_signal() => {
+                tracing::info!("stopping: background tasks first, then the HTTP server");
+                let _ = self.shutdown.send(true);
+                if let Some(worker) = self.worker {
+                    // It finishes its slice, uploads the checkpoint and hands the lease back over HTTP.
+                    if tokio::time::timeout(std::time::Duration::from_secs(300), worker).await.is_err() {
+                        tracing::warn!("the in-process worker did not stop in time; its lease will expire and be retried");
+                    }
+                }
+                handle.stop(true).await;
+                server.await
+            }
+        };
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
@@ -266,6 +306,66 @@ impl Application {
             pg.stop().await?;
         }
         result.context("the HTTP server failed")
+    }
+}
+
+fn derive_key(secret: &SecretSlice<u8>, label: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(label);
+    h.update(secret.expose_secret());
+    h.finalize().to_vec()
+}
+
+/// Writes the demo base model under the model file root (byte-identical every time) and lists it
+/// from the platform's demo organisation, signed and verified like any listing.
+async fn list_demo_model(state: web::Data<AppState>, wallet: alloy::signers::local::PrivateKeySigner) {
+    let Some(root) = state.settings.model_file_root.clone() else { return };
+    let dir = root.join("attune-demo-llama-3m");
+    let written = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            attune_worker::demo_model::write_demo_model(&dir, &attune_worker::demo_model::DemoModelSpec::demo())
+        })
+        .await
+    };
+    let info = match written {
+        Ok(Ok(info)) => info,
+        Ok(Err(e)) => return tracing::error!(error = %e, "could not write the demo model"),
+        Err(e) => return tracing::error!(error = %e, "could not write the demo model"),
+    };
+    let mut files = Vec::new();
+    for (name, sha256) in &info.files {
+        let path = dir.join(name);
+        let size = match std::fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) => return tracing::error!(error = %e, file = %path.display(), "the demo model's file is missing"),
+        };
+        files.push((name.clone(), path, size, sha256.clone()));
+    }
+    let model = attune_app::demo_catalogue::DemoModel {
+        name: "attune-demo-llama-3m".into(),
+        version: "1".into(),
+        parameter_count: info.parameters,
+        card_markdown: std::fs::read_to_string(dir.join("README.md")).unwrap_or_else(|_| "Attune's generated demo base model.".into()),
+        files,
+    };
+    match attune_app::demo_catalogue::ensure(&state.pool, &state.screening, &state.model_checks, &wallet, &model).await {
+        Ok(attune_app::demo_catalogue::DemoListing::Listed(id)) => tracing::info!(model = %id, "listed and verified the demo base model"),
+        Ok(attune_app::demo_catalogue::DemoListing::AlreadyListed(id)) => tracing::debug!(model = %id, "the demo base model is listed"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "could not list the demo base model"),
+    }
+}
+
+/// SIGINT or SIGTERM.
+async fn stop_signal() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -324,6 +424,30 @@ fn scanner_settings(settings: &Settings) -> ScannerSettings {
     s.global_concurrency = settings.scanner_global_concurrency.max(1);
     s.origin_ttl = std::time::Duration::from_secs(settings.scanner_origin_ttl_secs);
     s
+}
+
+/// The in-process training worker: the same `attune-worker` loop, talking to this server over HTTP
+/// with its own worker token (rotated on every start, never written down).
+async fn start_in_process_worker(
+    state: &AppState,
+    address: std::net::SocketAddr,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let trainer = attune_worker::backend::TrainerChoice::parse(&state.settings.in_process_trainer)
+        .map_err(|e| anyhow::anyhow!("ATTUNE_IN_PROCESS_TRAINER: {e}"))?;
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let host = if host.is_empty() { "localhost".to_owned() } else { host };
+    let created = attune_app::workers::register_in_process(&state.pool, &host).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ip = if address.ip().is_unspecified() { std::net::IpAddr::from([127, 0, 0, 1]) } else { address.ip() };
+    let server = format!("http://{}", std::net::SocketAddr::new(ip, address.port()));
+    let mut config = attune_worker::runner::WorkerConfig::new(&server, &created.token, &state.settings.data_dir.join("worker"));
+    config.trainer = trainer;
+    tracing::info!(worker = %created.id, trainer = %state.settings.in_process_trainer, "in-process training worker started");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = attune_worker::runner::run(config, shutdown).await {
+            tracing::error!(error = %format!("{e:#}"), "the in-process worker stopped");
+        }
+    }))
 }
 
 async fn session_sweeper(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
@@ -434,6 +558,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .default_service(web::to(pages::not_found))
     })
     .shutdown_timeout(10)
+    .disable_signals()
     .listen(listener)
     .context("failed to listen")?
     .run();

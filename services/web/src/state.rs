@@ -40,4 +40,5 @@ pub struct AppState {
     pub model_checks: Arc<attune_app::models::ModelFileChecking>,
     /// The shard-run queue workers lease from (its reaper is a background step; tests drive it).
     pub queue: Arc<attune_app::shard_queue::ShardQueue>,
+    pub aggregation: Arc<attune_app::aggregation::Aggregation>,
 }

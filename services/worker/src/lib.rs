@@ -4,13 +4,19 @@
 //!   fine-tunes a Llama-architecture model in Hugging Face format slice by slice (SISA), with
 //!   per-slice checkpoints, resume, progress and stop.
 //! - [`demo_model`]: writes the small demo base model the embedded setup lists.
+//! - [`backend`]: the built-in trainer or an external command (the trainer contract).
+//! - [`client`] and [`runner`]: the Worker API client and the lease → train → complete loop that the
+//!   `attune-worker` binary and `attune serve`'s in-process worker run.
 //!
 //! The worker never touches the database; it talks to the server over HTTP only.
 
+pub mod backend;
+pub mod client;
 mod data;
 pub mod demo_model;
 mod model;
 mod rng;
+pub mod runner;
 pub mod trainer;
 
 pub use model::LlamaConfig;

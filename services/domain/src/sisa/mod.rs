@@ -19,6 +19,7 @@
 //! A record with several subjects is placed by its first; erasing one of its other subjects still
 //! finds it through the stored record → (shard, slice) map.
 
+pub mod certificate;
 mod policy;
 pub mod run;
 

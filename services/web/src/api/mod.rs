@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assessments;
 pub mod datasets;
 pub mod dto;
+pub mod job_results;
 pub mod jobs;
 pub mod kyc;
 pub mod models;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     datasets::configure(cfg);
     optout::configure(cfg);
     jobs::configure(cfg);
+    job_results::configure(cfg);
     payments::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);

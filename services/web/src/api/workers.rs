@@ -21,7 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/worker/lease").route(web::post().to(lease)))
         .service(web::resource("/worker/runs/{run_id}/records").route(web::get().to(records)))
         .service(web::resource("/worker/runs/{run_id}/heartbeat").route(web::post().to(heartbeat)))
-        .service(web::resource("/worker/runs/{run_id}/artifacts/{name}").route(web::put().to(put_artifact)))
+        .service(
+            web::resource("/worker/runs/{run_id}/artifacts/{name}").route(web::put().to(put_artifact)).route(web::get().to(get_artifact)),
+        )
+        .service(web::resource("/worker/runs/{run_id}/base-model/{index}").route(web::get().to(base_model_file)))
         .service(web::resource("/worker/runs/{run_id}/complete").route(web::post().to(complete)))
         .service(web::resource("/worker/runs/{run_id}/fail").route(web::post().to(fail)));
 }
@@ -182,6 +185,59 @@ pub async fn put_artifact(
     Ok(HttpResponse::Created().json(stored))
 }
 
+/// Download an artifact of this run uploaded under any of its leases (the checkpoint a retry
+/// resumes from), with its sha256 in `X-Content-Sha256`.
+#[utoipa::path(get, path = "/api/v1/worker/runs/{run_id}/artifacts/{name}", tag = "workers",
+    params(("run_id" = Uuid, Path, description = "Shard run id"), ("name" = String, Path, description = "Artifact file name")),
+    responses(
+        (status = 200, description = "The artifact's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The lease was lost", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_artifact(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    WorkerAuthenticated(worker): WorkerAuthenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (run, name) = path.into_inner();
+    let file = state.queue.artifact_for_worker(&worker, run_id(&run)?, lease_hint(&req)?, &name).await?;
+    let body = tokio::fs::read(&file.path).await.map_err(|e| ApiError::from(attune_app::error::AppError::Unexpected(e.into())))?;
+    Ok(HttpResponse::Ok().content_type("application/octet-stream").insert_header(("X-Content-Sha256", file.sha256)).body(body))
+}
+
+/// Download a file of the leased job's base model: streamed from the server's model file root, or
+/// a redirect to where the provider hosts it. The worker checks the listed sha256 either way.
+#[utoipa::path(get, path = "/api/v1/worker/runs/{run_id}/base-model/{index}", tag = "workers",
+    params(("run_id" = Uuid, Path, description = "Shard run id"), ("index" = usize, Path, description = "Index in the listing's files")),
+    responses(
+        (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 302, description = "Fetch it from the listed uri"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The lease was lost", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn base_model_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    WorkerAuthenticated(worker): WorkerAuthenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (run, index) = path.into_inner();
+    let index: usize = index.parse().map_err(|_| ApiError::not_found())?;
+    match state.queue.base_model_file(&worker, run_id(&run)?, lease_hint(&req)?, index).await? {
+        attune_app::shard_files::BaseFileSource::Remote(uri) => Ok(HttpResponse::Found().insert_header((header::LOCATION, uri)).finish()),
+        attune_app::shard_files::BaseFileSource::Local { path, size } => {
+            let file = tokio::fs::File::open(&path).await.map_err(|_| ApiError::not_found())?;
+            let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+            Ok(HttpResponse::Ok().content_type("application/octet-stream").no_chunking(size).streaming(stream))
+        }
+    }
+}
+
 /// Complete the run with its artifacts (uploaded under this lease), FLOPs, tokens and metrics.
 #[utoipa::path(post, path = "/api/v1/worker/runs/{run_id}/complete", tag = "workers", request_body = CompleteRequest,
     params(("run_id" = Uuid, Path, description = "Shard run id")),
@@ -201,6 +257,9 @@ pub async fn complete(
     body: ApiJson<CompleteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = state.queue.complete(&worker, run_id(&path)?, lease_hint(&req)?, &body.0).await?;
+    if outcome.job_status == attune_domain::job::JobStatus::Aggregating.as_str() {
+        state.aggregation.wake();
+    }
     Ok(HttpResponse::Ok().json(outcome))
 }
 
