@@ -26,4 +26,5 @@ mod sanctions_refresh;
 mod screening;
 mod service;
 mod settlement;
+mod training;
 mod wallets;

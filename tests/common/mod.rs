@@ -54,6 +54,8 @@ pub struct TestApp {
     pub screening: Arc<attune_app::screening::ScreeningService>,
     /// The shard-run queue (its reaper step).
     pub queue: Arc<attune_app::shard_queue::ShardQueue>,
+    /// Aggregation (one job per step).
+    pub aggregation: Arc<attune_app::aggregation::Aggregation>,
     pub data_dir: tempfile::TempDir,
     /// A client without cookies (API calls with bearer tokens).
     pub api: reqwest::Client,
@@ -105,6 +107,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
     let chain = app.chain();
     let screening = app.screening();
     let queue = app.shard_queue();
+    let aggregation = app.aggregation();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -117,6 +120,7 @@ pub async fn spawn_app_on(database_url: String, configure: impl FnOnce(&mut Sett
         chain,
         screening,
         queue,
+        aggregation,
         data_dir,
         api: http_client(),
     }

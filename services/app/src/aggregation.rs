@@ -163,7 +163,7 @@ async fn aggregate(conn: &mut PgConnection, job_id: Uuid) -> Result<(), AppError
     crate::operator_txs::request_anchor(
         conn,
         &crate::operator_txs::certificate_anchor_subject(job_id, version),
-        &sha256,
+        &format!("0x{sha256}"),
         crate::operator_txs::ANCHOR_FINETUNE_CERTIFICATE,
     )
     .await?;

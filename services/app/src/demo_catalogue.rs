@@ -65,7 +65,8 @@ pub async fn ensure(
         version: model.version.clone(),
         architecture: "llama".into(),
         parameter_count: model.parameter_count,
-        // 6·N·T for a model that was never pre-trained is zero; declared as such, not unknown.
+        // Its weights are generated, never trained: 0 FLOPs declared, so assessments take the
+        // substantial-modification threshold from the policy's fallback (and say so).
         training_flops: Some(0.0),
         intended_uses: vec!["general".into(), "customer_service".into(), "internal_tools".into(), "software".into()],
         licence: "Apache-2.0".into(),
@@ -80,15 +81,7 @@ pub async fn ensure(
             })
             .collect(),
         card_markdown: model.card_markdown.clone(),
-        training_summary: json!({
-            "data_sources": "None: the weights are generated from a fixed random seed by Attune; no data was used.",
-            "data_categories": [],
-            "collection_period": "not applicable",
-            "personal_data": "none",
-            "copyright_policy": "No training data, so no text-and-data-mining opt-outs apply.",
-            "modalities": ["text"],
-            "size": "0 tokens",
-        }),
+        training_summary: demo_training_summary(),
         lineage: Lineage { base_model_id: None, relation: None },
         licence_fee: "0".into(),
     };
@@ -101,6 +94,20 @@ pub async fn ensure(
         .map_err(|e| anyhow::anyhow!("signing the demo model: {e}"))?;
     verify_when_checked(pool, checks, &actor, listed.id).await?;
     Ok(DemoListing::Listed(listed.id))
+}
+
+/// The summary of a model trained on nothing, in the listing's sections.
+fn demo_training_summary() -> serde_json::Value {
+    json!({
+        "data_sources": "None: the weights are generated from a fixed random seed by Attune; no data was used.",
+        "data_categories": [],
+        "top_domains": [],
+        "collection_period": "not applicable",
+        "personal_data": "none",
+        "opt_out_policy": "No data was collected or used, so no text-and-data-mining reservation (DSM Art. 4(3), CDPA s.29A) applies.",
+        "modalities": ["text"],
+        "size": "0 tokens",
+    })
 }
 
 /// Runs the files check (the background step may take it instead) and verifies the listing once

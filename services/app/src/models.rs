@@ -77,9 +77,9 @@ fn validate(input: &ListingInput, limits: &ModelFileLimits) -> Result<i64, Valid
         e.push("parameter_count", "must be a positive integer");
     }
     if let Some(f) = input.training_flops
-        && (!f.is_finite() || f <= 0.0)
+        && (!f.is_finite() || f < 0.0)
     {
-        e.push("training_flops", "must be a positive number of FLOPs, or null when unknown");
+        e.push("training_flops", "must be a number of FLOPs (0 for generated weights that were never trained), or null when unknown");
     }
     if input.intended_uses.is_empty() {
         e.push("intended_uses", "name at least one sector");

@@ -70,6 +70,11 @@ pub(crate) fn flops_check(flops: Option<f64>) -> Check {
             true,
             format!("declared {f:.3e} FLOPs, at or above 1e25: a GPAI model with systemic risk (AI Act Art. 51); flagged"),
         ),
+        Some(0.0) => Check::new(
+            "training_flops",
+            true,
+            "declared 0 FLOPs: the weights were generated, never trained (the substantial-modification threshold then comes from the policy's fallback)",
+        ),
         Some(f) => Check::new("training_flops", true, format!("declared {f:.3e} FLOPs")),
     }
 }

@@ -134,8 +134,14 @@ async fn run_one(client: &Client, config: &WorkerConfig, grant: &Grant, shutdown
             tokio::select! {
                 done = &mut preparing => break done,
                 _ = ticker.tick() => {
-                    if let Err(ClientError::LeaseLost) = client.heartbeat(grant, &idle_heartbeat(grant)).await {
-                        return RunEnd::LeaseLost;
+                    match client.heartbeat(grant, &idle_heartbeat(grant)).await {
+                        Err(ClientError::LeaseLost) => return RunEnd::LeaseLost,
+                        Ok(answer) if answer.cancel => {
+                            let f = Failure { error: "the job was cancelled; training stopped".into(), retryable: false, handed_back: false };
+                            let _ = client.fail(grant, &f).await;
+                            return RunEnd::Cancelled;
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -283,12 +289,13 @@ async fn train(client: &Client, config: &WorkerConfig, grant: &Grant, job: Job, 
     let mut ticker = tokio::time::interval(config.heartbeat_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut draining = false;
+    let mut events_closed = false;
     let mut lost = false;
     let mut cancelled = false;
     let result = loop {
         tokio::select! {
             biased;
-            event = rx.recv() => match event {
+            event = rx.recv(), if !events_closed => match event {
                 Some(e) if e.checkpoint.is_some() => {
                     if lost || cancelled {
                         continue;
@@ -300,7 +307,8 @@ async fn train(client: &Client, config: &WorkerConfig, grant: &Grant, job: Job, 
                     }
                 }
                 Some(e) => latest = Some(e),
-                None => {}
+                // The trainer returned (its sender is gone); its result is next.
+                None => events_closed = true,
             },
             _ = ticker.tick(), if !lost && !cancelled => {
                 let h = match &latest {
@@ -340,6 +348,9 @@ async fn train(client: &Client, config: &WorkerConfig, grant: &Grant, job: Job, 
         return RunEnd::LeaseLost;
     }
     if cancelled {
+        // Close the attempt so the run does not sit leased until its lease expires.
+        let f = Failure { error: "the job was cancelled; training stopped".into(), retryable: false, handed_back: false };
+        let _ = client.fail(grant, &f).await;
         return RunEnd::Cancelled;
     }
     match result {

@@ -67,7 +67,7 @@ pub(crate) fn estimate(
             reasons.push(Reason::new(
                 "compute.unknown_base_flops",
                 format!(
-                    "The base model's training compute is not declared{}, so the substantial-modification threshold is one third of {fallback:e} FLOPs ({}).",
+                    "The base model's training compute is not declared as a positive figure{}, so the substantial-modification threshold is one third of {fallback:e} FLOPs ({}).",
                     if which.is_empty() { String::new() } else { format!(" {which}") },
                     rules.guidelines
                 ),
