@@ -5,118 +5,15 @@
 //! uploaded checkpoint without counting anything twice; a cancelled job stops its worker.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alloy::primitives::U256;
-use alloy::signers::local::PrivateKeySigner;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::assessments::deployment;
-use crate::common::{TestApp, TestUser, spawn_app_with};
-use crate::datasets::ready_dataset;
-
-const SENTENCES: [&str; 12] = [
-    "The printer on the second floor jams when the paper tray is overfilled; remove a few sheets and try again.",
-    "To reset your password, open the sign-in page, choose Forgot password and follow the link we e-mail you.",
-    "Invoices are issued on the first working day of each month and are payable within thirty days.",
-    "If the router's light blinks orange, unplug it for ten seconds and plug it back in.",
-    "Refunds are returned to the card used for the purchase within five to seven working days.",
-    "Our support desk answers from eight in the morning to six in the evening, Monday to Friday.",
-    "You can export your data as a spreadsheet from the Reports page at any time.",
-    "A parcel that shows as delivered but has not arrived should be reported within forty-eight hours.",
-    "To add a colleague to your team, open Settings, then Members, and send an invitation.",
-    "The mobile app stores nothing on the phone once you sign out.",
-    "Large files upload faster over a wired connection than over a busy wireless network.",
-    "Your subscription renews automatically unless you cancel it before the renewal date.",
-];
-
-/// Twelve records of real support text: one shard of two slices under dispatch-v1.
-fn corpus() -> Vec<Value> {
-    SENTENCES
-        .iter()
-        .enumerate()
-        .map(|(i, s)| json!({"id": format!("t{i}"), "text": format!("{s} {s}"), "licence": {"kind": "own"}, "pii_subject_ids": []}))
-        .collect()
-}
-
-struct Bought {
-    app: TestApp,
-    buyer: TestUser,
-    job: String,
-    payment: Value,
-}
-
-async fn demo_app(in_process_worker: bool) -> TestApp {
-    let _ = tracing_subscriber::fmt().with_env_filter("warn,attune=info").with_test_writer().try_init();
-    spawn_app_with(|s| {
-        s.chain_enabled = true;
-        s.chain_confirmations = Some(1);
-        s.dispatch_backoff_secs = Some(0);
-        s.in_process_worker = in_process_worker;
-        s.demo_model = Some(true);
-    })
-    .await
-}
-
-/// The demo model as the catalogue shows it once the first-start step verified it.
-async fn demo_model(app: &TestApp, viewer: &TestUser) -> Value {
-    let started = Instant::now();
-    loop {
-        let list: Value = app.get("/api/v1/models?verified=true", Some(&viewer.token)).await.json().await.unwrap();
-        if let Some(m) = list["items"].as_array().unwrap().iter().find(|m| m["name"] == "attune-demo-llama-3m") {
-            return m.clone();
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let all: Value = app.get("/api/v1/models", Some(&viewer.token)).await.json().await.unwrap();
-            let (orgs,): (i64,) = sqlx::query_as("select count(*) from organization").fetch_one(&app.pool).await.unwrap();
-            panic!("the demo model was not listed: {all} ({orgs} organisations)");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// A paid job on the demo model: `epochs` passes per stage, at most `tokens` training tokens.
-async fn buy(app: TestApp, epochs: u64, tokens: u64) -> Bought {
-    let buyer = app.new_user().await;
-    let model = demo_model(&app, &buyer).await;
-    assert_eq!(model["provenance"]["status"], "verified");
-    app.pass_kyc(&buyer).await;
-    let key: PrivateKeySigner = app.funded_key(1_000_000 * 1_000_000).await;
-    app.link_wallet_key(&buyer, &key).await;
-    let dataset = ready_dataset(&app, &buyer, corpus()).await;
-    let mut d = deployment(json!(["customer_service"]));
-    d["profiles_natural_persons"] = json!(false);
-    let body = json!({"base_model_id": model["id"], "dataset_id": dataset["id"], "method": "lora",
-        "hyperparameters": {"epochs": epochs, "tokens": tokens}, "deployment": d});
-    let res = app.post_json("/api/v1/jobs", &body, Some(&buyer.token)).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let job = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    let payment: Value = app.get(&format!("/api/v1/jobs/{job}/payment"), Some(&buyer.token)).await.json().await.unwrap();
-    app.fund(&key, &payment).await;
-    app.watch().await;
-    Bought { app, buyer, job, payment }
-}
-
-impl Bought {
-    async fn job(&self) -> Value {
-        self.app.get(&format!("/api/v1/jobs/{}", self.job), Some(&self.buyer.token)).await.json().await.unwrap()
-    }
-
-    /// Polls the job until `done` holds (training runs on real threads).
-    async fn until(&self, what: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        loop {
-            let job = self.job().await;
-            if done(&job) {
-                return job;
-            }
-            assert!(started.elapsed() < limit, "timed out waiting for {what}: {job}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
+use crate::common::training::{buy, demo_app};
+use crate::common::{TestApp, TestUser};
 
 #[tokio::test]
 async fn the_embedded_setup_trains_a_paid_job_on_the_demo_model_and_pays_out_the_exact_split() {
@@ -301,4 +198,39 @@ async fn cancelling_a_training_job_stops_its_worker() {
     m.app.send_operator_txs().await;
     m.app.watch().await;
     assert_eq!(m.job().await["status"], "cancelled", "the refund on chain ends it");
+}
+
+#[tokio::test]
+async fn a_worker_stopped_with_sigterm_finishes_its_slice_and_hands_the_lease_back() {
+    let app = demo_app(false).await;
+    let m = buy(app, 8, 10_000_000).await;
+    let admin = m.app.new_admin().await;
+    let token = worker_token(&m.app, &admin, "polite").await;
+    let mut worker = start_worker(&m.app, &token, "polite");
+    m.until("the first steps of slice 0", Duration::from_secs(300), |j| {
+        j["shards"][0]["status"] == "leased" && j["shards"][0]["tokens"].as_i64().unwrap_or(0) > 0
+    })
+    .await;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(worker.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "attune-worker did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    let job = m.job().await;
+    let shard = &job["shards"][0];
+    // Slice 0 was finished and its checkpoint uploaded; the run waits for the next worker.
+    assert_eq!((shard["status"].as_str(), shard["slices_done"].as_i64()), (Some("queued"), Some(1)), "{shard}");
+    let (attempt, max_attempts): (i32, i32) = sqlx::query_as("select attempt, max_attempts from shard_run where job_id = $1")
+        .bind(uuid::Uuid::parse_str(&m.job).unwrap())
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!((attempt, max_attempts), (1, 4), "the hand-back does not use up an attempt");
+    let events: Value = m.app.get(&format!("/api/v1/jobs/{}/events", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert!(events["items"].as_array().unwrap().iter().any(|e| e["detail"]["event"] == "handed_back"), "{events}");
 }

@@ -9,6 +9,7 @@ mod datasets_jobs;
 mod driver;
 mod payment;
 mod provenance;
+mod training;
 
 use fantoccini::Locator;
 

@@ -6,6 +6,7 @@ pub mod chain;
 pub mod files;
 pub mod models;
 pub mod smtp;
+pub mod training;
 pub mod wallet;
 pub mod web;
 

@@ -293,3 +293,36 @@ pub async fn exclusions(pool: &PgPool, actor: &Actor, id: Uuid, limit: i64) -> R
     attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
     Ok(attune_db::jobs::exclusions(&mut conn, id, limit).await?)
 }
+
+/// One reported step of a shard's training.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossPoint {
+    pub attempt: i32,
+    pub step: i64,
+    pub loss: f64,
+}
+
+/// A shard's loss curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossSeries {
+    pub shard: i32,
+    pub points: Vec<LossPoint>,
+}
+
+/// The loss curves of a job's shards: every reported step with a loss (at most the newest 2,000
+/// per shard).
+pub async fn loss_history(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Vec<LossSeries>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
+    let rows = attune_db::shard_progress::job_history(&mut conn, id, 2000).await?;
+    let mut out: Vec<LossSeries> = Vec::new();
+    for (shard, attempt, _slice, step, loss) in rows {
+        let Some(loss) = loss else { continue };
+        let point = LossPoint { attempt, step, loss };
+        match out.last_mut() {
+            Some(series) if series.shard == shard => series.points.push(point),
+            _ => out.push(LossSeries { shard, points: vec![point] }),
+        }
+    }
+    Ok(out)
+}

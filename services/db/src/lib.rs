@@ -19,6 +19,7 @@ pub mod payments;
 pub mod screening;
 pub mod sessions;
 pub mod shard_artifacts;
+pub mod shard_progress;
 pub mod shard_runs;
 pub mod users;
 pub mod wallets;

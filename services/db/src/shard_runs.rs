@@ -410,15 +410,6 @@ pub async fn shard_records(conn: &mut PgConnection, job_id: Uuid, shard_index: i
     .context("failed to read a shard's records")
 }
 
-/// A run's progress history (loss curve): (attempt, slice, step, loss).
-pub async fn progress_history(conn: &mut PgConnection, run_id: Uuid) -> anyhow::Result<Vec<(i32, i32, i64, Option<f64>)>> {
-    sqlx::query_as("select attempt, slice, step, loss from shard_run_progress where run_id = $1 order by id")
-        .bind(run_id)
-        .fetch_all(conn)
-        .await
-        .context("failed to read a run's progress")
-}
-
 /// A graceful hand-back of a live lease: queued again at once, and the attempt is not counted
 /// against the maximum (the budget grows by one). False when the lease is no longer the run's.
 pub async fn hand_back(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid, note: &str) -> anyhow::Result<bool> {

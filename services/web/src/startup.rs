@@ -286,11 +286,14 @@ impl Application {
                         tracing::warn!("the in-process worker did not stop in time; its lease will expire and be retried");
                     }
                 }
-                handle.stop(true).await;
-                server.await
+                tracing::info!("stopping the HTTP server");
+                // The server future runs the server's command loop: poll it while the stop is asked.
+                let (_, r) = tokio::join!(handle.stop(true), server);
+                r
             }
         };
         let _ = self.shutdown.send(true);
+        tracing::info!("waiting for background tasks");
         for task in self.tasks {
             let _ = task.await;
         }

@@ -12,7 +12,36 @@ use super::{Layout, Page, message, page_layout, redirect};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(users));
+    cfg.route("/admin/users", web::get().to(users)).route("/admin/workers", web::get().to(workers));
+}
+
+#[derive(Template)]
+#[template(path = "admin_workers.html")]
+struct WorkersPage {
+    layout: Layout,
+    workers: Vec<attune_app::workers::WorkerView>,
+}
+
+/// Training workers with their last heartbeat and current run (admin).
+async fn workers(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state, "Workers").await;
+    let Some(actor) = page.actor.clone() else {
+        return redirect("/login");
+    };
+    if !actor.has_role(PlatformRole::Admin) {
+        return message(&req, &state, StatusCode::FORBIDDEN, "Not allowed", "This page is for platform admins.", Some(("/", "Home"))).await;
+    }
+    match attune_app::workers::list(&state.pool, &actor).await {
+        Ok(workers) => {
+            let body = WorkersPage { layout: page_layout(&page), workers }.render();
+            page.render(StatusCode::OK, body)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing workers failed");
+            message(&req, &state, StatusCode::SERVICE_UNAVAILABLE, "Could not list workers", "Try again in a moment.", Some(("/", "Home")))
+                .await
+        }
+    }
 }
 
 #[derive(Template)]

@@ -12,6 +12,7 @@ use attune_domain::job::JobStatus;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::loss_chart;
 use super::{EXPIRED_FORM, Layout, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
 use crate::csrf;
 use crate::state::AppState;
@@ -101,6 +102,86 @@ struct JobPage {
     summary: std::collections::BTreeMap<&'static str, String>,
     summary_sources: Vec<(String, String, String, String)>,
     summary_domains: Vec<(String, String, String)>,
+    training: Training,
+}
+
+/// The training section: per-shard rows, the loss curve, the artifacts and the certificate.
+struct Training {
+    /// Refresh the page every few seconds while shards train.
+    live: bool,
+    shards: Vec<ShardRow>,
+    /// Server-rendered SVG (trusted markup built by `loss_chart`).
+    loss_svg: Option<String>,
+    /// (shard, name, sha256, size, download URL)
+    artifacts: Vec<(String, String, String, String, String)>,
+    /// (sha256, version, anchor text)
+    certificate: Option<(String, String, String)>,
+}
+
+struct ShardRow {
+    index: String,
+    status: String,
+    attempts: String,
+    /// 0..=100
+    percent: u32,
+    slices: String,
+    loss: String,
+    tokens: String,
+    flops: String,
+    /// The shard's part of the compute line of the quote, by its share of the job's tokens.
+    cost: String,
+    error: String,
+}
+
+fn training_section(job: &JobView, history: &[job_view::LossSeries]) -> Training {
+    let compute: u128 = job.assessment["quote"]["breakdown"]
+        .as_array()
+        .and_then(|b| b.iter().find(|l| l["role"] == "compute"))
+        .and_then(|l| l["amount"].as_str())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    let total_tokens: f64 = job.shards.iter().filter_map(|s| s["tokens"].as_f64()).sum();
+    let count = job.shards.len().max(1) as f64;
+    let shards = job
+        .shards
+        .iter()
+        .map(|s| {
+            let tokens = s["tokens"].as_f64().unwrap_or(0.0);
+            let share = if total_tokens > 0.0 { tokens / total_tokens } else { 1.0 / count };
+            let cost = (compute as f64 * share).round() as u128;
+            ShardRow {
+                index: text(&s["index"]),
+                status: text(&s["status"]),
+                attempts: text(&s["attempts"]),
+                percent: (s["progress"].as_f64().unwrap_or(0.0) * 100.0).round().clamp(0.0, 100.0) as u32,
+                slices: format!("{} of {}", text(&s["slices_done"]), text(&s["slices"])),
+                loss: s["loss"].as_f64().map(|l| format!("{l:.3}")).unwrap_or_else(|| "—".into()),
+                tokens: format!("{tokens:.0}"),
+                flops: s["flops"].as_f64().map(|f| format!("{f:.3e}")).unwrap_or_default(),
+                cost: usdc(&cost.to_string()),
+                error: text(&s["error"]),
+            }
+        })
+        .collect();
+    let artifacts = job
+        .artifacts
+        .iter()
+        .map(|a| (text(&a["shard"]), text(&a["name"]), text(&a["sha256"]), text(&a["size"]), text(&a["download_url"])))
+        .collect();
+    let certificate = job.certificate.as_ref().map(|c| {
+        let anchor = match c["anchor"]["tx_hash"].as_str() {
+            Some(tx) => format!("anchored on chain in transaction {tx} (block {})", text(&c["anchor"]["block"])),
+            None => "anchoring on chain (the operator's transaction is pending)".into(),
+        };
+        (text(&c["sha256"]), text(&c["version"]), anchor)
+    });
+    Training {
+        live: matches!(job.status.as_str(), "queued" | "training" | "aggregating"),
+        shards,
+        loss_svg: loss_chart::render(history),
+        artifacts,
+        certificate,
+    }
 }
 
 fn text(v: &Value) -> String {
@@ -251,7 +332,10 @@ async fn render(
                 .collect()
         })
         .unwrap_or_default();
+    let history = job_view::loss_history(&state.pool, &actor, id).await.unwrap_or_default();
+    let training = training_section(&job, &history);
     let body = JobPage {
+        training,
         layout: page_layout(&page),
         status_label: status_label(&job.status),
         tier: text(&job.assessment["risk_tier"]),

@@ -9,6 +9,7 @@ mod dataset_review;
 mod datasets;
 mod identity;
 mod jobs;
+mod loss_chart;
 mod pay_by_card;
 mod provider;
 mod settlement;
