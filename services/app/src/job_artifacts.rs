@@ -1,39 +1,31 @@
 //! What a buyer takes away from a completed job: the shard adapters (with their sha256) and the
 //! fine-tune certificate. Another organisation's job is a 404.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Actor;
-use crate::artifact_store::LocalArtifactStore;
+
 use crate::error::AppError;
 
 /// An artifact file to send, with its digest.
 pub struct Download {
-    pub path: PathBuf,
+    /// Where the artifact store keeps it.
+    pub location: String,
     pub name: String,
     pub sha256: String,
     pub size: u64,
 }
 
 /// Shard `shard`'s delivered artifact `name` of a job the actor's organisation owns.
-pub async fn download(
-    pool: &PgPool,
-    store: &LocalArtifactStore,
-    actor: &Actor,
-    job_id: Uuid,
-    shard: i32,
-    name: &str,
-) -> Result<Download, AppError> {
+pub async fn download(pool: &PgPool, actor: &Actor, job_id: Uuid, shard: i32, name: &str) -> Result<Download, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     attune_db::jobs::get(&mut conn, &actor.scope(), job_id).await?.ok_or(AppError::NotFound)?;
     let delivered = attune_db::certificates::delivered(&mut conn, job_id).await?;
     let d = delivered.into_iter().find(|d| d.shard_index == shard && d.name == name).ok_or(AppError::NotFound)?;
-    Ok(Download { path: store.path_of(&d.location)?, name: d.name, sha256: d.sha256, size: u64::try_from(d.size).unwrap_or(0) })
+    Ok(Download { location: d.location, name: d.name, sha256: d.sha256, size: u64::try_from(d.size).unwrap_or(0) })
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

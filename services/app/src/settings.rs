@@ -117,6 +117,9 @@ pub struct Settings {
     pub dispatch_backoff_secs: Option<u32>,
     /// Largest artifact a worker may upload, in bytes.
     pub artifact_max_bytes: u64,
+    /// Where artifacts are kept: `s3://bucket[/prefix]` (with the `AWS_*` variables) or
+    /// `file:///dir`; unset: `<data_dir>/artifacts`.
+    pub artifact_store_url: Option<String>,
     /// Run one training worker inside `attune serve` (the embedded setup's); off for servers whose
     /// workers run elsewhere.
     pub in_process_worker: bool,
@@ -185,6 +188,7 @@ impl Default for Settings {
             dispatch_lease_secs: None,
             dispatch_backoff_secs: None,
             artifact_max_bytes: 16 * 1024 * 1024 * 1024,
+            artifact_store_url: None,
             in_process_worker: true,
             in_process_trainer: "builtin".into(),
             demo_model: None,
@@ -231,6 +235,7 @@ impl Settings {
             &mut self.escrow_address,
             &mut self.registry_address,
             &mut self.treasury_address,
+            &mut self.artifact_store_url,
         ] {
             if text.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *text = None;

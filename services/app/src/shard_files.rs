@@ -73,7 +73,8 @@ pub enum BaseFileSource {
 
 /// An artifact a worker downloads (a checkpoint to resume from).
 pub struct ArtifactFile {
-    pub path: PathBuf,
+    /// Where the artifact store keeps it.
+    pub location: String,
     pub sha256: String,
     pub size: u64,
 }
@@ -125,7 +126,7 @@ impl ShardQueue {
         let mut conn = self.pool().acquire().await.map_err(|e| AppError::Unexpected(e.into()))?;
         Self::held_run(&mut conn, worker, run_id, lease_hint).await?;
         let a = attune_db::shard_artifacts::newest(&mut conn, run_id, name).await?.ok_or(AppError::NotFound)?;
-        Ok(ArtifactFile { path: self.artifact_store().path_of(&a.location)?, sha256: a.sha256, size: u64::try_from(a.size).unwrap_or(0) })
+        Ok(ArtifactFile { location: a.location, sha256: a.sha256, size: u64::try_from(a.size).unwrap_or(0) })
     }
 
     /// A graceful hand-back: queued again at once, the attempt not counted against the maximum.

@@ -37,7 +37,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
-use crate::artifact_store::{LocalArtifactStore, PutError};
+use crate::artifact_store::{ArtifactStore, PutError};
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, transition};
 use crate::workers::WorkerIdentity;
@@ -53,7 +53,7 @@ pub struct ShardQueue {
     lease_secs: u32,
     backoff_override: Option<u32>,
     wake: Arc<Notify>,
-    store: LocalArtifactStore,
+    store: ArtifactStore,
     /// Where `file://` model files may live (served to workers from here).
     pub(crate) model_file_root: Option<std::path::PathBuf>,
 }
@@ -201,7 +201,8 @@ impl ShardQueue {
             lease_secs,
             backoff_override: settings.dispatch_backoff_secs,
             wake: Arc::new(Notify::new()),
-            store: LocalArtifactStore::new(settings.artifacts_dir(), settings.artifact_max_bytes),
+            store: ArtifactStore::open(settings.artifact_store_url.as_deref(), settings.artifacts_dir(), settings.artifact_max_bytes)
+                .map_err(AppError::Unexpected)?,
             model_file_root: settings.model_file_root.clone(),
         })
     }
@@ -214,7 +215,7 @@ impl ShardQueue {
         self.wake.clone()
     }
 
-    pub fn artifact_store(&self) -> &LocalArtifactStore {
+    pub fn artifact_store(&self) -> &ArtifactStore {
         &self.store
     }
 

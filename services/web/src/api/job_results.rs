@@ -44,9 +44,8 @@ pub async fn artifact(
 ) -> Result<HttpResponse, ApiError> {
     let (job, shard, name) = path.into_inner();
     let shard: i32 = shard.parse().map_err(|_| ApiError::not_found())?;
-    let d = attune_app::job_artifacts::download(&state.pool, state.queue.artifact_store(), &actor, job, shard, &name).await?;
-    let file = tokio::fs::File::open(&d.path).await.map_err(|_| ApiError::not_found())?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+    let d = attune_app::job_artifacts::download(&state.pool, &actor, job, shard, &name).await?;
+    let stream = state.queue.artifact_store().open_stream(&d.location).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header(("X-Content-Sha256", d.sha256))

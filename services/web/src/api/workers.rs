@@ -204,8 +204,12 @@ pub async fn get_artifact(
 ) -> Result<HttpResponse, ApiError> {
     let (run, name) = path.into_inner();
     let file = state.queue.artifact_for_worker(&worker, run_id(&run)?, lease_hint(&req)?, &name).await?;
-    let body = tokio::fs::read(&file.path).await.map_err(|e| ApiError::from(attune_app::error::AppError::Unexpected(e.into())))?;
-    Ok(HttpResponse::Ok().content_type("application/octet-stream").insert_header(("X-Content-Sha256", file.sha256)).body(body))
+    let stream = state.queue.artifact_store().open_stream(&file.location).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header(("X-Content-Sha256", file.sha256))
+        .no_chunking(file.size)
+        .streaming(stream))
 }
 
 /// Download a file of the leased job's base model: streamed from the server's model file root, or
