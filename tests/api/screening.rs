@@ -300,18 +300,16 @@ async fn a_release_waits_when_a_payees_wallet_is_now_listed() {
     m.app.fund(&m.buyer_key, &m.payment).await;
     m.app.watch().await;
     let admin = m.app.new_admin().await;
-    sqlx::query("update job set status = 'completed' where id = $1")
-        .bind(uuid::Uuid::parse_str(&m.job).unwrap())
-        .execute(&m.app.pool)
-        .await
-        .unwrap();
-    // The provider's payout wallet is listed after the payment cleared.
+    // The provider's payout wallet is listed after the payment cleared, while the job trains.
     import_csv(&m.app, &admin, sdn_csv(&m.provider_wallet.to_checksum(None), false)).await;
+    crate::settlement::train_through_the_worker_api(&m, &admin).await;
+    assert_eq!(crate::settlement::status_of(&m).await.0, "completed", "the model is delivered; the payout waits");
+    assert_eq!(m.app.send_operator_txs().await, 1, "the certificate's anchor, no release");
     let path = format!("/api/v1/admin/jobs/{}/release", m.job);
     let res = m.app.api.post(m.app.url(&path)).bearer_auth(&admin.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
     crate::common::assert_problem(&res);
-    assert_eq!(m.app.send_operator_txs().await, 0, "no release was asked for");
+    assert_eq!(m.app.send_operator_txs().await, 0, "still no release");
     let cases: Value = m.app.get("/api/v1/admin/cases?kind=rescreen", Some(&admin.token)).await.json().await.unwrap();
     assert!(
         cases["items"].as_array().unwrap().iter().any(|c| c["subject"] == format!("wallet:{:#x}", m.provider_wallet)),

@@ -27,12 +27,13 @@ use crate::job_lifecycle::{Transition, transition};
 
 pub struct Aggregation {
     pool: PgPool,
+    screening: Arc<crate::screening::ScreeningService>,
     wake: Arc<Notify>,
 }
 
 impl Aggregation {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool, wake: Arc::new(Notify::new()) }
+    pub fn new(pool: PgPool, screening: Arc<crate::screening::ScreeningService>) -> Self {
+        Self { pool, screening, wake: Arc::new(Notify::new()) }
     }
 
     pub fn wake(&self) {
@@ -46,7 +47,7 @@ impl Aggregation {
         let Some(job_id) = attune_db::certificates::next_aggregating(&mut tx).await? else {
             return Ok(None);
         };
-        aggregate(&mut tx, job_id).await?;
+        aggregate(&mut tx, &self.screening, job_id).await?;
         tx.commit().await.context("failed to commit an aggregation")?;
         Ok(Some(job_id))
     }
@@ -78,7 +79,7 @@ fn text(v: &serde_json::Value, pointer: &str) -> String {
 }
 
 /// Builds, stores and anchors the certificate of a locked `aggregating` job and completes it.
-async fn aggregate(conn: &mut PgConnection, job_id: Uuid) -> Result<(), AppError> {
+async fn aggregate(conn: &mut PgConnection, screening: &crate::screening::ScreeningService, job_id: Uuid) -> Result<(), AppError> {
     let job = attune_db::jobs::get(conn, &OrgScope::Platform, job_id).await?.ok_or(AppError::NotFound)?;
     let status = JobStatus::parse(&job.status).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("unknown job status")))?;
     if status != JobStatus::Aggregating {
@@ -178,12 +179,28 @@ async fn aggregate(conn: &mut PgConnection, job_id: Uuid) -> Result<(), AppError
     if recheck.changed {
         attune_db::chain::raise_alert(conn, "provider_status_changed", &format!("job:{job_id}"), &json!({"recheck": recheck})).await?;
     }
-    match &payment {
-        Some(p) => {
-            crate::operator_txs::request_for_job(conn, "release", job_id, &p.job_ref).await?;
+    // The payout: only a cleared payment, and only when no payee's wallet is listed now (else a
+    // case holds the release for the admins, as with an admin's release).
+    let release = match &payment {
+        Some(p) if p.status == "cleared" => {
+            if crate::screening::screen_payees_before_release(conn, p, screening).await? {
+                crate::operator_txs::request_for_job(conn, "release", job_id, &p.job_ref).await?;
+                "requested"
+            } else {
+                "held: a payee's wallet is listed; a case awaits the admins"
+            }
         }
-        None => tracing::warn!(job = %job_id, "a trained job has no payment to release"),
-    }
+        Some(_) => "held: the payment is not cleared",
+        None => "held: the job has no payment",
+    };
+    attune_db::audit::append(
+        conn,
+        "system:aggregation",
+        "payment.release_after_training",
+        &format!("job:{job_id}"),
+        &json!({"release": release}),
+    )
+    .await?;
     transition(
         conn,
         &Transition {
@@ -191,7 +208,7 @@ async fn aggregate(conn: &mut PgConnection, job_id: Uuid) -> Result<(), AppError
             from: JobStatus::Aggregating,
             to: JobStatus::Completed,
             actor: None,
-            detail: json!({"reason": "every shard's adapter delivered; the certificate is issued and the escrow's release requested",
+            detail: json!({"reason": "every shard's adapter delivered and the certificate issued", "release": release,
                 "certificate_sha256": sha256, "version": version}),
         },
     )

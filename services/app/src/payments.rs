@@ -241,8 +241,9 @@ pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentVie
     })
 }
 
-/// An admin (until dispatch does it itself) asks the operator to release a completed job's escrow
-/// to its payees. Asking twice is asking once.
+/// An admin asks the operator to release a completed job's escrow to its payees (aggregation asks
+/// by itself; this is for a release that was held, e.g. after a payee's case was cleared). Asking
+/// twice is asking once.
 #[tracing::instrument(skip_all, fields(job = %job_id))]
 pub async fn request_release(
     pool: &PgPool,

@@ -116,7 +116,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: database.pool.clone(),
             chain: chain.clone(),
-            screening,
+            screening: screening.clone(),
             kyc: Arc::new(kyc_providers(&settings, &policy.public_url, &csrf_key)),
             onramp: Arc::new(onramp_providers(&settings, &policy.public_url, &csrf_key)?),
             settings,
@@ -130,7 +130,7 @@ impl Application {
             scanning,
             model_checks,
             queue,
-            aggregation: Arc::new(attune_app::aggregation::Aggregation::new(database.pool.clone())),
+            aggregation: Arc::new(attune_app::aggregation::Aggregation::new(database.pool.clone(), screening.clone())),
         });
         let server = run(listener, state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
