@@ -19,7 +19,10 @@ use crate::common::{TestApp, TestUser};
 async fn the_embedded_setup_trains_a_paid_job_on_the_demo_model_and_pays_out_the_exact_split() {
     let app = demo_app(true).await;
     let m = buy(app, 1, 4096).await;
+    let paid = std::time::Instant::now();
     let job = m.until("training to finish", Duration::from_secs(300), |j| j["status"] == "aggregating").await;
+    // Reported, not asserted (`--no-capture` shows it): the wall time the closing notes quote.
+    eprintln!("demo job: paid -> every shard trained in {:.1} s", paid.elapsed().as_secs_f64());
     let shard = &job["shards"][0];
     assert_eq!((shard["status"].as_str(), shard["slices"].as_i64(), shard["slices_done"].as_i64()), (Some("succeeded"), Some(2), Some(2)));
     // FLOPs are 6·N·T with N the demo model's parameters plus LoRA's (rank 8 on q and v).

@@ -41,7 +41,23 @@ pub enum DemoListing {
 }
 
 /// Lists and verifies the demo model unless the demo organisation already lists this version.
+/// Replicas starting together take turns (an advisory lock), so it is listed once.
 pub async fn ensure(
+    pool: &PgPool,
+    screening: &crate::screening::ScreeningService,
+    checks: &ModelFileChecking,
+    wallet: &PrivateKeySigner,
+    model: &DemoModel,
+) -> anyhow::Result<DemoListing> {
+    const LOCK: &str = "attune:demo-catalogue";
+    let mut lock = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::organizations::lock(&mut lock, LOCK).await?;
+    let result = ensure_locked(pool, screening, checks, wallet, model).await;
+    attune_db::organizations::unlock(&mut lock, LOCK).await?;
+    result
+}
+
+async fn ensure_locked(
     pool: &PgPool,
     screening: &crate::screening::ScreeningService,
     checks: &ModelFileChecking,

@@ -53,3 +53,15 @@ pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> anyhow::Result
     .await
     .context("failed to fetch organization by name")
 }
+
+/// Holds a session-level advisory lock named `name` on this connection until [`unlock`] (or the
+/// connection closes): one replica at a time runs a start-up step.
+pub async fn lock(conn: &mut PgConnection, name: &str) -> anyhow::Result<()> {
+    sqlx::query("select pg_advisory_lock(hashtextextended($1, 0))").bind(name).execute(conn).await.context("failed to take a lock")?;
+    Ok(())
+}
+
+pub async fn unlock(conn: &mut PgConnection, name: &str) -> anyhow::Result<()> {
+    sqlx::query("select pg_advisory_unlock(hashtextextended($1, 0))").bind(name).execute(conn).await.context("failed to release a lock")?;
+    Ok(())
+}
