@@ -79,6 +79,25 @@ fn stop(mut served: Served) {
     }
 }
 
+/// The demo model as a signed-in user's catalogue shows it (listed by a start-up step: polled).
+async fn demo_model(http: &reqwest::Client, base: &str, email: &str) -> Value {
+    let login =
+        http.post(format!("{base}/api/v1/auth/login")).json(&json!({"email": email, "password": common::PASSWORD})).send().await.unwrap();
+    let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list: Value =
+            http.get(format!("{base}/api/v1/models?verified=true")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let demos: Vec<&Value> = list["items"].as_array().unwrap().iter().filter(|m| m["name"] == "attune-demo-llama-3m").collect();
+        if let [one] = demos.as_slice() {
+            return (*one).clone();
+        }
+        assert!(demos.len() <= 1, "listed twice: {list}");
+        assert!(Instant::now() < deadline, "the demo model was not listed: {list}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     let data = tempfile::tempdir().unwrap();
@@ -110,6 +129,11 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
     assert_eq!(admin_login.status(), 200);
     let roles = admin_login.json::<Value>().await.unwrap()["user"]["roles"].clone();
     assert_eq!(roles, json!(["admin"]));
+    // The embedded setup trains in-process and lists its demo model, verified, for a first job.
+    assert!(first.stdout.iter().any(|l| l.contains("training: one in-process worker")), "{:?}", first.stdout);
+    let demo = demo_model(&http, &first.base, "persist@example.org").await;
+    assert_eq!(demo["provenance"]["status"], "verified", "{demo}");
+    assert_eq!(demo["provider"], "Attune demo models");
     let pid_file = data.path().join("pg").join("postmaster.pid");
     assert!(pid_file.exists(), "the private cluster runs under the data dir");
     // The embedded chain: anvil with the contracts deployed and the development accounts funded.
@@ -136,6 +160,8 @@ async fn serve_runs_on_a_private_postgres_keeps_its_data_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "the user registered before the restart can log in");
+    let listed_again = demo_model(&http, &second.base, "persist@example.org").await;
+    assert_eq!(listed_again["id"], demo["id"], "listed once, not again at every start");
     let again: Value = http.get(format!("{}/api/v1/chain", second.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(again["escrow_address"], chain["escrow_address"], "the restarted chain kept its contracts");
     let rpc = again["rpc_url"].as_str().unwrap().to_string();

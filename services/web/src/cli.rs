@@ -197,6 +197,7 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         }
         None => writeln!(out, "  chain:    off (ATTUNE_CHAIN_ENABLED=false)")?,
     }
+    writeln!(out, "  training: {}", app.training_description())?;
     writeln!(out, "  data dir: {}", data_dir.canonicalize().unwrap_or(data_dir.clone()).display())?;
     match admin {
         BootstrapAdmin::AlreadyPresent => {}

@@ -242,6 +242,18 @@ impl Application {
         &self.database.location
     }
 
+    /// Who trains: the in-process worker (and its trainer), or workers elsewhere.
+    pub fn training_description(&self) -> String {
+        if self.worker.is_some() {
+            format!(
+                "one in-process worker ({} trainer); add more with attune-worker --server URL --token-file FILE",
+                self.state.settings.in_process_trainer
+            )
+        } else {
+            "no in-process worker (ATTUNE_IN_PROCESS_WORKER=false): run attune-worker --server URL --token-file FILE".into()
+        }
+    }
+
     pub fn mail_description(&self) -> String {
         self.state.delivery.mailer.describe()
     }
