@@ -40,6 +40,7 @@ pub mod screening;
 pub mod settings;
 pub mod shard_files;
 pub mod shard_queue;
+pub mod shard_reaper;
 pub mod telemetry;
 pub mod tokens;
 pub mod training_summary;

@@ -34,7 +34,7 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::artifact_store::{ArtifactStore, PutError};
@@ -48,11 +48,11 @@ pub const MAX_WAIT_SECS: u64 = 30;
 const RECHECK: Duration = Duration::from_secs(5);
 
 pub struct ShardQueue {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     policy: DispatchPolicy,
-    lease_secs: u32,
+    pub(crate) lease_secs: u32,
     backoff_override: Option<u32>,
-    wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
     store: ArtifactStore,
     /// Where `file://` model files may live (served to workers from here).
     pub(crate) model_file_root: Option<std::path::PathBuf>,
@@ -574,7 +574,7 @@ impl ShardQueue {
 
     /// Ends a leased attempt without success: back to the queue after the backoff, or (non-retryable,
     /// or the last attempt) failed for good — then the job fails and its escrow refund is requested.
-    async fn end_attempt(
+    pub(crate) async fn end_attempt(
         &self,
         conn: &mut PgConnection,
         run: &RunRow,
@@ -621,75 +621,5 @@ impl ShardQueue {
             }
         }
         Ok(RunOutcome { status: next.as_str().into(), job_status: status.as_str().into() })
-    }
-
-    /// One reaper step: leases expired at `as_of` go back to the queue with their backoff, or fail
-    /// at the last attempt. One replica at a time (an advisory lock); tests call it directly.
-    pub async fn reap(&self, as_of: DateTime<Utc>) -> Result<ReapReport, AppError> {
-        let mut tx = self.pool.begin().await.context("failed to begin reaping")?;
-        if !attune_db::shard_runs::try_reaper_lock(&mut tx).await? {
-            return Ok(ReapReport::default());
-        }
-        let expired = attune_db::shard_runs::expired(&mut tx, as_of, 100).await?;
-        let mut report = ReapReport::default();
-        for run in &expired {
-            let Some(lease_id) = run.lease_id else { continue };
-            let outcome = self.end_attempt(&mut tx, run, lease_id, true, "the lease expired without a heartbeat", "system:reaper").await?;
-            if outcome.status == ShardRunStatus::Queued.as_str() {
-                report.requeued += 1;
-            } else {
-                report.failed += 1;
-            }
-        }
-        tx.commit().await.context("failed to commit reaping")?;
-        if report.requeued > 0 {
-            self.wake.notify_waiters();
-        }
-        Ok(report)
-    }
-
-    /// The reaper as a background task.
-    pub async fn run_reaper(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let every = Duration::from_secs(u64::from(self.lease_secs.clamp(1, 10)));
-        loop {
-            if let Err(e) = self.reap(Utc::now()).await {
-                tracing::error!(error = %e, "reaping expired shard-run leases failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
-    }
-}
-
-/// Wakes this process's waiting lease requests on every `NOTIFY` of the queue channel; reconnects
-/// after an error. Runs in every replica (long-polls are answered by the replica that holds them).
-pub async fn follow_notifications(pool: PgPool, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        let mut listener = match attune_db::shard_runs::listen(&pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "the shard queue listener could not connect; retrying");
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
-                    _ = shutdown.changed() => return,
-                }
-            }
-        };
-        loop {
-            tokio::select! {
-                got = listener.recv() => match got {
-                    Ok(_) => wake.notify_waiters(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the shard queue listener lost its connection");
-                        // Wake everyone: a notification may have been missed.
-                        wake.notify_waiters();
-                        break;
-                    }
-                },
-                _ = shutdown.changed() => return,
-            }
-        }
     }
 }

@@ -12,5 +12,6 @@ pub mod pages;
 pub mod problem;
 pub mod startup;
 pub mod state;
+mod training_setup;
 
 pub use startup::Application;
