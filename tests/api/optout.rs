@@ -211,6 +211,32 @@ async fn errors_fail_closed_to_unknown_and_a_reservation_still_wins() {
 }
 
 #[tokio::test]
+async fn a_refused_or_cut_off_robots_txt_is_unknown_not_clear() {
+    let (app, user) = scanner_app().await;
+    // 401/403: the file may exist and reserve; being refused is not being told nothing is reserved.
+    for status in [401, 403] {
+        let site = site_with_page(vec![("/robots.txt", Page::status(status))]).await;
+        let v = check(&app, &user, &site.url("/article")).await;
+        assert_eq!(v["status"], "unknown", "HTTP {status}: {v}");
+        assert_eq!(signal(&v, "robots_txt")[0]["status"], "unknown", "{v}");
+        assert_eq!(evidence(&v, "robots_txt")["http_status"], status);
+    }
+    // A robots.txt larger than the size cap: what was not read may reserve the page.
+    let mut big = String::from("User-agent: *\nDisallow: /private/\n");
+    while big.len() < 600 * 1024 {
+        big.push_str("# padding to exceed the size cap of a robots.txt\n");
+    }
+    big.push_str("User-agent: GPTBot\nDisallow: /\n");
+    let site = site_with_page(vec![("/robots.txt", Page::text(&big))]).await;
+    let v = check(&app, &user, &site.url("/article")).await;
+    assert_eq!(v["status"], "unknown", "{v}");
+    assert!(signal(&v, "robots_txt")[0]["detail"].as_str().unwrap().contains("cut off"), "{v}");
+    // A 404 is still an absent file: nothing reserved by it.
+    let site = site_with_page(vec![]).await;
+    assert_eq!(check(&app, &user, &site.url("/article")).await["status"], "clear");
+}
+
+#[tokio::test]
 async fn a_slow_origin_times_out_to_unknown() {
     let (app, user) = scanner_app().await;
     let slow = serve_site(vec![("/slow", Page::html("<p>x</p>").delayed(Duration::from_secs(3)))]).await;

@@ -314,7 +314,11 @@ impl OptoutScanner {
             .collect();
         let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         if !(200..300).contains(&status) {
-            let fetched = if (400..500).contains(&status) && status != 408 && status != 429 {
+            let fetched = if status == 401 || status == 403 {
+                // The document may exist and say anything: being refused is not being told "nothing
+                // is reserved" (fail closed, to review).
+                Fetched::Failed { http_status: Some(status), error: format!("access was refused (HTTP {status})") }
+            } else if (400..500).contains(&status) && status != 408 && status != 429 {
                 Fetched::Missing { http_status: status }
             } else {
                 Fetched::Failed { http_status: Some(status), error: format!("HTTP status {status}") }

@@ -19,7 +19,8 @@
 //! 8. `page`: the page itself could not be read (failed, gone, or cut off inside its head).
 //!
 //! A document that is absent (404/410) says nothing (clear). A document that failed (5xx, 408,
-//! 429, timeout, …) or cannot be read unambiguously is `unknown`. The verdict is the fold of every
+//! 429, timeout, …), that we were refused (401/403: it may exist and reserve), that was cut off at
+//! the size cap, or that cannot be read unambiguously is `unknown`. The verdict is the fold of every
 //! signal with [`OptoutStatus::most_severe`]: one reservation anywhere wins, then any doubt.
 //!
 //! # TDMRep precedence
@@ -138,9 +139,10 @@ pub struct Signal {
 pub enum Fetched {
     /// 2xx with these bytes (possibly truncated at the caller's size cap: `truncated`).
     Body { http_status: u16, body: Vec<u8>, truncated: bool },
-    /// 404 or 410 (or another 4xx other than 408/429): the document does not exist → no signal.
+    /// 404 or 410 (or another 4xx other than 401/403/408/429): the document does not exist → no signal.
     Missing { http_status: u16 },
-    /// 5xx, 408, 429, timeout, connection or TLS error, refused redirect, SSRF refusal → fail closed.
+    /// 5xx, 401, 403, 408, 429, timeout, connection or TLS error, refused redirect, SSRF refusal →
+    /// fail closed.
     Failed { http_status: Option<u16>, error: String },
 }
 

@@ -67,8 +67,16 @@ impl RobotsFile {
                 let blocked: Vec<&str> =
                     groups.iter().filter(|g| !g.robot.allowed(path)).flat_map(|g| g.agents.iter().map(String::as_str)).collect();
                 let note = if *truncated { " (only the first part of the file was read)" } else { "" };
-                if blocked.is_empty() {
-                    (OptoutStatus::Clear, format!("no AI crawler is disallowed from {path} ({name}){note}"))
+                if blocked.is_empty() && *truncated {
+                    // The part not read may disallow this path: a cut-off file clears nothing.
+                    (
+                        OptoutStatus::Unknown,
+                        format!(
+                            "{name} was cut off at the size cap; no AI crawler is disallowed from {path} in the part read, but the rest may reserve it"
+                        ),
+                    )
+                } else if blocked.is_empty() {
+                    (OptoutStatus::Clear, format!("no AI crawler is disallowed from {path} ({name})"))
                 } else {
                     (OptoutStatus::Reserved, format!("{} may not fetch {path} ({name}){note}", blocked.join(", ")))
                 }
@@ -226,7 +234,18 @@ mod tests {
     fn truncated_file_drops_the_partial_last_line() {
         let fetched = Fetched::Body { http_status: 200, body: b"User-agent: *\nDisallow: /private\nAllow: /pri".to_vec(), truncated: true };
         let file = RobotsFile::robots_txt(&fetched, &agents(&["GPTBot"]));
-        assert_eq!(file.evaluate("/private/1").status, OptoutStatus::Reserved);
+        assert_eq!(file.evaluate("/private/1").status, OptoutStatus::Reserved, "a reservation in the part read still counts");
+        // What was not read may reserve any other path: fail closed (issue 12 §9), never clear.
+        let other = file.evaluate("/public/1");
+        assert_eq!(other.status, OptoutStatus::Unknown, "{}", other.detail);
+    }
+
+    #[test]
+    fn a_refused_file_is_unknown_not_absent() {
+        let refused = Fetched::Failed { http_status: Some(403), error: "access was refused (HTTP 403)".into() };
+        let signal = RobotsFile::robots_txt(&refused, &agents(&["GPTBot"])).evaluate("/a");
+        assert_eq!(signal.status, OptoutStatus::Unknown);
+        assert!(signal.detail.contains("403"), "{}", signal.detail);
     }
 
     #[test]
