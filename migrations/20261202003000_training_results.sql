@@ -22,3 +22,7 @@ create table job_certificate (
 alter table worker alter column created_by drop not null;
 alter table worker add column system_key text;
 alter table worker add constraint worker_system_key_key unique (system_key);
+
+-- A reviewer's decision on a job in review (an admin's until audit pools exist).
+alter table job_event drop constraint job_event_kind_check;
+alter table job_event add constraint job_event_kind_check check (kind in ('transition', 'obligation', 'document', 'shard', 'held', 'review'));

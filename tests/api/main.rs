@@ -14,6 +14,7 @@ mod datasets;
 mod dispatch;
 mod errors;
 mod integrity;
+mod job_reviews;
 mod jobs;
 mod kyc;
 mod mail;

@@ -120,6 +120,13 @@ async fn aggregate(conn: &mut PgConnection, screening: &crate::screening::Screen
         a.pointer("/flops/substantial_modification").and_then(serde_json::Value::as_bool).unwrap_or(false),
         flops_measured,
     );
+    // The sign-off of the review, when the job had one (an admin's until audit pools exist).
+    let audit = match attune_db::jobs::last_review(conn, job_id).await? {
+        Some((review, at)) if review["decision"] == "approve" => {
+            json!({"decision": "approve", "by": review["review"], "reviewer": review["reviewer"], "notes": review["notes"], "at": at})
+        }
+        _ => serde_json::Value::Null,
+    };
     let previous = attune_db::certificates::current(conn, job_id).await?;
     let version = previous.as_ref().map_or(1, |p| p.version + 1);
     let certificate = Certificate {
@@ -150,7 +157,7 @@ async fn aggregate(conn: &mut PgConnection, screening: &crate::screening::Screen
         provider_recheck: recheck.clone(),
         assessment: json!({"risk_tier": job.risk_tier, "provider_role": text(a, "/provider_role"),
             "policy": {"version": job.policy_version, "sha256": job.policy_sha256}}),
-        audit: serde_json::Value::Null,
+        audit,
         payment: match &payment {
             Some(p) => json!({"chain_id": p.chain_id, "escrow": p.escrow_address, "job_ref": p.job_ref, "amount": p.amount,
                 "token": p.token_address, "funding_tx": p.funded_tx}),

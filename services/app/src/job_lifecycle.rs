@@ -23,7 +23,8 @@ use crate::chain::Chain;
 use crate::error::AppError;
 
 /// Satisfied by the audit pool's review, not by a document.
-const AUDIT_STAGE_OBLIGATIONS: [&str; 1] = ["POOL_REVIEW"];
+/// Obligations a third party discharges (the review); a buyer's own document never satisfies them.
+pub(crate) const AUDIT_STAGE_OBLIGATIONS: [&str; 1] = ["POOL_REVIEW"];
 
 pub struct Transition<'a> {
     pub job_id: Uuid,
@@ -176,17 +177,24 @@ pub async fn funds_not_secured(conn: &mut PgConnection, chain: Option<&Chain>, j
 pub async fn advance_paid(conn: &mut PgConnection, chain: Option<&Chain>, id: Uuid) -> Result<JobStatus, AppError> {
     let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, id).await?.ok_or(AppError::NotFound)?;
     let status = current_status(&job.status)?;
-    if status != JobStatus::Paid {
-        return Ok(status);
-    }
-    let next = if job.audit_required {
-        (JobStatus::Audit, "audit required")
-    } else {
-        let open = attune_db::job_obligations::open_blocking(conn, id, &AUDIT_STAGE_OBLIGATIONS).await?;
-        if !open.is_empty() {
-            return Ok(status);
+    let next = match status {
+        JobStatus::Paid if job.audit_required => (JobStatus::Audit, "audit required"),
+        JobStatus::Paid => {
+            let open = attune_db::job_obligations::open_blocking(conn, id, &AUDIT_STAGE_OBLIGATIONS).await?;
+            if !open.is_empty() {
+                return Ok(status);
+            }
+            (JobStatus::Queued, "every blocking obligation is satisfied")
         }
-        (JobStatus::Queued, "every blocking obligation is satisfied")
+        // Reviewed: on to the queue once nothing blocking is open, the review included.
+        JobStatus::Audit => {
+            let open = attune_db::job_obligations::open_blocking(conn, id, &[]).await?;
+            if !open.is_empty() {
+                return Ok(status);
+            }
+            (JobStatus::Queued, "reviewed, and every blocking obligation is satisfied")
+        }
+        _ => return Ok(status),
     };
     if let Some(why) = funds_not_secured(conn, chain, id).await? {
         tracing::warn!(job = %id, reason = %why, "a paid job stays paid: its funds are not secured");
@@ -260,7 +268,14 @@ pub async fn put_document(
         },
     )
     .await?;
-    let satisfied = attune_db::job_obligations::satisfy_with_template(&mut tx, id, template_id, &format!("document:{template_id}")).await?;
+    let satisfied = attune_db::job_obligations::satisfy_with_template(
+        &mut tx,
+        id,
+        template_id,
+        &format!("document:{template_id}"),
+        &AUDIT_STAGE_OBLIGATIONS,
+    )
+    .await?;
     let detail = json!({"template": template_id, "revision": revision, "satisfied": satisfied});
     attune_db::jobs::insert_event(
         &mut tx,
@@ -275,6 +290,20 @@ pub async fn put_document(
     )
     .await?;
     attune_db::audit::append(&mut tx, &actor.audit_id(), "job.document_filed", &format!("job:{id}"), &detail).await?;
+    if status == JobStatus::ChangesRequested {
+        // A revised document resubmits the job to its reviewer.
+        transition(
+            &mut tx,
+            &Transition {
+                job_id: id,
+                from: status,
+                to: JobStatus::Audit,
+                actor: Some(actor),
+                detail: json!({"reason": "the buyer revised a document and resubmitted", "template": template_id, "revision": revision}),
+            },
+        )
+        .await?;
+    }
     let status = advance_paid(&mut tx, chain, id).await?;
     tx.commit().await.context("failed to commit a document")?;
     Ok(DocumentSaved { revision, satisfied, status })

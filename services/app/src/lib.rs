@@ -20,6 +20,7 @@ pub mod dispatch;
 pub mod error;
 pub mod job_artifacts;
 pub mod job_lifecycle;
+pub mod job_review;
 pub mod job_view;
 pub mod jobs;
 pub mod kyc;

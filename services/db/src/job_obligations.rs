@@ -62,14 +62,23 @@ pub async fn list(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<O
 }
 
 /// Marks the open obligations that `template` satisfies; returns their ids.
-pub async fn satisfy_with_template(conn: &mut PgConnection, job_id: Uuid, template: &str, by: &str) -> anyhow::Result<Vec<String>> {
+/// `except`: obligations a document never satisfies (a third party's review).
+pub async fn satisfy_with_template(
+    conn: &mut PgConnection,
+    job_id: Uuid,
+    template: &str,
+    by: &str,
+    except: &[&str],
+) -> anyhow::Result<Vec<String>> {
+    let except: Vec<String> = except.iter().map(|s| (*s).to_owned()).collect();
     let rows: Vec<(String,)> = sqlx::query_as(
         "update job_obligation set status = 'satisfied', satisfied_by = $3, satisfied_at = now()
-         where job_id = $1 and template = $2 and status = 'open' returning obligation_id",
+         where job_id = $1 and template = $2 and status = 'open' and not (obligation_id = any($4)) returning obligation_id",
     )
     .bind(job_id)
     .bind(template)
     .bind(by)
+    .bind(&except)
     .fetch_all(conn)
     .await
     .context("failed to satisfy a job's obligations")?;
@@ -140,4 +149,19 @@ pub async fn documents(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<
     .fetch_all(conn)
     .await
     .context("failed to list a job's documents")
+}
+
+/// Satisfies one open obligation (a review); false when it is not open (or not the job's).
+pub async fn satisfy(conn: &mut PgConnection, job_id: Uuid, obligation_id: &str, by: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update job_obligation set status = 'satisfied', satisfied_by = $3, satisfied_at = now()
+         where job_id = $1 and obligation_id = $2 and status = 'open'",
+    )
+    .bind(job_id)
+    .bind(obligation_id)
+    .bind(by)
+    .execute(conn)
+    .await
+    .context("failed to satisfy an obligation")?;
+    Ok(done.rows_affected() == 1)
 }

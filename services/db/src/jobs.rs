@@ -300,3 +300,21 @@ pub async fn creator_email(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Res
         .await
         .context("failed to read a job's creator")
 }
+
+/// Jobs waiting for a review (`audit`), oldest first.
+pub async fn awaiting_review(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<JobRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from job where status = 'audit' order by updated_at limit $1")))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .context("failed to list jobs awaiting review")
+}
+
+/// The newest review decision recorded on a job (the `detail` of its last `review` event).
+pub async fn last_review(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<(serde_json::Value, DateTime<Utc>)>> {
+    sqlx::query_as("select detail, created_at from job_event where job_id = $1 and kind = 'review' order by id desc limit 1")
+        .bind(job_id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read a job's review")
+}

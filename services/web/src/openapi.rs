@@ -68,6 +68,7 @@ use crate::api;
         api::workers::base_model_file,
         api::job_results::certificate,
         api::job_results::artifact,
+        api::job_reviews::review,
         api::workers::complete,
         api::workers::fail,
     ),

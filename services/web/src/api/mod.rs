@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod datasets;
 pub mod dto;
 pub mod job_results;
+pub mod job_reviews;
 pub mod jobs;
 pub mod kyc;
 pub mod models;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     optout::configure(cfg);
     jobs::configure(cfg);
     job_results::configure(cfg);
+    job_reviews::configure(cfg);
     payments::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);

@@ -346,6 +346,8 @@ async fn render(
             .map(|e| {
                 let detail = match e.kind.as_str() {
                     "document" => format!("document {} filed", text(&e.detail["template"])),
+                    "review" => format!("review: {} — {}", text(&e.detail["decision"]).replace('_', " "), text(&e.detail["notes"])),
+                    _ if e.detail["notes"].is_string() => format!("{}: {}", text(&e.detail["reason"]), text(&e.detail["notes"])),
                     _ => text(&e.detail["reason"]),
                 };
                 (

@@ -12,6 +12,7 @@ mod jobs;
 mod loss_chart;
 mod pay_by_card;
 mod provider;
+mod reviews;
 mod settlement;
 mod wallets;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     identity::configure(cfg);
     admin::configure(cfg);
     cases::configure(cfg);
+    reviews::configure(cfg);
     provider::configure(cfg);
     catalogue::configure(cfg);
     wallets::configure(cfg);
