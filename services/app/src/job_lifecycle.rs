@@ -171,8 +171,9 @@ pub async fn funds_not_secured(conn: &mut PgConnection, chain: Option<&Chain>, j
     Ok(None)
 }
 
-/// Moves a paid job on: to the audit pool when the assessment requires an audit, else to the
-/// training queue once every blocking obligation is satisfied (otherwise it waits, paid). It moves
+/// Moves a paid job on: to review (`audit`) when the assessment requires one, else to the training
+/// queue once every blocking obligation is satisfied (otherwise it waits, paid). A job in review
+/// moves to the queue once its review and every other blocking obligation are satisfied. It moves
 /// only while its funds are secured ([`funds_not_secured`]); otherwise it waits and says why.
 pub async fn advance_paid(conn: &mut PgConnection, chain: Option<&Chain>, id: Uuid) -> Result<JobStatus, AppError> {
     let job = attune_db::jobs::get_for_update(conn, &attune_domain::OrgScope::Platform, id).await?.ok_or(AppError::NotFound)?;

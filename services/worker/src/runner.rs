@@ -247,6 +247,10 @@ async fn base_model(client: &Client, config: &WorkerConfig, grant: &Grant) -> Re
         if let Some(parent) = link.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io)?;
         }
+        // Workers sharing a cache see the same directory: a link that is already right stays.
+        if tokio::fs::read_link(&link).await.is_ok_and(|target| target == blob) {
+            continue;
+        }
         if tokio::fs::symlink_metadata(&link).await.is_ok() {
             tokio::fs::remove_file(&link).await.map_err(io)?;
         }
