@@ -220,15 +220,7 @@ async fn the_release_of_a_completed_job_pays_the_split() {
     m.app.watch().await;
     assert_eq!(status_of(&m).await.1, "released");
     let amount: u128 = m.payment["amount"].as_str().unwrap().parse().unwrap();
-    let shares: Vec<attune_domain::settlement::Share> = m.payment["payees"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| attune_domain::settlement::Share {
-            payee: p["address"].as_str().unwrap().parse().unwrap(),
-            bps: p["bps"].as_u64().unwrap() as u16,
-        })
-        .collect();
+    let shares = crate::common::chain::payment_shares(&m.payment);
     let parts = attune_domain::settlement::split(amount, &shares);
     for (share, part) in shares.iter().zip(&parts) {
         let got = if share.payee == treasury {

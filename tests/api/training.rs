@@ -71,15 +71,7 @@ async fn the_embedded_setup_trains_a_paid_job_on_the_demo_model_and_pays_out_the
 
     // The operator anchors the certificate (kind 2) and releases the escrow; the watcher sees it.
     let treasury = m.app.chain().treasury;
-    let payees: Vec<attune_domain::settlement::Share> = m.payment["payees"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| attune_domain::settlement::Share {
-            payee: p["address"].as_str().unwrap().parse().unwrap(),
-            bps: p["bps"].as_u64().unwrap() as u16,
-        })
-        .collect();
+    let payees = crate::common::chain::payment_shares(&m.payment);
     let mut before = Vec::new();
     for p in &payees {
         before.push(m.app.usdc_balance(p.payee).await);

@@ -96,3 +96,16 @@ impl TestApp {
         assert!(ok, "evm_revert failed");
     }
 }
+
+/// The payees and their shares of a job's payment (`GET /api/v1/jobs/{id}/payment`'s `payees`).
+pub fn payment_shares(payment: &serde_json::Value) -> Vec<attune_domain::settlement::Share> {
+    payment["payees"]
+        .as_array()
+        .expect("payees")
+        .iter()
+        .map(|p| attune_domain::settlement::Share {
+            payee: p["address"].as_str().expect("address").parse().expect("an address"),
+            bps: u16::try_from(p["bps"].as_u64().expect("bps")).expect("bps fit u16"),
+        })
+        .collect()
+}

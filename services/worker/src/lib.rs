@@ -15,6 +15,7 @@ pub mod client;
 mod data;
 pub mod demo_model;
 mod model;
+mod model_cache;
 mod rng;
 pub mod runner;
 pub mod trainer;

@@ -181,7 +181,11 @@ fn io(e: std::io::Error) -> Prep {
 async fn prepare(client: &Client, config: &WorkerConfig, grant: &Grant, dir: &Path) -> Result<Job, Prep> {
     tokio::fs::create_dir_all(dir).await.map_err(io)?;
     let records = client.records(grant).await?;
-    let base_model_dir = base_model(client, config, grant).await?;
+    let base_model_dir = crate::model_cache::base_model(client, &config.cache_dir, grant).await.map_err(|e| match e {
+        crate::model_cache::CacheError::Client(e) => Prep::from(e),
+        crate::model_cache::CacheError::Invalid(error) => Prep::Failed { error, retryable: false },
+        crate::model_cache::CacheError::Io(e) => io(e),
+    })?;
     let resume_from = if grant.resume_from_slice > 0 {
         if grant.resume_checkpoint.is_empty() {
             return Err(Prep::Failed {
@@ -212,62 +216,6 @@ async fn prepare(client: &Client, config: &WorkerConfig, grant: &Grant, dir: &Pa
 /// The artifact-name prefix of slice `k`'s checkpoint files.
 pub fn checkpoint_prefix(slice: u32) -> String {
     format!("checkpoint-{slice:04}.")
-}
-
-/// The base model's files, fetched once per sha256 into the cache and verified, linked into a
-/// directory by the listing's paths.
-async fn base_model(client: &Client, config: &WorkerConfig, grant: &Grant) -> Result<PathBuf, Prep> {
-    use sha2::{Digest, Sha256};
-    let files = &grant.base_model.files;
-    if files.is_empty() {
-        return Err(Prep::Failed { error: "the base model lists no files".into(), retryable: false });
-    }
-    let mut key = Sha256::new();
-    for f in files {
-        key.update(f.path.as_bytes());
-        key.update([0]);
-        key.update(f.sha256.to_ascii_lowercase().as_bytes());
-        key.update([0]);
-    }
-    let model_dir = config.cache_dir.join("models").join(&hex::encode(key.finalize())[..32]);
-    for f in files {
-        let sha = f.sha256.to_ascii_lowercase();
-        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Prep::Failed { error: format!("{}: not a sha256", f.path), retryable: false });
-        }
-        let rel = Path::new(&f.path);
-        if f.path.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-            return Err(Prep::Failed { error: format!("{}: not a relative file path", f.path), retryable: false });
-        }
-        let blob = config.cache_dir.join("blobs").join(&sha);
-        if !cached(&blob, &sha, f.size).await {
-            client.download(&f.download_url, Some(&grant.lease_id), &blob, &sha, Some(f.size), &f.path).await?;
-        }
-        let link = model_dir.join(rel);
-        if let Some(parent) = link.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io)?;
-        }
-        // Workers sharing a cache see the same directory: a link that is already right stays.
-        if tokio::fs::read_link(&link).await.is_ok_and(|target| target == blob) {
-            continue;
-        }
-        if tokio::fs::symlink_metadata(&link).await.is_ok() {
-            tokio::fs::remove_file(&link).await.map_err(io)?;
-        }
-        tokio::fs::symlink(&blob, &link).await.map_err(io)?;
-    }
-    Ok(model_dir)
-}
-
-/// A cached blob is used only when it still hashes to its name.
-async fn cached(blob: &Path, sha: &str, size: u64) -> bool {
-    match tokio::fs::metadata(blob).await {
-        Ok(m) if m.len() == size => {}
-        _ => return false,
-    }
-    let path = blob.to_path_buf();
-    let sha = sha.to_owned();
-    tokio::task::spawn_blocking(move || crate::trainer::sha256_file(&path).is_ok_and(|s| s == sha)).await.unwrap_or(false)
 }
 
 async fn fail(client: &Client, grant: &Grant, error: &str, retryable: bool) -> RunEnd {

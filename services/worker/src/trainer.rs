@@ -248,15 +248,7 @@ impl Trainer {
                     run_flops += f;
                     let p = Progress { slice, step: stage.global_step, loss, tokens: stage.tokens, flops: stage.flops, checkpoint: None };
                     if progress(&p) == Control::Stop {
-                        return Ok(TrainOutcome::Stopped(Stopped {
-                            checkpoint: last_checkpoint,
-                            slices_done: state.slices_done,
-                            steps: state.global_step,
-                            tokens: state.tokens,
-                            flops: state.flops,
-                            run_tokens,
-                            run_flops,
-                        }));
+                        return Ok(TrainOutcome::Stopped(state.stopped(last_checkpoint, run_tokens, run_flops)));
                     }
                 }
             }
@@ -286,15 +278,7 @@ impl Trainer {
                 checkpoint: Some(dir),
             };
             if progress(&p) == Control::Stop && state.slices_done < req.num_slices {
-                return Ok(TrainOutcome::Stopped(Stopped {
-                    checkpoint: last_checkpoint,
-                    slices_done: state.slices_done,
-                    steps: state.global_step,
-                    tokens: state.tokens,
-                    flops: state.flops,
-                    run_tokens,
-                    run_flops,
-                }));
+                return Ok(TrainOutcome::Stopped(state.stopped(last_checkpoint, run_tokens, run_flops)));
             }
         }
 
@@ -321,6 +305,21 @@ struct RunState {
     tokens: u64,
     flops: u128,
     loss: Option<f32>,
+}
+
+impl RunState {
+    /// The outcome of a run stopped here: the last checkpoint's counters and what this call spent.
+    fn stopped(&self, checkpoint: Option<PathBuf>, run_tokens: u64, run_flops: u128) -> Stopped {
+        Stopped {
+            checkpoint,
+            slices_done: self.slices_done,
+            steps: self.global_step,
+            tokens: self.tokens,
+            flops: self.flops,
+            run_tokens,
+            run_flops,
+        }
+    }
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> TrainError {
