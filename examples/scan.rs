@@ -65,7 +65,7 @@ async fn respond(req: HttpRequest) -> HttpResponse {
 }
 
 fn scanner(per_origin: usize, global: usize) -> OptoutScanner {
-    let policy = DataPolicy::v1().unwrap();
+    let policy = DataPolicy::current().unwrap();
     let mut settings = ScannerSettings::new("AttuneBot", true);
     settings.per_origin_concurrency = per_origin;
     settings.global_concurrency = global;

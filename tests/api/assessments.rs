@@ -59,45 +59,45 @@ async fn an_employment_screening_deployment_is_high_risk_with_articles_9_to_15()
         a["quote"]["breakdown"].as_array().unwrap().iter().map(|l| l["amount"].as_str().unwrap().parse::<u128>().unwrap()).sum();
     assert_eq!(total, sum, "the breakdown sums exactly to the amount");
     assert!(a["quote"]["breakdown"].as_array().unwrap().iter().any(|l| l["role"] == "licence_fee" && l["amount"] == "25000000"));
-    assert_eq!(a["policy"]["version"], "v1");
+    assert_eq!(a["policy"]["version"], "v2");
     assert_eq!(a["policy"]["sha256"].as_str().unwrap().len(), 64);
+    // The legal classification and the two roles, apart: employment is Annex III point 4, and a
+    // general model put to it is a new, high-risk purpose (Art. 25(1)(c)).
+    assert_eq!(a["legal_classification"]["ai_act_high_risk"], true, "{a}");
+    assert_eq!(a["legal_classification"]["floor"], "high");
+    assert_eq!(a["roles"]["high_risk_provider"]["applies"], true);
+    assert_eq!(a["roles"]["gpai_provider"]["applies"], false);
+    assert!(ids.contains(&"AIA_ART16_PROVIDER") && ids.contains(&"AIA_ART49_EU_DATABASE"), "{ids:?}");
     // A dry run: nothing about it is stored.
     let audit: i64 =
         sqlx::query_scalar("select count(*) from audit_log where action like 'assessment%'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(audit, 0);
 }
 
+/// A LoRA run of 1,000 tokens for `d`, assessed for `buyer`.
+async fn small_assessment(app: &TestApp, buyer: &TestUser, model: &str, d: Value) -> Value {
+    let body = json!({"base_model_id": model, "method": "lora", "hyperparameters": {"epochs": 1, "tokens": 1000}, "deployment": d});
+    app.post_json("/api/v1/assessments", &body, Some(&buyer.token)).await.json().await.unwrap()
+}
+
 #[tokio::test]
-async fn a_prohibited_practice_is_tiered_prohibited_and_a_purpose_change_makes_a_provider() {
+async fn a_prohibited_practice_is_tiered_prohibited_and_only_a_high_risk_new_purpose_makes_a_provider() {
     let app = spawn_app().await;
     let provider = app.new_user().await;
     let model = listed_model(&app, &provider, json!(8.4e22), json!(["customer_service"])).await;
     let buyer = app.new_user().await;
     let mut d = deployment(json!(["marketing"]));
     d["prohibited_practices"] = json!(["social_scoring"]);
-    let a: Value = app
-        .post_json(
-            "/api/v1/assessments",
-            &json!({"base_model_id": model, "method": "lora", "hyperparameters": {"epochs": 1, "tokens": 1000}, "deployment": d}),
-            Some(&buyer.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let a = small_assessment(&app, &buyer, &model, d).await;
     assert_eq!(a["risk_tier"], "prohibited");
     let d = deployment(json!(["marketing"]));
-    let a: Value = app
-        .post_json(
-            "/api/v1/assessments",
-            &json!({"base_model_id": model, "method": "lora", "hyperparameters": {"epochs": 1, "tokens": 1000}, "deployment": d}),
-            Some(&buyer.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(a["provider_role"], "provider", "marketing is outside the model's intended uses: {a}");
+    let a = small_assessment(&app, &buyer, &model, d).await;
+    assert_eq!(a["provider_role"], "deployer", "marketing is a new purpose, but not a high-risk one (Art. 25(1)(c)): {a}");
+    assert_eq!(a["roles"]["high_risk_provider"]["reasons"][0]["rule"], "role.high_risk_provider.not_high_risk_purpose");
+    let d = deployment(json!(["employment"]));
+    let a = small_assessment(&app, &buyer, &model, d).await;
+    assert_eq!(a["provider_role"], "provider", "employment is outside the model's intended uses and high-risk: {a}");
+    assert_eq!(a["roles"]["high_risk_provider"]["applies"], true);
 }
 
 #[tokio::test]

@@ -17,8 +17,9 @@ struct Reviewed {
     job: String,
 }
 
-/// A public-facing assistant with 10,000 users and 100,000 queries a month: application score 2 + 2 +
-/// 1 = 5, the medium tier, which brings the pool review and nothing else that blocks.
+/// A public-facing assistant with 10,000 users and 100,000 queries a month (one reach: 2), public (2),
+/// a human on the loop (1), medium revenue dependence (1): application score 6, the medium tier, which
+/// brings the pool review and nothing else that blocks.
 async fn paid_job_in_review() -> Reviewed {
     let _ = tracing_subscriber::fmt().with_env_filter("warn,attune=info").with_test_writer().try_init();
     let app = spawn_app_with(|s| {
@@ -37,8 +38,8 @@ async fn paid_job_in_review() -> Reviewed {
     let dataset = ready_dataset(&app, &buyer, vec![own_record("a"), own_record("b")]).await;
     let deployment = json!({"purpose": "answer questions about our products", "sectors": ["customer_service"],
         "prohibited_practices": [], "jurisdictions": ["EU"], "expected_monthly_users": 10_000, "monthly_queries": 100_000,
-        "autonomy": "human_in_the_loop", "vulnerable_groups": false, "public_facing": true, "profiles_natural_persons": false,
-        "revenue_dependence": "low"});
+        "autonomy": "human_on_the_loop", "vulnerable_groups": false, "public_facing": true, "profiles_natural_persons": false,
+        "revenue_dependence": "medium"});
     let body = json!({"base_model_id": model, "dataset_id": dataset["id"], "method": "lora", "hyperparameters": {"epochs": 1},
         "deployment": deployment});
     let res = app.post_json("/api/v1/jobs", &body, Some(&buyer.token)).await;

@@ -287,3 +287,75 @@ async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessm
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// DSM Art. 3 and CDPA s.29A rest on an organisation kind an admin verified with evidence, never on
+/// the sign-up form; and in the UK, non-commercial use outside research has no opt-out regime to
+/// fall back on: it needs a licence.
+#[tokio::test]
+async fn the_research_exception_needs_an_admin_verified_kind_and_the_uk_has_no_opt_out_fallback() {
+    let app = scanning_app().await;
+    let web = outside_web().await;
+    let provider = app.new_user().await;
+    let (model, _) = app.provider_with_verified_model(&provider, 7_000_000_000, "25000000").await;
+    let non_commercial = |dataset: &Value, jurisdictions: Value| {
+        let mut body = job_body(&model, dataset["id"].as_str().unwrap(), jurisdictions);
+        body["deployment"]["commercial"] = json!(false);
+        body
+    };
+
+    // A small firm, non-commercial, in the UK: the page is open, but the UK has no opt-out regime.
+    let sme = app.new_user().await;
+    let open = ready_dataset(&app, &sme, vec![web_record("w1", &web.url("/open/1"))]).await;
+    let res = post_job(&app, &sme, &non_commercial(&open, json!(["UK"])), None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/dataset-blocked") && p["detail"].as_str().unwrap().contains("UK_TDM_LICENCE"), "{p}");
+
+    // A research organisation on the sign-up form alone: the reserved page stays out.
+    let lab = app.new_user_of_kind("research").await;
+    let me: Value = app.get("/api/v1/me", Some(&lab.token)).await.json().await.unwrap();
+    assert_eq!(me["organization"]["kind_verified"], false, "{me}");
+    let records = vec![web_record("c1", &web.url("/closed/1")), own_record("o1")];
+    let dataset = ready_dataset(&app, &lab, records).await;
+    let res = post_job(&app, &lab, &non_commercial(&dataset, json!(["EU"])), None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!((job["gate"]["accepted"].as_u64(), job["gate"]["context"]["research_exception"].as_bool()), (Some(1), Some(false)), "{job}");
+
+    // Only an admin verifies, and only with evidence.
+    let path = format!("/api/v1/admin/organizations/{}/kind-verification", lab.organization_id);
+    let evidence = json!({"decision": "verify", "evidence": "Listed in the national register of research institutions, no. 4711"});
+    assert_eq!(app.post_json(&path, &evidence, Some(&lab.token)).await.status(), StatusCode::FORBIDDEN);
+    let admin = app.new_admin().await;
+    let res = app.post_json(&path, &json!({"decision": "verify", "evidence": "  "}), Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["field"], "evidence");
+    let res = app.post_json(&path, &evidence, Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["kind_verified"], true);
+
+    // Verified: DSM Art. 3 in the EU and s.29A in the UK let the research use the reserved page.
+    for jurisdictions in [json!(["EU"]), json!(["UK"])] {
+        let res = post_job(&app, &lab, &non_commercial(&dataset, jurisdictions.clone()), None).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{jurisdictions}");
+        let job: Value = res.json().await.unwrap();
+        assert_eq!(job["gate"]["accepted"], 2, "{jurisdictions}: {job}");
+        assert_eq!(job["gate"]["context"]["research_exception"], true);
+    }
+    // Commercial research is no research exception.
+    let mut commercial = non_commercial(&dataset, json!(["EU"]));
+    commercial["deployment"]["commercial"] = json!(true);
+    let job: Value = post_job(&app, &lab, &commercial, None).await.json().await.unwrap();
+    assert_eq!(job["gate"]["accepted"], 1, "{job}");
+
+    // Withdrawn, the exception is gone again; both decisions are in the audit log.
+    let res = app.post_json(&path, &json!({"decision": "withdraw", "evidence": "The register entry lapsed"}), Some(&admin.token)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["kind_verified"], false);
+    let job: Value = post_job(&app, &lab, &non_commercial(&dataset, json!(["EU"])), None).await.json().await.unwrap();
+    assert_eq!(job["gate"]["accepted"], 1, "{job}");
+    let logged: i64 = sqlx::query_scalar("select count(*) from audit_log where action like 'organization.kind_verif%'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 2);
+}

@@ -61,7 +61,7 @@ async fn a_site_that_reserves_nothing_is_clear_with_evidence_for_every_document(
     assert_eq!(evidence(&v, "tdmrep_json")["http_status"], 404);
     assert_eq!(evidence(&v, "page")["http_status"], 200);
     assert!(v["recheck_at"].as_str().unwrap() > v["checked_at"].as_str().unwrap());
-    assert_eq!(v["policy"]["version"], "data-v1");
+    assert_eq!(v["policy"]["version"], "data-v2");
 }
 
 #[tokio::test]

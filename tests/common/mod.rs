@@ -158,9 +158,13 @@ impl TestApp {
     }
 
     pub async fn register(&self, email: &str, org_name: &str) -> reqwest::Response {
+        self.register_kind(email, org_name, "sme").await
+    }
+
+    pub async fn register_kind(&self, email: &str, org_name: &str, kind: &str) -> reqwest::Response {
         self.post_json(
             "/api/v1/auth/register",
-            &json!({"email": email, "password": PASSWORD, "name": "Test User", "organization": {"name": org_name, "country": "DE", "kind": "sme"}}),
+            &json!({"email": email, "password": PASSWORD, "name": "Test User", "organization": {"name": org_name, "country": "DE", "kind": kind}}),
             None,
         )
         .await
@@ -172,8 +176,13 @@ impl TestApp {
 
     /// Registers a new organisation with one user and logs them in.
     pub async fn new_user(&self) -> TestUser {
+        self.new_user_of_kind("sme").await
+    }
+
+    /// As `new_user`, for an organisation of `kind` (as the sign-up form says; nobody verified it).
+    pub async fn new_user_of_kind(&self, kind: &str) -> TestUser {
         let email = format!("user-{}@example.org", Uuid::new_v4().simple());
-        let res = self.register(&email, &format!("Org {}", &email[5..13])).await;
+        let res = self.register_kind(&email, &format!("Org {}", &email[5..13]), kind).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.expect("json");
         let token = self.token_for(&email, PASSWORD).await;

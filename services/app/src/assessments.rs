@@ -38,13 +38,7 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
     let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AppError::NotFound)?;
     let organization_kind: OrgKind = org.kind.parse().map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
     drop(conn);
-    let facts = BaseModelFacts {
-        parameter_count: model.parameter_count as u64,
-        training_flops: model.training_flops,
-        intended_uses: model.intended_uses.clone(),
-        systemic_risk_designated: model.systemic_risk,
-        licence_fee: u128::try_from(model.licence_fee).unwrap_or(0),
-    };
+    let facts = base_model_facts(&model);
     let input = AssessmentInput {
         model: &facts,
         method: request.method.clone(),
@@ -53,7 +47,20 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
         deployment: &request.deployment,
         organization_kind,
         dataset_has_personal_data: dataset.as_ref().is_some_and(|d| d.pii_records > 0),
+        measured_flops: None,
     };
-    let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
+    let policy = Policy::current().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     Ok(run_engine(policy, &input)?)
+}
+
+/// What the engine needs to know of a listed model.
+pub(crate) fn base_model_facts(model: &attune_db::models::ModelRow) -> BaseModelFacts {
+    BaseModelFacts {
+        parameter_count: u64::try_from(model.parameter_count).unwrap_or(0),
+        training_flops: model.training_flops,
+        intended_uses: model.intended_uses.clone(),
+        systemic_risk_designated: model.systemic_risk,
+        licence_fee: u128::try_from(model.licence_fee).unwrap_or(0),
+        architecture: model.architecture.clone(),
+    }
 }

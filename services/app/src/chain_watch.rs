@@ -65,7 +65,11 @@ pub async fn screen_funded_payment(
     jurisdictions.push(history.country.clone());
     // What the job should cost: the listing's current price for the job's size, recomputed.
     let model = attune_db::models::get(conn, job.base_model_id).await?.ok_or(AppError::NotFound)?;
-    let compliance = attune_domain::compliance::Policy::v1()
+    // Priced under the policy the job was quoted under, not whatever is current now.
+    let compliance = attune_domain::compliance::Policy::by_version(&job.policy_version)
+        .ok_or_else(|| {
+            AppError::Unexpected(anyhow::anyhow!("the job names policy {}, which this build does not have", job.policy_version))
+        })?
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     let epochs = job.hyperparameters["epochs"].as_u64().and_then(|e| u32::try_from(e).ok()).unwrap_or(1);
     let list_price = attune_domain::compliance::list_price(

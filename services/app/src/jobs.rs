@@ -5,7 +5,7 @@
 use anyhow::Context;
 use attune_db::dataset_gate::GateGroup;
 use attune_domain::OrgKind;
-use attune_domain::compliance::{AssessmentInput, BaseModelFacts, Policy, RiskTier, assess as run_engine};
+use attune_domain::compliance::{AssessmentInput, Policy, RiskTier, assess as run_engine};
 use attune_domain::data_policy::DataPolicy;
 use attune_domain::dataset::{GateContext, GateVerdict, LicenceKind, ReviewDecision, gate_record};
 use attune_domain::job::JobStatus;
@@ -75,7 +75,7 @@ pub async fn create(
             format!("Only a verified base model can be fine-tuned; this one is {}.", model.provenance_status),
         ));
     }
-    let policy = Policy::v1().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
+    let policy = Policy::current().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     let licence = policy.licence_allows_commercial_finetuning(&model.licence);
     if !licence.known {
         return Err(AppError::refused("licence-unknown", Some("base_model_id"), licence.note.clone()));
@@ -101,7 +101,8 @@ pub async fn create(
     let context = GateContext {
         jurisdictions: request.deployment.jurisdictions.iter().map(|j| j.trim().to_ascii_uppercase()).collect(),
         commercial: request.deployment.commercial,
-        research_exception: data_policy.research_exception_applies(organization_kind),
+        research_exception: data_policy.research_exception_applies(organization_kind, crate::organization_kind::verified(&org)),
+        uk_optout_fallback: data_policy.uk_optout_fallback(),
     };
     let groups = attune_db::dataset_gate::gate_groups(&mut tx, dataset_id).await?;
     let judged = judge(&groups, &context)?;
@@ -119,13 +120,7 @@ pub async fn create(
         ));
     }
 
-    let facts = BaseModelFacts {
-        parameter_count: model.parameter_count as u64,
-        training_flops: model.training_flops,
-        intended_uses: model.intended_uses.clone(),
-        systemic_risk_designated: model.systemic_risk,
-        licence_fee: u128::try_from(model.licence_fee).unwrap_or(0),
-    };
+    let facts = crate::assessments::base_model_facts(&model);
     let input = AssessmentInput {
         model: &facts,
         method: request.method.clone(),
@@ -134,6 +129,7 @@ pub async fn create(
         deployment: &request.deployment,
         organization_kind,
         dataset_has_personal_data: judged.pii_records > 0,
+        measured_flops: None,
     };
     let assessment = run_engine(policy, &input)?;
     if assessment.risk_tier == RiskTier::Prohibited {
@@ -148,7 +144,8 @@ pub async fn create(
     let id = Uuid::now_v7();
     let assessment_json = serde_json::to_value(&assessment).context("failed to encode the assessment")?;
     let gate_json = json!({
-        "context": {"jurisdictions": context.jurisdictions, "commercial": context.commercial, "research_exception": context.research_exception},
+        "context": {"jurisdictions": context.jurisdictions, "commercial": context.commercial, "research_exception": context.research_exception,
+                    "organization_kind": organization_kind, "kind_verified": crate::organization_kind::verified(&org)},
         "accepted": judged.accepted_records,
         "excluded": judged.excluded_records,
         "reasons": judged.reasons,

@@ -30,6 +30,7 @@ pub mod onramp;
 pub mod onramp_view;
 pub mod operator_tx_notice;
 pub mod operator_txs;
+pub mod organization_kind;
 pub mod outbox;
 pub mod passwords;
 pub mod payments;

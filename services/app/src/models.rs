@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::Actor;
 use crate::error::AppError;
 pub use crate::model_file_checks::{ModelFileChecking, ModelFileLimits};
-pub use crate::provenance_checks::{Check, SYSTEMIC_RISK_FLOPS};
+pub use crate::provenance_checks::{Check, presumes_systemic_risk};
 use crate::provenance_checks::{listing_checks, signature_check};
 
 #[derive(Debug, Clone)]
@@ -153,7 +153,7 @@ pub async fn list_model(pool: &PgPool, limits: &ModelFileLimits, actor: &Actor, 
         lineage_base_model_id: input.lineage.base_model_id,
         lineage_relation: input.lineage.relation.as_deref(),
         licence_fee,
-        systemic_risk: input.training_flops.is_some_and(|f| f >= SYSTEMIC_RISK_FLOPS),
+        systemic_risk: input.training_flops.is_some_and(presumes_systemic_risk),
         manifest_canonical: &canonical,
         manifest_sha256: &digest,
         checks: &checks_json,

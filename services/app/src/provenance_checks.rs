@@ -7,9 +7,6 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Declared training compute at or above which a model is a GPAI model with systemic risk.
-pub const SYSTEMIC_RISK_FLOPS: f64 = 1e25;
-
 /// One automatic check, as stored and shown: `{name, ok, detail}`, and `pending` while it has not
 /// run yet (the files check runs in the background after listing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,9 +29,15 @@ impl Check {
     }
 }
 
+/// Whether declared training compute presumes systemic risk under the current policy (Art. 51(2));
+/// an unreadable policy flags the model, the cautious answer.
+pub fn presumes_systemic_risk(training_flops: f64) -> bool {
+    attune_domain::compliance::Policy::current().map_or(true, |p| p.presumes_systemic_risk(training_flops))
+}
+
 /// The licence check, from the versioned policy's SPDX table.
 pub(crate) fn licence_check(spdx: &str) -> Check {
-    match attune_domain::compliance::Policy::v1() {
+    match attune_domain::compliance::Policy::current() {
         Ok(policy) => {
             let verdict = policy.licence_allows_commercial_finetuning(spdx);
             // A known licence passes; whether a job may be commercial is decided per job from the
@@ -65,10 +68,10 @@ pub(crate) fn summary_check(summary: &serde_json::Value) -> Check {
 pub(crate) fn flops_check(flops: Option<f64>) -> Check {
     match flops {
         None => Check::new("training_flops", false, "training compute is not declared; declare the base model's training FLOPs"),
-        Some(f) if f >= SYSTEMIC_RISK_FLOPS => Check::new(
+        Some(f) if presumes_systemic_risk(f) => Check::new(
             "training_flops",
             true,
-            format!("declared {f:.3e} FLOPs, at or above 1e25: a GPAI model with systemic risk (AI Act Art. 51); flagged"),
+            format!("declared {f:.3e} FLOPs, above 1e25: a GPAI model with systemic risk (AI Act Art. 51(2)); flagged"),
         ),
         Some(0.0) => Check::new(
             "training_flops",

@@ -11,14 +11,19 @@ pub struct OrganizationRow {
     pub country: String,
     pub kind: String,
     pub created_at: DateTime<Utc>,
+    /// When an admin verified `kind` with evidence; `None` while it rests on the sign-up form.
+    pub kind_verified_at: Option<DateTime<Utc>>,
+    pub kind_verified_by: Option<Uuid>,
+    pub kind_evidence: Option<String>,
 }
+
+const COLUMNS: &str = "id, name, country, kind, created_at, kind_verified_at, kind_verified_by, kind_evidence";
 
 #[tracing::instrument(skip_all, fields(organization_id = %id))]
 pub async fn insert(conn: &mut PgConnection, id: Uuid, name: &OrgName, country: Country, kind: OrgKind) -> anyhow::Result<OrganizationRow> {
-    sqlx::query_as::<_, OrganizationRow>(
-        "insert into organization (id, name, country, kind) values ($1, $2, $3, $4)
-         returning id, name, country, kind, created_at",
-    )
+    sqlx::query_as::<_, OrganizationRow>(sqlx::AssertSqlSafe(format!(
+        "insert into organization (id, name, country, kind) values ($1, $2, $3, $4) returning {COLUMNS}"
+    )))
     .bind(id)
     .bind(name.as_str())
     .bind(country.as_str())
@@ -32,10 +37,9 @@ pub async fn insert(conn: &mut PgConnection, id: Uuid, name: &OrgName, country: 
 /// organisation.
 #[tracing::instrument(skip_all, fields(organization_id = %id))]
 pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::Result<Option<OrganizationRow>> {
-    sqlx::query_as::<_, OrganizationRow>(
-        "select id, name, country, kind, created_at from organization
-         where id = $1 and ($2::uuid is null or id = $2)",
-    )
+    sqlx::query_as::<_, OrganizationRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from organization where id = $1 and ($2::uuid is null or id = $2)"
+    )))
     .bind(id)
     .bind(scope.organization_filter())
     .fetch_optional(conn)
@@ -45,13 +49,38 @@ pub async fn get(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::
 
 /// The platform operator's own organisation, which holds the bootstrap admin.
 pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> anyhow::Result<Option<OrganizationRow>> {
-    sqlx::query_as::<_, OrganizationRow>(
-        "select id, name, country, kind, created_at from organization where name = $1 order by created_at limit 1",
-    )
+    sqlx::query_as::<_, OrganizationRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from organization where name = $1 order by created_at limit 1"
+    )))
     .bind(name)
     .fetch_optional(conn)
     .await
     .context("failed to fetch organization by name")
+}
+
+/// Records an admin's verification of the organisation's kind (`Some`), or withdraws it (`None`),
+/// guarded on the kind the admin looked at: `None` when the organisation is gone or its kind changed.
+pub async fn set_kind_verification(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_kind: OrgKind,
+    verified: Option<(Uuid, &str)>,
+) -> anyhow::Result<Option<OrganizationRow>> {
+    let (by, evidence) = verified.map_or((None, None), |(by, evidence)| (Some(by), Some(evidence)));
+    sqlx::query_as::<_, OrganizationRow>(sqlx::AssertSqlSafe(format!(
+        "update organization
+            set kind_verified_at = case when $3::uuid is null then null else now() end,
+                kind_verified_by = $3, kind_evidence = $4
+          where id = $1 and kind = $2
+      returning {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(expected_kind.as_str())
+    .bind(by)
+    .bind(evidence)
+    .fetch_optional(conn)
+    .await
+    .context("failed to record the organisation kind's verification")
 }
 
 /// Holds a session-level advisory lock named `name` on this connection until [`unlock`] (or the

@@ -14,10 +14,12 @@ pub enum OrgKind {
     Enterprise,
     Research,
     PublicBody,
+    /// A library, museum, archive or film or audio heritage institution (DSM Directive Art. 2(3), Art. 3).
+    CulturalHeritage,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] = [OrgKind::Sme, OrgKind::Enterprise, OrgKind::Research, OrgKind::PublicBody];
+    pub const ALL: [OrgKind; 5] = [OrgKind::Sme, OrgKind::Enterprise, OrgKind::Research, OrgKind::PublicBody, OrgKind::CulturalHeritage];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +27,7 @@ impl OrgKind {
             OrgKind::Enterprise => "enterprise",
             OrgKind::Research => "research",
             OrgKind::PublicBody => "public_body",
+            OrgKind::CulturalHeritage => "cultural_heritage",
         }
     }
 
@@ -34,6 +37,7 @@ impl OrgKind {
             OrgKind::Enterprise => "Enterprise",
             OrgKind::Research => "Research organisation",
             OrgKind::PublicBody => "Public body",
+            OrgKind::CulturalHeritage => "Cultural heritage institution",
         }
     }
 }
@@ -41,7 +45,10 @@ impl OrgKind {
 impl FromStr for OrgKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| "must be one of sme, enterprise, research, public_body".to_string())
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| "must be one of sme, enterprise, research, public_body, cultural_heritage".to_string())
     }
 }
 

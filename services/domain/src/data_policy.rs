@@ -1,7 +1,7 @@
-//! The data policy (`policy/data-v1.toml`): which crawlers' robots.txt groups count as a TDM
-//! reservation, how long an opt-out verdict stands, who may use the research exception, and the
-//! share of domains the training content summary lists. Data, not code, and referenced by version
-//! and sha256 from every verdict that used it.
+//! The data policy (`policy/data-v*.toml`; new decisions use `DataPolicy::current()`): which
+//! crawlers' robots.txt groups count as a TDM reservation, how long an opt-out verdict stands, who
+//! may use the research exception and on what proof, and the share of domains the training content
+//! summary lists. Data, not code, and referenced by version and sha256 from every verdict that used it.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 use crate::OrgKind;
 use crate::compliance::PolicyRef;
 
-const ENFORCED_TEXT: &str = include_str!("../policy/data-v1.toml");
+const V1_TEXT: &str = include_str!("../policy/data-v1.toml");
+const V2_TEXT: &str = include_str!("../policy/data-v2.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +33,17 @@ pub struct OptoutRules {
 #[serde(deny_unknown_fields)]
 pub struct GateRules {
     pub research_exception_org_kinds: Vec<String>,
+    /// The organisation kind must have been verified by an admin with evidence (from data-v2).
+    #[serde(default)]
+    pub research_exception_needs_verified_kind: bool,
+    /// data-v1 fell back to the EU opt-out rules for non-commercial UK use outside research; the UK
+    /// has no opt-out regime, so from data-v2 such use needs a licence.
+    #[serde(default = "legacy_uk_fallback")]
+    pub uk_optout_fallback: bool,
+}
+
+fn legacy_uk_fallback() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,9 +59,14 @@ pub struct DataPolicy {
 }
 
 impl DataPolicy {
-    /// The policy compiled into this build.
+    /// data-v1, kept so the verdicts it decided can be replayed.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(ENFORCED_TEXT)
+        Self::parse(V1_TEXT)
+    }
+
+    /// The policy new verdicts are decided under.
+    pub fn current() -> Result<Self, String> {
+        Self::parse(V2_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -87,8 +104,18 @@ impl DataPolicy {
         agents
     }
 
-    pub fn research_exception_applies(&self, kind: OrgKind) -> bool {
-        self.file.gate.research_exception_org_kinds.iter().any(|k| k.parse::<OrgKind>().is_ok_and(|parsed| parsed == kind))
+    /// Whether an organisation of `kind` may use the research exceptions (DSM Art. 3, CDPA s.29A);
+    /// `kind_verified`: an admin verified the kind with evidence.
+    pub fn research_exception_applies(&self, kind: OrgKind, kind_verified: bool) -> bool {
+        let gate = &self.file.gate;
+        (kind_verified || !gate.research_exception_needs_verified_kind)
+            && gate.research_exception_org_kinds.iter().any(|k| k.parse::<OrgKind>().is_ok_and(|parsed| parsed == kind))
+    }
+
+    /// Whether non-commercial UK use outside research falls back to the EU opt-out rules (data-v1
+    /// only; the UK has no opt-out regime).
+    pub fn uk_optout_fallback(&self) -> bool {
+        self.file.gate.uk_optout_fallback
     }
 
     pub fn top_domain_share(&self) -> f64 {
@@ -107,13 +134,20 @@ mod tests {
         assert_eq!(policy.reference().version, "data-v1");
         assert!(policy.user_agents("AttuneBot").iter().any(|a| a == "AttuneBot"));
         assert!(policy.user_agents("gptbot").iter().all(|a| a != "gptbot"));
-        assert!(policy.research_exception_applies(OrgKind::Research));
-        assert!(!policy.research_exception_applies(OrgKind::Sme));
+        assert!(policy.research_exception_applies(OrgKind::Research, false));
+        assert!(!policy.research_exception_applies(OrgKind::Sme, false));
+        let v2 = DataPolicy::current().unwrap();
+        assert_eq!(v2.reference().version, "data-v2");
+        assert!(!v2.research_exception_applies(OrgKind::Research, false), "the sign-up form alone is not enough");
+        assert!(v2.research_exception_applies(OrgKind::Research, true));
+        assert!(v2.research_exception_applies(OrgKind::CulturalHeritage, true), "DSM Art. 3 covers cultural heritage institutions");
+        assert!(!v2.research_exception_applies(OrgKind::Sme, true));
+        assert!(policy.uk_optout_fallback() && !v2.uk_optout_fallback());
     }
 
     #[test]
     fn a_share_outside_the_unit_interval_is_refused() {
-        let text = ENFORCED_TEXT.replace("top_domain_share = 0.10", "top_domain_share = 1.5");
+        let text = V2_TEXT.replace("top_domain_share = 0.10", "top_domain_share = 1.5");
         assert!(DataPolicy::parse(&text).is_err());
     }
 }

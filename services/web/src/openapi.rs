@@ -18,6 +18,7 @@ use crate::api;
         api::accounts::me,
         api::admin::set_roles,
         api::admin::list_users,
+        api::admin::verify_kind,
         api::organizations::get_organization,
         api::wallets::challenge,
         api::wallets::link,

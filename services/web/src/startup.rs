@@ -90,7 +90,7 @@ impl Application {
             tracing::info!(chain_id = chain.client.deployment.chain_id, escrow = %chain.client.deployment.escrow, "settlement chain ready");
         }
         let screening = Arc::new(attune_app::screening::ScreeningService::load(&database.pool).await?);
-        let data_policy = Arc::new(DataPolicy::v1().map_err(|e| anyhow::anyhow!(e))?);
+        let data_policy = Arc::new(DataPolicy::current().map_err(|e| anyhow::anyhow!(e))?);
         let templates = Arc::new(DocumentTemplates::v1().map_err(|e| anyhow::anyhow!(e))?);
         let mut scan_settings = scanner_settings(&settings);
         scan_settings.recheck_after = chrono::Duration::days(i64::from(data_policy.optout().recheck_after_days));

@@ -18,6 +18,60 @@ pub struct Assessment {
     pub quote: Quote,
     pub estimated_duration_s: u64,
     pub policy: PolicyRef,
+    /// From policy v2: what the law says the system is, apart from the application score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_classification: Option<LegalClassification>,
+    /// From policy v2: the two provider roles, each with its reasons. `provider_role` is `provider`
+    /// when either applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Roles>,
+    /// From policy v2: Attune's own measures (not legal duties) and why they attach.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_measures: Vec<PlatformMeasure>,
+    /// Declared facts that point at a prohibited practice the buyer did not declare: a reviewer
+    /// must clear them before dispatch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_flags: Vec<Reason>,
+}
+
+/// The legal classification: the floor the law sets and on what grounds, with the application
+/// score beside it. `risk_tier` is the larger of `floor` and `score_tier`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalClassification {
+    /// A deployment jurisdiction is the EU or a member state.
+    pub ai_act_applies: bool,
+    /// High-risk under the AI Act: Annex III without an accepted Art. 6(3) derogation, or Annex I.
+    pub ai_act_high_risk: bool,
+    /// The legal floor from the AI Act and every jurisdiction's own law.
+    pub floor: RiskTier,
+    pub application_score: u32,
+    pub score_tier: RiskTier,
+    /// The rules that set the floor.
+    pub grounds: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    /// AI Act Art. 25(1)(c): the provider of a high-risk system, with the Art. 16 duties.
+    pub high_risk_provider: Role,
+    /// Art. 53 (Recital 109): the provider of the modified general-purpose AI model.
+    pub gpai_provider: Role,
+    /// The modified model is a GPAI model with systemic risk (Art. 55, Art. 52 notification).
+    pub systemic_risk: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub applies: bool,
+    pub reasons: Vec<Reason>,
+}
+
+/// One of Attune's own measures, attached by the application score or the audit requirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformMeasure {
+    pub id: String,
+    pub title: String,
+    pub reason: String,
 }
 
 /// A rule that fired: a stable id and a sentence for a compliance officer.

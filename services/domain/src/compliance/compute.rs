@@ -11,6 +11,8 @@ use super::vocab::TrainingMethod;
 pub(crate) struct ComputeOutcome {
     pub flops: FlopsEstimate,
     pub reasons: Vec<Reason>,
+    /// The base model has systemic risk: designated, or declared over the Art. 51(2) threshold.
+    pub systemic: bool,
 }
 
 /// k · N_params · tokens · epochs, exactly; `None` only for absurd inputs that overflow 128 bits.
@@ -33,6 +35,7 @@ pub(crate) fn estimate(
     tokens: u64,
     epochs: u32,
     exact: u128,
+    two_roles: bool,
 ) -> ComputeOutcome {
     let k = k_factor(rules, method);
     // u128 -> f64 rounds to the nearest representable value, which is all a JSON number can carry.
@@ -47,7 +50,8 @@ pub(crate) fn estimate(
 
     // A declared figure that is not a positive number says nothing about the base model's compute.
     let base = model.training_flops.filter(|f| f.is_finite() && *f > 0.0);
-    let systemic = model.systemic_risk_designated || base.is_some_and(|b| b >= rules.systemic_risk_flops);
+    let over = |b: f64| if rules.systemic_risk_strictly_above { b > rules.systemic_risk_flops } else { b >= rules.systemic_risk_flops };
+    let systemic = model.systemic_risk_designated || base.is_some_and(over);
     let divisor = f64::from(rules.threshold_divisor);
     let mut reasons = Vec::new();
 
@@ -80,14 +84,16 @@ pub(crate) fn estimate(
         reasons.push(Reason::new(
             "model.systemic_risk",
             format!(
-                "The base model is a general-purpose AI model with systemic risk (designated, or declared at or above {:e} training FLOPs: AI Act Art. 51(2)); a substantial modification of it is a model with systemic risk too.",
+                "The base model is a general-purpose AI model with systemic risk (designated, or declared {} {:e} training FLOPs: AI Act Art. 51(2)); a substantial modification of it is a model with systemic risk too.",
+                if rules.systemic_risk_strictly_above { "above" } else { "at or above" },
                 rules.systemic_risk_flops
             ),
         ));
     }
 
     let substantial = estimate > threshold;
-    if substantial {
+    // Policy v2 says who becomes which provider in `roles`; v1 said it here.
+    if substantial && !two_roles {
         reasons.push(Reason::new(
             "provider.substantial_modification",
             format!(
@@ -107,7 +113,14 @@ pub(crate) fn estimate(
             substantial_modification: substantial,
         },
         reasons,
+        systemic,
     }
+}
+
+/// Whether `sector` is within the model's declared intended purpose (see `purpose_change`).
+pub(crate) fn declared_use(model: &BaseModelFacts, sector: &Sector, general_uses: &[String]) -> bool {
+    let declares = |id: &str| model.intended_uses.iter().any(|u| u.trim() == id);
+    declares(&sector.id) || (sector.floor.is_none() && general_uses.iter().any(|g| declares(g)))
 }
 
 /// A sector is within the model's intended purpose when the model names it, or when the model is

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::{Policy, ProhibitedPractice, Sector};
+use super::policy::{Function, Policy, ProhibitedPractice, Sector};
 use super::vocab::{Autonomy, DerogationGround, Level, TrainingMethod};
 use crate::{Country, OrgKind, ValidationErrors};
 
@@ -39,6 +39,13 @@ pub struct DeploymentContext {
     /// defaults to `true`.
     #[serde(default = "commercial_by_default")]
     pub commercial: bool,
+    /// What the system does, in the policy's `functions` vocabulary (chat, emotion recognition, …):
+    /// Art. 50 attaches by function, and some functions point at an Art. 5 practice.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The deployer is a private entity providing public services (AI Act Art. 27(1)).
+    #[serde(default)]
+    pub provides_public_service: bool,
 }
 
 fn commercial_by_default() -> bool {
@@ -67,6 +74,8 @@ pub struct BaseModelFacts {
     pub systemic_risk_designated: bool,
     /// Licence fee in token base units.
     pub licence_fee: u128,
+    /// The listing's architecture (`llama`, `bert`, …): whether the fine-tune generates content.
+    pub architecture: String,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +88,9 @@ pub struct AssessmentInput<'a> {
     pub deployment: &'a DeploymentContext,
     pub organization_kind: OrgKind,
     pub dataset_has_personal_data: bool,
+    /// Training compute measured by the workers, once training has reported it: provider status
+    /// uses the larger of this and the estimate.
+    pub measured_flops: Option<f64>,
 }
 
 /// The input after parsing: every vocabulary word resolved against the policy.
@@ -90,6 +102,7 @@ pub(crate) struct Parsed<'p> {
     /// Deployment sectors, each once, in the order given.
     pub sectors: Vec<&'p Sector>,
     pub practices: Vec<&'p ProhibitedPractice>,
+    pub functions: Vec<&'p Function>,
     /// Normalised codes (`DE`, `UK`, `US-CO`), each once.
     pub jurisdictions: Vec<String>,
     pub autonomy: Autonomy,
@@ -153,6 +166,15 @@ pub(crate) fn parse<'p>(policy: &'p Policy, input: &AssessmentInput<'_>) -> Resu
         }
     }
 
+    let mut functions: Vec<&Function> = Vec::new();
+    for (i, raw) in d.functions.iter().enumerate() {
+        match policy.functions().iter().find(|f| f.id == raw.trim()) {
+            Some(f) if !functions.iter().any(|known| known.id == f.id) => functions.push(f),
+            Some(_) => {}
+            None => errors.push(&format!("deployment.functions[{i}]"), format!("unknown function {raw:?}")),
+        }
+    }
+
     let mut jurisdictions: Vec<String> = Vec::new();
     if d.jurisdictions.is_empty() {
         errors.push("deployment.jurisdictions", "name at least one jurisdiction");
@@ -175,9 +197,18 @@ pub(crate) fn parse<'p>(policy: &'p Policy, input: &AssessmentInput<'_>) -> Resu
     });
 
     match (method, tokens, autonomy, revenue_dependence) {
-        (Some(method), Some(tokens), Some(autonomy), Some(revenue_dependence)) if errors.is_empty() => {
-            Ok(Parsed { method, epochs: hp.epochs, tokens, sectors, practices, jurisdictions, autonomy, revenue_dependence, derogation })
-        }
+        (Some(method), Some(tokens), Some(autonomy), Some(revenue_dependence)) if errors.is_empty() => Ok(Parsed {
+            method,
+            epochs: hp.epochs,
+            tokens,
+            sectors,
+            practices,
+            functions,
+            jurisdictions,
+            autonomy,
+            revenue_dependence,
+            derogation,
+        }),
         _ => Err(errors),
     }
 }

@@ -1,32 +1,40 @@
 //! The compliance engine (DESIGN.md §3): deployment-risk tier, obligations, training compute and
-//! provider status, and the quote. Pure: the rules are data in `policy/v1.toml`, and an assessment
-//! carries the policy's version and sha256 plus every rule that fired, so an auditor can replay it.
+//! provider status, and the quote. Pure: the rules are data in `policy/v*.toml` (new decisions use
+//! `Policy::current()`), and an assessment carries the policy's version and sha256 plus every rule
+//! that fired, so an auditor can replay it under the same version.
 //!
 //! ```text
-//! tier        = max(legal floor, application score tier)        tier.rs
-//! provider    = FLOPs > base/3 (or fallback) || purpose change   compute.rs
-//! obligations = triggers that fired, in catalogue order          obligations.rs
-//! quote       = licence + compute + platform fee (+ audit fee)   quote.rs
+//! tier        = max(legal floor, application score tier)          tier.rs
+//! legal floor = Art. 5, Annex I/III (less an accepted 6(3)), a jurisdiction's own law
+//! roles (v2)  = Art. 25(1)(c) high-risk provider; GPAI provider     roles.rs
+//! obligations = triggers that fired, in catalogue order            obligations.rs
+//! quote       = licence + compute + platform fee (+ audit fee)     quote.rs
 //! ```
 
 mod assessment;
 mod compute;
+mod facts;
 mod input;
 mod obligations;
 mod policy;
 mod quote;
+mod roles;
 mod tier;
 mod vocab;
 
-pub use assessment::{Assessment, FlopsEstimate, Payee, PayeeRole, Quote, QuoteLine, Reason, amount_string};
+pub use assessment::{
+    Assessment, FlopsEstimate, LegalClassification, Payee, PayeeRole, PlatformMeasure, Quote, QuoteLine, Reason, Role, Roles, amount_string,
+};
 pub use input::{AssessmentInput, BaseModelFacts, DeploymentContext, Derogation, Hyperparameters};
 pub use policy::{
-    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, FriaRule, Jurisdiction, KFactors, LegalBasis, LevelPoints, LicenceVerdict,
-    Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
+    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, Jurisdiction, KFactors,
+    LegalBasis, LevelPoints, LicenceVerdict, Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ReachRule, RoleRules,
+    ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
 };
 pub use vocab::{Autonomy, DerogationGround, Level, ProviderRole, RiskTier, TrainingMethod};
 
 use crate::ValidationErrors;
+use facts::Facts;
 use obligations::ObligationFacts;
 use tier::DerogationOutcome;
 
@@ -47,7 +55,9 @@ pub fn list_price(
 }
 
 /// Assesses one proposed fine-tune against `policy`. Bad input is a `ValidationErrors` naming each
-/// field; a prohibited practice is not an error but an assessment with tier `Prohibited`.
+/// field; a prohibited practice is not an error but an assessment with tier `Prohibited`. The same
+/// input under the same policy always gives the same assessment: a stored one replays under the
+/// version it names.
 pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment, ValidationErrors> {
     let parsed = input::parse(policy, input)?;
     let model = input.model;
@@ -56,14 +66,42 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
         errors.push("hyperparameters.tokens", "the training run is too large to estimate: parameters × tokens × epochs overflows");
         return Err(errors);
     };
+    let two_roles = policy.roles();
+    let facts = Facts::of(&parsed, input.deployment);
+    let ai_act = obligations::ai_act_applies(policy, &parsed.jurisdictions);
 
-    let tier = tier::classify(policy.score(), &parsed, input.deployment);
-    let compute = compute::estimate(policy.compute(), model, parsed.method, parsed.tokens, parsed.epochs, exact);
-    let purpose_change = compute::purpose_change(model, &parsed.sectors);
-    let provider = compute.flops.substantial_modification || purpose_change.is_some();
-
+    let tier = tier::classify(policy, &parsed, input.deployment, &facts);
+    let compute = compute::estimate(policy.compute(), model, parsed.method, parsed.tokens, parsed.epochs, exact, two_roles.is_some());
     let prohibited = tier.tier == RiskTier::Prohibited;
-    let audit_required = !prohibited && (tier.tier >= RiskTier::Medium || tier.derogation != DerogationOutcome::NotClaimed || provider);
+    let review_flags = if prohibited { vec![] } else { facts::cross_checks(policy, &parsed, &facts) };
+
+    // v1 knew one provider flag; v2 decides the two roles separately.
+    let (purpose_change, roles) = match two_roles {
+        None => (compute::purpose_change(model, &parsed.sectors), None),
+        Some(rules) => {
+            let role_facts = roles::RoleFacts {
+                model,
+                flops: &compute.flops,
+                measured_flops: input.measured_flops,
+                base_systemic: compute.systemic,
+                legal: &tier.legal,
+                sectors: &parsed.sectors,
+                derogation: tier.derogation,
+                ai_act,
+            };
+            (None, Some(roles::decide(rules, policy.compute(), &role_facts)))
+        }
+    };
+    let provider = match &roles {
+        None => compute.flops.substantial_modification || purpose_change.is_some(),
+        Some(r) => r.high_risk_provider.applies || r.gpai_provider.applies,
+    };
+    let audit_required = !prohibited
+        && (tier.tier >= RiskTier::Medium || tier.derogation != DerogationOutcome::NotClaimed || provider || !review_flags.is_empty());
+    let generative = two_roles.is_some_and(|rules| {
+        let arch = model.architecture.trim().to_ascii_lowercase();
+        !rules.non_generative_architectures.iter().any(|a| arch.contains(&a.to_ascii_lowercase()))
+    });
 
     let selected = obligations::select(
         policy,
@@ -77,6 +115,15 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
             organization_kind: input.organization_kind,
             sectors: &parsed.sectors,
             jurisdictions: &parsed.jurisdictions,
+            legal: &tier.legal,
+            facts: &facts,
+            functions: &parsed.functions,
+            high_risk_provider: roles.as_ref().is_some_and(|r| r.high_risk_provider.applies),
+            gpai_provider: roles.as_ref().is_some_and(|r| r.gpai_provider.applies),
+            systemic_gpai_provider: roles.as_ref().is_some_and(|r| r.systemic_risk),
+            generative,
+            cross_check: !review_flags.is_empty(),
+            two_roles: two_roles.is_some(),
         },
     );
 
@@ -89,7 +136,21 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
     let mut reasons = tier.reasons;
     reasons.extend(compute.reasons);
     reasons.extend(purpose_change);
+    if let Some(r) = &roles {
+        reasons.extend(r.high_risk_provider.reasons.iter().cloned());
+        reasons.extend(r.gpai_provider.reasons.iter().cloned());
+    }
+    reasons.extend(review_flags.iter().cloned());
     reasons.extend(selected.reasons);
+
+    let legal_classification = two_roles.map(|_| LegalClassification {
+        ai_act_applies: ai_act,
+        ai_act_high_risk: tier.legal.ai_act_high_risk,
+        floor: tier.legal.floor,
+        application_score: tier.legal.score,
+        score_tier: tier.legal.score_tier,
+        grounds: tier.legal.grounds.clone(),
+    });
 
     Ok(Assessment {
         risk_tier: tier.tier,
@@ -101,5 +162,9 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
         audit_required,
         quote,
         policy: policy.reference(),
+        legal_classification,
+        roles,
+        platform_measures: selected.measures,
+        review_flags,
     })
 }

@@ -2,8 +2,9 @@
 //! input here on purpose: liability tracks deployment risk, not size (seed 002 §VI.A).
 
 use super::assessment::Reason;
+use super::facts::Facts;
 use super::input::{DeploymentContext, Parsed};
-use super::policy::{Band, LegalBasis, ScoreRules};
+use super::policy::{Band, LegalBasis, Policy, ReachRule, ScoreRules, Sector};
 use super::vocab::{Autonomy, Level, RiskTier};
 
 /// What became of a claimed Art. 6(3) derogation.
@@ -19,13 +20,30 @@ pub(crate) enum DerogationOutcome {
 }
 
 #[derive(Debug)]
-pub(crate) struct TierOutcome {
+pub(crate) struct TierOutcome<'p> {
     pub tier: RiskTier,
     pub derogation: DerogationOutcome,
     pub reasons: Vec<Reason>,
+    pub legal: Legal<'p>,
 }
 
-pub(crate) fn classify(score_rules: &ScoreRules, parsed: &Parsed<'_>, deployment: &DeploymentContext) -> TierOutcome {
+/// The legal classification, apart from the application score: what the law says the system is.
+#[derive(Debug)]
+pub(crate) struct Legal<'p> {
+    /// High-risk under the AI Act: an Annex I product, or an Annex III area without an accepted derogation.
+    pub ai_act_high_risk: bool,
+    /// The deployment sectors that set the AI Act floor (Annex III or Annex I).
+    pub floor_sectors: Vec<&'p Sector>,
+    /// The legal floor of the deployment, from the AI Act and from every jurisdiction's own law.
+    pub floor: RiskTier,
+    pub score: u32,
+    pub score_tier: RiskTier,
+    /// The rules that set the floor, as the classification explains them.
+    pub grounds: Vec<Reason>,
+}
+
+pub(crate) fn classify<'p>(policy: &'p Policy, parsed: &Parsed<'p>, deployment: &DeploymentContext, facts: &Facts) -> TierOutcome<'p> {
+    let score_rules = policy.score();
     let mut reasons = Vec::new();
 
     for practice in &parsed.practices {
@@ -60,6 +78,7 @@ pub(crate) fn classify(score_rules: &ScoreRules, parsed: &Parsed<'_>, deployment
     } else {
         RiskTier::Low
     };
+    let jurisdiction_floor = jurisdiction_floors(policy, parsed, facts, &mut reasons);
 
     let derogation = match (&deployment.art6_3_derogation, parsed.derogation) {
         (Some(claim), Some(ground)) => {
@@ -81,6 +100,9 @@ pub(crate) fn classify(score_rules: &ScoreRules, parsed: &Parsed<'_>, deployment
         _ => DerogationOutcome::NotClaimed,
     };
 
+    // Art. 6(3) lowers the AI Act's floor only; another jurisdiction's own floor stays.
+    let floor = floor.max(jurisdiction_floor);
+    let grounds: Vec<Reason> = reasons.clone();
     let (score, score_tier) = application_score(score_rules, parsed, deployment, &mut reasons);
     let tier = floor.max(score_tier);
     if derogation == DerogationOutcome::Accepted && score_tier > RiskTier::Medium {
@@ -89,7 +111,40 @@ pub(crate) fn classify(score_rules: &ScoreRules, parsed: &Parsed<'_>, deployment
             format!("The application score ({score}) reaches {score_tier} by itself, so the accepted derogation does not lower the tier."),
         ));
     }
-    TierOutcome { tier, derogation, reasons }
+    let legal = Legal {
+        ai_act_high_risk: parsed.practices.is_empty() && (annex_i || (annex_iii && derogation != DerogationOutcome::Accepted)),
+        floor_sectors: parsed.sectors.iter().copied().filter(|s| s.floor.is_some()).collect(),
+        floor,
+        score,
+        score_tier,
+        grounds,
+    };
+    TierOutcome { tier, derogation, reasons, legal }
+}
+
+/// A jurisdiction whose own law names the deployment high-risk (Colorado SB 24-205: a substantial
+/// factor in a consequential decision) sets the floor of that deployment.
+fn jurisdiction_floors(policy: &Policy, parsed: &Parsed<'_>, facts: &Facts, reasons: &mut Vec<Reason>) -> RiskTier {
+    let mut floor = RiskTier::Low;
+    for j in policy.jurisdictions().iter().filter(|j| parsed.jurisdictions.iter().any(|code| j.covers(code))) {
+        let Some(cd) = &j.consequential_decisions else { continue };
+        let Some(cd_floor) = cd.floor else { continue };
+        let hits: Vec<&str> = parsed.sectors.iter().map(|s| s.id.as_str()).filter(|id| cd.sectors.iter().any(|c| c == id)).collect();
+        if hits.is_empty() || !facts.any_or_empty(&cd.requires_any) {
+            continue;
+        }
+        floor = floor.max(cd_floor);
+        reasons.push(Reason::new(
+            format!("{}.floor", cd.rule),
+            format!(
+                "{}: as declared, the system makes or is a substantial factor in consequential decisions in {}, which makes it high-risk under {}; the deployment's legal floor is {cd_floor}.",
+                j.name,
+                hits.join(", "),
+                cd.reference
+            ),
+        ));
+    }
+    floor
 }
 
 fn judge_derogation(floor: RiskTier, annex_i: bool, profiles: bool, reasons: &mut Vec<Reason>) -> DerogationOutcome {
@@ -124,6 +179,8 @@ fn judge_derogation(floor: RiskTier, annex_i: bool, profiles: bool, reasons: &mu
 fn application_score(rules: &ScoreRules, parsed: &Parsed<'_>, d: &DeploymentContext, reasons: &mut Vec<Reason>) -> (u32, RiskTier) {
     let users = band_points(&rules.expected_monthly_users, d.expected_monthly_users);
     let queries = band_points(&rules.monthly_queries, d.monthly_queries);
+    // Criticality is one dimension: the most critical sector counts.
+    let critical = parsed.sectors.iter().copied().max_by_key(|s| s.points).filter(|s| s.points > 0);
     let autonomy = match parsed.autonomy {
         Autonomy::HumanInTheLoop => rules.autonomy.human_in_the_loop,
         Autonomy::HumanOnTheLoop => rules.autonomy.human_on_the_loop,
@@ -137,14 +194,31 @@ fn application_score(rules: &ScoreRules, parsed: &Parsed<'_>, d: &DeploymentCont
     let vulnerable = if d.vulnerable_groups { rules.vulnerable_groups } else { 0 };
     let public = if d.public_facing { rules.public_facing } else { 0 };
 
-    let parts = [
-        ("score.users_band", users, format!("{} expected monthly users", d.expected_monthly_users)),
-        ("score.queries_band", queries, format!("{} monthly queries", d.monthly_queries)),
+    let reach: Vec<(&str, u32, String)> = match rules.reach {
+        ReachRule::Sum => vec![
+            ("score.users_band", users, format!("{} expected monthly users", d.expected_monthly_users)),
+            ("score.queries_band", queries, format!("{} monthly queries", d.monthly_queries)),
+        ],
+        ReachRule::Max => vec![(
+            "score.reach",
+            users.max(queries),
+            format!(
+                "reach ({} expected monthly users, {} monthly queries: one dimension, the larger band counts)",
+                d.expected_monthly_users, d.monthly_queries
+            ),
+        )],
+    };
+    let parts = reach.into_iter().chain([
         ("score.autonomy", autonomy, format!("autonomy {}", parsed.autonomy)),
         ("score.vulnerable_groups", vulnerable, "reaches vulnerable groups".to_string()),
         ("score.public_facing", public, "public-facing".to_string()),
         ("score.revenue_dependence", revenue, format!("{} revenue dependence", parsed.revenue_dependence)),
-    ];
+        (
+            "score.criticality",
+            critical.map_or(0, |s| s.points),
+            format!("criticality of the {} sector", critical.map_or("", |s| s.id.as_str())),
+        ),
+    ]);
     let mut total: u32 = 0;
     for (rule, points, what) in parts {
         total = total.saturating_add(points);

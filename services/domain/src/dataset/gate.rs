@@ -116,12 +116,15 @@ pub struct GateContext {
     pub commercial: bool,
     /// The organisation may use the DSM Art. 3 / CDPA s.29A research exception.
     pub research_exception: bool,
+    /// data-v1 only: non-commercial UK use outside research falls back to the EU opt-out rules.
+    #[serde(default)]
+    pub uk_optout_fallback: bool,
 }
 
 impl GateContext {
     /// The judgement at upload, before a job names its use: commercial, baseline rules, no exception.
     pub fn dataset_baseline() -> Self {
-        Self { jurisdictions: Vec::new(), commercial: true, research_exception: false }
+        Self { jurisdictions: Vec::new(), commercial: true, research_exception: false, uk_optout_fallback: false }
     }
 }
 
@@ -188,7 +191,14 @@ fn uk(optout: Option<OptoutStatus>, review: Option<ReviewDecision>, ctx: &GateCo
             "CDPA s.29A permits text and data analysis for non-commercial research with lawful access",
         );
     }
-    eu_baseline(optout, review, ctx)
+    if ctx.uk_optout_fallback {
+        return eu_baseline(optout, review, ctx);
+    }
+    GateOutcome::one(
+        GateVerdict::Blocked,
+        "UK_TDM_LICENCE",
+        "CDPA s.29A covers non-commercial research only and the UK has no opt-out regime to fall back on: any other use of web content needs a licence",
+    )
 }
 
 /// DSM Directive Art. 3 (research) and Art. 4 (everyone else, unless reserved).

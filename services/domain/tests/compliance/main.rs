@@ -5,8 +5,10 @@
 
 mod policy_file;
 mod properties;
+mod reference;
 mod scenarios_duties;
 mod scenarios_floor;
+mod scenarios_v2;
 mod shape;
 mod support;
 mod table;

@@ -132,3 +132,43 @@ fn a_typo_in_a_key_is_a_parse_error() {
     let text = V1.replacen("platform_fee_bps", "platform_fee_bp", 1);
     assert!(matches!(Policy::from_toml(&text), Err(PolicyError::Parse(_))));
 }
+
+const V2: &str = include_str!("../../policy/v2.toml");
+
+#[test]
+fn v2_is_current_and_every_version_replays_by_name() {
+    let v2 = Policy::v2().unwrap();
+    assert!(std::ptr::eq(Policy::current().unwrap(), v2), "new decisions use v2");
+    assert_eq!(v2.reference().version, "v2");
+    assert_eq!(v2.reference().sha256, hex::encode(Sha256::digest(V2.as_bytes())));
+    assert_ne!(v2.reference().sha256, policy().reference().sha256);
+    assert!(std::ptr::eq(Policy::by_version("v1").unwrap().unwrap(), policy()), "a v1 job replays under v1");
+    assert!(std::ptr::eq(Policy::by_version("v2").unwrap().unwrap(), v2));
+    assert!(Policy::by_version("v3").is_none(), "a version this build never had is not invented");
+}
+
+#[test]
+fn v2_catalogue_uses_known_templates_and_the_api_sectors() {
+    let v2 = Policy::v2().unwrap();
+    let templates = ["", "risk_assessment", "fria", "training_content_summary", "lia", "model_card", "registration"];
+    for o in v2.obligations() {
+        assert!(templates.contains(&o.template.as_str()), "{} has template {:?}", o.id, o.template);
+        // A blocking obligation must be satisfiable: by a document, or by the platform at creation.
+        let met_by_platform = ["UK_TDM_LICENCE", "EU_TDM_OPTOUT", "AIA_ART53_COPYRIGHT_POLICY"].contains(&o.id.as_str());
+        assert!(!o.blocking || !o.template.is_empty() || met_by_platform, "{} blocks with nothing to satisfy it", o.id);
+    }
+    let sectors: Vec<&str> = v2.sectors().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(sectors, attune_domain::vocabulary::SECTORS, "the API vocabulary is the current policy's");
+    let c = v2.compute();
+    assert!(c.systemic_risk_strictly_above && c.systemic_risk_flops == 1e25);
+    assert!(!v2.presumes_systemic_risk(1e25) && v2.presumes_systemic_risk(1.0001e25), "Art. 51(2): greater than 1e25");
+    assert!(policy().presumes_systemic_risk(1e25), "v1 counted a model exactly at the line");
+}
+
+#[test]
+fn a_cross_check_naming_an_unknown_fact_is_refused() {
+    let text = V2.replacen("[\"sector:law_enforcement\"]", "[\"sector:law_enforcment\"]", 1);
+    assert!(invalid(&text).contains("law_enforcment"));
+    let text = V2.replacen("requires_any = [\"function:consequential_decision\"", "requires_any = [\"function:decides\"", 1);
+    assert!(invalid(&text).contains("function:decides"));
+}

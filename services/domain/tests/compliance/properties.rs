@@ -7,7 +7,10 @@ use attune_domain::vocabulary::SECTORS;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
-use crate::support::{Case, policy};
+use crate::support::{Case, policy, policy_v2};
+
+const FUNCTIONS: [&str; 6] =
+    ["chat", "emotion_recognition", "biometric_categorisation", "deep_fake", "crime_risk_prediction", "consequential_decision"];
 
 const JURISDICTIONS: [&str; 7] = ["EU", "DE", "UK", "US-CO", "US", "US-CA", "JP"];
 const GROUNDS: [&str; 4] =
@@ -18,8 +21,27 @@ fn as_strings(items: Vec<&str>) -> Vec<String> {
 }
 
 /// Any valid deployment, including Annex III sectors, derogations, profiling and (rarely) an
-/// Art. 5 practice, so the properties hold across the legal floors too.
+/// Art. 5 practice, so the properties hold across the legal floors too; under v1 or v2.
 fn any_case() -> impl Strategy<Value = Case> {
+    let v2 = (any::<bool>(), subsequence(FUNCTIONS.to_vec(), 0..=2), any::<bool>());
+    (any_case_of_v1_vocabulary(), v2).prop_map(|(mut case, (v2, functions, public_service))| {
+        if v2 {
+            case.policy = policy_v2();
+            case.deployment.functions = as_strings(functions);
+            case.deployment.provides_public_service = public_service;
+        } else {
+            // v1 never knew the sectors v2 added: replace them by one it knew.
+            for s in &mut case.deployment.sectors {
+                if policy().sector(s).is_none() {
+                    *s = "general".into();
+                }
+            }
+        }
+        case
+    })
+}
+
+fn any_case_of_v1_vocabulary() -> impl Strategy<Value = Case> {
     let deployment = (
         subsequence(SECTORS.to_vec(), 1..=3),
         prop_oneof![9 => Just(vec![]), 1 => subsequence(vec!["social_scoring", "facial_scraping"], 1..=1)],

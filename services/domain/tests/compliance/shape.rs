@@ -139,3 +139,26 @@ fn deployment_deserialises_from_api_json_with_optional_fields_missing() {
     case.deployment = d;
     case.assess();
 }
+
+/// A v1 assessment keeps the v1 shape (stored jobs replay to the same JSON); v2 adds the legal
+/// classification, the two roles and the platform's measures.
+#[test]
+fn v2_adds_classification_roles_and_measures_and_v1_keeps_its_shape() {
+    let v1 = serde_json::to_value(Case::baseline().assess()).unwrap();
+    for key in ["legal_classification", "roles", "platform_measures", "review_flags"] {
+        assert!(v1.get(key).is_none(), "v1 gained {key}");
+    }
+    let mut case = Case::v2();
+    case.sectors(&["employment"]);
+    let v2 = serde_json::to_value(case.assess()).unwrap();
+    assert_eq!(v2["policy"]["version"], "v2");
+    assert_eq!(v2["legal_classification"]["ai_act_high_risk"], true);
+    assert_eq!(v2["legal_classification"]["floor"], "high");
+    assert!(v2["legal_classification"]["grounds"][0]["rule"].as_str().unwrap().starts_with("annex_iii."));
+    assert_eq!(v2["roles"]["high_risk_provider"]["applies"], true);
+    assert_eq!(v2["roles"]["gpai_provider"]["applies"], false);
+    assert_eq!(v2["provider_role"], "provider");
+    assert_eq!(v2["platform_measures"][0]["id"], "POOL_REVIEW");
+    let back: Assessment = serde_json::from_value(v2).unwrap();
+    assert!(back.roles.unwrap().high_risk_provider.applies);
+}

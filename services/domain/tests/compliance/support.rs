@@ -7,8 +7,14 @@ use attune_domain::compliance::{
     Assessment, AssessmentInput, BaseModelFacts, DeploymentContext, Derogation, Hyperparameters, Policy, assess,
 };
 
+/// The v1 policy: the scenario tables written for it keep passing, which is what replaying a v1
+/// decision needs. `Case::v2` cases state the law as v2 encodes it.
 pub fn policy() -> &'static Policy {
     Policy::v1().expect("the embedded policy parses")
+}
+
+pub fn policy_v2() -> &'static Policy {
+    Policy::v2().expect("the embedded v2 policy parses")
 }
 
 #[derive(Debug, Clone)]
@@ -20,6 +26,8 @@ pub struct Case {
     pub deployment: DeploymentContext,
     pub org: OrgKind,
     pub personal_data: bool,
+    pub measured_flops: Option<f64>,
+    pub policy: &'static Policy,
 }
 
 impl Case {
@@ -33,6 +41,7 @@ impl Case {
                 intended_uses: vec!["general".into()],
                 systemic_risk_designated: false,
                 licence_fee: 5_000_000,
+                architecture: "llama".into(),
             },
             method: "lora".into(),
             hyperparameters: Hyperparameters { epochs: 3, lora_rank: Some(16), learning_rate: Some(2e-4), tokens: Some(10_000_000) },
@@ -51,15 +60,24 @@ impl Case {
                 revenue_dependence: "low".into(),
                 art6_3_derogation: None,
                 commercial: true,
+                functions: vec![],
+                provides_public_service: false,
             },
             org: OrgKind::Sme,
             personal_data: false,
+            measured_flops: None,
+            policy: policy(),
         }
+    }
+
+    /// The baseline, decided under policy v2.
+    pub fn v2() -> Self {
+        Case { policy: policy_v2(), ..Case::baseline() }
     }
 
     pub fn try_assess(&self) -> Result<Assessment, ValidationErrors> {
         assess(
-            policy(),
+            self.policy,
             &AssessmentInput {
                 model: &self.model,
                 method: self.method.clone(),
@@ -68,6 +86,7 @@ impl Case {
                 deployment: &self.deployment,
                 organization_kind: self.org,
                 dataset_has_personal_data: self.personal_data,
+                measured_flops: self.measured_flops,
             },
         )
     }

@@ -6,7 +6,17 @@ use LicenceKind::{Licensed, Own, PublicDomain, Web};
 use OptoutStatus::{Clear, Reserved, Unknown};
 
 fn ctx(jurisdictions: &[&str], commercial: bool, research_exception: bool) -> GateContext {
-    GateContext { jurisdictions: jurisdictions.iter().map(|j| (*j).to_owned()).collect(), commercial, research_exception }
+    GateContext {
+        jurisdictions: jurisdictions.iter().map(|j| (*j).to_owned()).collect(),
+        commercial,
+        research_exception,
+        uk_optout_fallback: false,
+    }
+}
+
+/// As data-v1 decided: non-commercial UK use outside research fell back to the EU opt-out rules.
+fn ctx_v1(jurisdictions: &[&str], commercial: bool, research_exception: bool) -> GateContext {
+    GateContext { uk_optout_fallback: true, ..ctx(jurisdictions, commercial, research_exception) }
 }
 
 struct Row {
@@ -54,13 +64,31 @@ fn the_gate_table() {
         row("EU commercial + clear", Web, Some(Clear), None, ctx(&["EU"], true, false), Allowed, &["DSM_ART4_CLEAR"]),
         row("EU + UK commercial + clear: strictest", Web, Some(Clear), None, ctx(&["EU", "UK"], true, false), Blocked, &["UK_TDM_LICENCE"]),
         row("UK research non-commercial + reserved", Web, Some(Reserved), None, ctx(&["UK"], false, true), Allowed, &["UK_S29A_RESEARCH"]),
-        row("UK non-commercial, no exception, clear", Web, Some(Clear), None, ctx(&["UK"], false, false), Allowed, &["DSM_ART4_CLEAR"]),
+        // CDPA s.29A: non-commercial *research* only, and the UK has no opt-out regime to fall back on.
         row(
-            "UK non-commercial, no exception, reserved",
+            "UK non-commercial, no exception, clear: a licence",
+            Web,
+            Some(Clear),
+            None,
+            ctx(&["UK"], false, false),
+            Blocked,
+            &["UK_TDM_LICENCE"],
+        ),
+        row(
+            "data-v1 replay: UK non-commercial, clear",
+            Web,
+            Some(Clear),
+            None,
+            ctx_v1(&["UK"], false, false),
+            Allowed,
+            &["DSM_ART4_CLEAR"],
+        ),
+        row(
+            "data-v1 replay: UK non-commercial, no exception, reserved",
             Web,
             Some(Reserved),
             None,
-            ctx(&["UK"], false, false),
+            ctx_v1(&["UK"], false, false),
             Blocked,
             &["EU_TDM_OPTOUT"],
         ),

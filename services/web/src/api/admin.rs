@@ -11,7 +11,32 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/users").route(web::get().to(list_users)))
-        .service(web::resource("/admin/users/{id}/roles").route(web::post().to(set_roles)));
+        .service(web::resource("/admin/users/{id}/roles").route(web::post().to(set_roles)))
+        .service(web::resource("/admin/organizations/{id}/kind-verification").route(web::post().to(verify_kind)));
+}
+
+/// Verify an organisation's kind with evidence, or withdraw the verification (admin). The research
+/// exceptions (DSM Art. 3, CDPA s.29A) rest on a verified kind, never on the sign-up form alone.
+#[utoipa::path(post, path = "/api/v1/admin/organizations/{id}/kind-verification", tag = "admin", request_body = KindVerificationRequest,
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    responses(
+        (status = 200, body = OrganizationDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The kind changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown decision or no evidence", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn verify_kind(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<String>,
+    body: ApiJson<KindVerificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&path.into_inner()).map_err(|_| ApiError::not_found())?;
+    let org = attune_app::organization_kind::decide(&state.pool, &actor, id, &body.0.decision, &body.0.evidence).await?;
+    Ok(HttpResponse::Ok().json(OrganizationDto::from(org)))
 }
 
 /// Replace a user's platform roles (admin).

@@ -60,12 +60,23 @@ pub struct OrganizationDto {
     pub name: String,
     pub country: String,
     pub kind: String,
+    /// An admin verified `kind` with evidence; a kind that unlocks a legal exception (research,
+    /// cultural heritage) counts only then.
+    pub kind_verified: bool,
 }
 
 impl From<OrganizationRow> for OrganizationDto {
     fn from(o: OrganizationRow) -> Self {
-        Self { id: o.id, name: o.name, country: o.country, kind: o.kind }
+        Self { id: o.id, name: o.name, country: o.country, kind: o.kind, kind_verified: o.kind_verified_at.is_some() }
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct KindVerificationRequest {
+    /// `verify` or `withdraw`.
+    pub decision: String,
+    /// What shows the organisation's kind (a registry entry, a charter), or why it no longer holds.
+    pub evidence: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

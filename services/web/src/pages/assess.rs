@@ -45,6 +45,8 @@ struct Answers {
     /// A dataset of the buyer's; empty: estimate from `tokens`.
     dataset_id: String,
     commercial: bool,
+    functions: Vec<String>,
+    provides_public_service: bool,
 }
 
 impl Answers {
@@ -69,6 +71,8 @@ impl Answers {
             derogation_justification: String::new(),
             dataset_id: String::new(),
             commercial: true,
+            functions: Vec::new(),
+            provides_public_service: false,
         }
     }
 
@@ -93,6 +97,8 @@ impl Answers {
             derogation_justification: form_value(p, "derogation_justification"),
             dataset_id: form_value(p, "dataset_id"),
             commercial: form_value(p, "commercial") == "true",
+            functions: form_values(p, "functions"),
+            provides_public_service: form_value(p, "provides_public_service") == "true",
         }
     }
 
@@ -148,6 +154,8 @@ impl Answers {
                 revenue_dependence: self.revenue_dependence.clone(),
                 art6_3_derogation,
                 commercial: self.commercial,
+                functions: self.functions.clone(),
+                provides_public_service: self.provides_public_service,
             },
         })
     }
@@ -170,6 +178,8 @@ struct View {
     lines: Vec<(String, String, String)>,
     policy_version: String,
     policy_sha256: String,
+    /// The legal classification, roles, measures and review flags (see `classification`).
+    classification_html: String,
 }
 
 fn text(v: &Value) -> String {
@@ -213,6 +223,7 @@ impl View {
                 .collect(),
             policy_version: text(&a["policy"]["version"]),
             policy_sha256: text(&a["policy"]["sha256"]),
+            classification_html: super::classification::Classification::html(a),
         }
     }
 }
@@ -232,6 +243,8 @@ struct WizardPage {
     v: Answers,
     sectors: Vec<String>,
     practices: Vec<String>,
+    /// The policy's `functions` vocabulary: (id, description).
+    functions: Vec<(String, String)>,
     jurisdictions: Vec<String>,
     /// The buyer's datasets: (id, label).
     datasets: Vec<(String, String)>,
@@ -307,7 +320,10 @@ async fn render_with(req: &HttpRequest, state: &AppState, answers: Option<Answer
         v: answers,
         sectors: SECTORS.iter().map(|s| s.to_string()).collect(),
         // The questionnaire offers exactly the practices the policy in force knows.
-        practices: Policy::v1().map(|p| p.prohibited_practices().iter().map(|pp| pp.id.clone()).collect()).unwrap_or_default(),
+        practices: Policy::current().map(|p| p.prohibited_practices().iter().map(|pp| pp.id.clone()).collect()).unwrap_or_default(),
+        functions: Policy::current()
+            .map(|p| p.functions().iter().map(|f| (f.id.clone(), f.description.clone())).collect())
+            .unwrap_or_default(),
         jurisdictions: JURISDICTIONS.iter().map(|s| s.to_string()).collect(),
         datasets,
         idempotency_key: Uuid::new_v4().to_string(),

@@ -86,6 +86,8 @@ struct JobPage {
     job: JobView,
     status_label: String,
     tier: String,
+    /// The legal classification, roles and platform measures, as the wizard shows them.
+    classification_html: String,
     amount: String,
     cancellable: bool,
     /// (from, to, when, detail)
@@ -339,6 +341,7 @@ async fn render(
         layout: page_layout(&page),
         status_label: status_label(&job.status),
         tier: text(&job.assessment["risk_tier"]),
+        classification_html: super::classification::Classification::html(&job.assessment),
         amount: usdc(&job.payment.amount),
         cancellable: status.and_then(JobStatus::cancel_target).is_some(),
         timeline: events

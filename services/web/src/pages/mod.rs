@@ -5,6 +5,7 @@ mod admin;
 mod assess;
 mod cases;
 mod catalogue;
+mod classification;
 mod dataset_review;
 mod datasets;
 mod identity;

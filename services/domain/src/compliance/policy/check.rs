@@ -15,7 +15,55 @@ pub(super) fn check(file: &PolicyFile) -> Result<(), String> {
     check_sectors(file)?;
     check_score(file)?;
     check_references(file)?;
+    check_facts(file)?;
     check_numbers(file)
+}
+
+/// Fact tokens name a known sector or function, or one of the deployment's yes/no facts.
+fn check_token(file: &PolicyFile, place: &str, token: &str) -> Result<(), String> {
+    let ok = match token.split_once(':') {
+        Some(("sector", id)) => file.sectors.iter().any(|s| s.id == id),
+        Some(("function", id)) => file.functions.iter().any(|f| f.id == id),
+        Some(_) => false,
+        None => super::super::facts::FLAGS.contains(&token),
+    };
+    if ok { Ok(()) } else { Err(format!("{place}: unknown fact {token:?}")) }
+}
+
+fn check_facts(file: &PolicyFile) -> Result<(), String> {
+    for c in &file.cross_checks {
+        if !file.prohibited_practices.iter().any(|p| p.id == c.practice) {
+            return Err(format!("cross_checks.{}: unknown practice {:?}", c.id, c.practice));
+        }
+        if c.requires.is_empty() || c.requires.iter().any(Vec::is_empty) {
+            return Err(format!("cross_checks.{}: requires needs non-empty groups", c.id));
+        }
+        for token in c.requires.iter().flatten() {
+            check_token(file, &format!("cross_checks.{}", c.id), token)?;
+        }
+    }
+    for j in &file.jurisdictions {
+        if let Some(cd) = &j.consequential_decisions {
+            for token in &cd.requires_any {
+                check_token(file, &format!("jurisdictions.{}.consequential_decisions", j.code), token)?;
+            }
+            if cd.floor.is_some_and(|f| f != RiskTier::High) {
+                return Err(format!("jurisdictions.{}.consequential_decisions: only a high floor is supported", j.code));
+            }
+        }
+    }
+    for (set_name, set) in [("triggers.ai_act", &file.triggers.ai_act), ("triggers.platform", &file.triggers.platform)] {
+        if let Some(f) = set.functions.keys().find(|f| !file.functions.iter().any(|known| &known.id == *f)) {
+            return Err(format!("{set_name}.functions: unknown function {f:?}"));
+        }
+    }
+    if let Some(id) = duplicates(file.functions.iter().map(|f| f.id.as_str())) {
+        return Err(format!("functions: {id:?} appears twice"));
+    }
+    if file.roles.is_some() != file.compute.systemic_risk_strictly_above {
+        return Err("roles and compute.systemic_risk_strictly_above come together (policy v2)".into());
+    }
+    Ok(())
 }
 
 fn check_unique(file: &PolicyFile) -> Result<(), String> {
@@ -55,6 +103,7 @@ fn check_sectors(file: &PolicyFile) -> Result<(), String> {
     }
     let known = |id: &String| file.sectors.iter().any(|s| &s.id == id);
     let mut referenced: Vec<(&str, &String)> = file.fria.sectors.iter().map(|s| ("fria.sectors", s)).collect();
+    referenced.extend(file.fria.excluded_sectors.iter().map(|s| ("fria.excluded_sectors", s)));
     for j in &file.jurisdictions {
         if let Some(cd) = &j.consequential_decisions {
             referenced.extend(cd.sectors.iter().map(|s| ("jurisdictions.consequential_decisions.sectors", s)));

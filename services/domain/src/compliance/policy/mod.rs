@@ -11,11 +11,15 @@ use sha2::{Digest, Sha256};
 
 use sections::LicenceRule;
 pub use sections::{
-    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, FriaRule, Jurisdiction, KFactors, LegalBasis, LevelPoints, LicenceVerdict,
-    Obligation, Pricing, ProhibitedPractice, ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
+    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, Jurisdiction, KFactors,
+    LegalBasis, LevelPoints, LicenceVerdict, Obligation, Pricing, ProhibitedPractice, ReachRule, RoleRules, ScoreRules, ScoreThresholds,
+    Sector, TriggerSet, Triggers,
 };
 
-const ENFORCED_TEXT: &str = include_str!("../../../policy/v1.toml");
+/// Every version that ever decided a job, oldest first. A landed version is never edited: jobs
+/// keep its sha256, and their decisions replay under it.
+const V1_TEXT: &str = include_str!("../../../policy/v1.toml");
+const V2_TEXT: &str = include_str!("../../../policy/v2.toml");
 
 /// Which policy an assessment used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +51,13 @@ struct PolicyFile {
     licences: Vec<LicenceRule>,
     compute: ComputeRules,
     pricing: Pricing,
+    #[serde(default)]
+    functions: Vec<Function>,
+    #[serde(default)]
+    cross_checks: Vec<CrossCheck>,
+    /// Present from v2: the two provider roles, the legal classification and the platform's measures.
+    #[serde(default)]
+    roles: Option<RoleRules>,
 }
 
 /// A parsed, internally consistent policy.
@@ -57,10 +68,31 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The embedded `policy/v1.toml`, parsed on first use.
+    /// The embedded `policy/v1.toml`, parsed on first use: what jobs assessed before v2 replay under.
     pub fn v1() -> Result<&'static Policy, PolicyError> {
         static V1: OnceLock<Result<Policy, PolicyError>> = OnceLock::new();
-        V1.get_or_init(|| Policy::from_toml(ENFORCED_TEXT)).as_ref().map_err(Clone::clone)
+        V1.get_or_init(|| Policy::from_toml(V1_TEXT)).as_ref().map_err(Clone::clone)
+    }
+
+    /// The embedded `policy/v2.toml`, parsed on first use.
+    pub fn v2() -> Result<&'static Policy, PolicyError> {
+        static V2: OnceLock<Result<Policy, PolicyError>> = OnceLock::new();
+        V2.get_or_init(|| Policy::from_toml(V2_TEXT)).as_ref().map_err(Clone::clone)
+    }
+
+    /// The policy new assessments and jobs are decided under.
+    pub fn current() -> Result<&'static Policy, PolicyError> {
+        Policy::v2()
+    }
+
+    /// The embedded policy of this version, for replaying a stored decision; `None` for a version
+    /// this build never had.
+    pub fn by_version(version: &str) -> Option<Result<&'static Policy, PolicyError>> {
+        match version {
+            "v1" => Some(Policy::v1()),
+            "v2" => Some(Policy::v2()),
+            _ => None,
+        }
     }
 
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
@@ -122,6 +154,27 @@ impl Policy {
         &self.file.pricing
     }
 
+    /// Whether declared training compute makes a model a GPAI model with systemic risk (AI Act
+    /// Art. 51(2): *greater than* 1e25 FLOPs from v2; v1 counted a model exactly at the line).
+    pub fn presumes_systemic_risk(&self, training_flops: f64) -> bool {
+        let c = &self.file.compute;
+        if c.systemic_risk_strictly_above { training_flops > c.systemic_risk_flops } else { training_flops >= c.systemic_risk_flops }
+    }
+
+    /// The `functions` vocabulary (empty before v2).
+    pub fn functions(&self) -> &[Function] {
+        &self.file.functions
+    }
+
+    pub fn cross_checks(&self) -> &[CrossCheck] {
+        &self.file.cross_checks
+    }
+
+    /// The two-role rules; `None` for v1, which knew a single provider flag.
+    pub fn roles(&self) -> Option<&RoleRules> {
+        self.file.roles.as_ref()
+    }
+
     /// Every obligation id a rule of this policy can attach, with where it is referenced.
     pub fn referenced_obligation_ids(&self) -> Vec<(String, String)> {
         referenced_ids(&self.file)
@@ -150,6 +203,9 @@ fn referenced_ids(file: &PolicyFile) -> Vec<(String, String)> {
     let mut refs = Vec::new();
     for (scope, set) in [("triggers.ai_act", &file.triggers.ai_act), ("triggers.platform", &file.triggers.platform)] {
         refs.extend(set.all_ids().map(|id| (id.clone(), scope.to_string())));
+    }
+    for s in &file.sectors {
+        refs.extend(s.registration.iter().map(|id| (id.clone(), format!("sectors.{}.registration", s.id))));
     }
     for j in &file.jurisdictions {
         let scope = format!("jurisdictions.{}", j.code);

@@ -46,6 +46,60 @@ pub struct Sector {
     pub reference: String,
     #[serde(default)]
     pub description: String,
+    /// Criticality points this sector adds to the application score (e.g. healthcare decision support).
+    #[serde(default)]
+    pub points: u32,
+    /// The Art. 49 registration obligation a legally high-risk system in this sector brings (Annex III
+    /// point 2 nationally, points 1, 6 and 7 in the secure section, the rest in the EU database).
+    #[serde(default)]
+    pub registration: Option<String>,
+}
+
+/// A word of the `functions` vocabulary: what the deployed system does, as far as a rule cares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    pub id: String,
+    pub description: String,
+}
+
+/// Declared facts that point at a prohibited practice the buyer did not tick. `requires` is a list of
+/// alternatives that must each hold: every inner list needs one of its fact tokens
+/// (`sector:<id>`, `function:<id>`, `profiles_natural_persons`, `public_facing`, `vulnerable_groups`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossCheck {
+    pub id: String,
+    /// The prohibited practice the facts point at.
+    pub practice: String,
+    pub requires: Vec<Vec<String>>,
+    pub detail: String,
+}
+
+/// How the two reach indicators (users, queries) combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachRule {
+    /// Both bands add points (policy v1).
+    #[default]
+    Sum,
+    /// Users and queries measure one reach: the larger band counts.
+    Max,
+}
+
+/// The two provider roles of policy v2 (AI Act Art. 25(1)(c) and Art. 53 via Recital 109).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRules {
+    /// The Commission's indicative criterion for a general-purpose AI model (training compute above this).
+    pub gpai_indicative_flops: f64,
+    /// Recital 98: at least this many parameters shows significant generality.
+    pub gpai_min_parameters: u64,
+    /// Intended uses that declare a model for general purposes.
+    pub general_uses: Vec<String>,
+    /// Architectures that do not generate content (encoders, classifiers); every other one does (Art. 50(2)).
+    #[serde(default)]
+    pub non_generative_architectures: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -88,6 +142,8 @@ pub struct ScoreRules {
     pub revenue_dependence: LevelPoints,
     pub expected_monthly_users: Vec<Band>,
     pub monthly_queries: Vec<Band>,
+    #[serde(default)]
+    pub reach: ReachRule,
 }
 
 /// Obligation ids attached to each trigger; an empty list means the trigger adds nothing.
@@ -102,6 +158,22 @@ pub struct TriggerSet {
     pub provider: Vec<String>,
     pub audit: Vec<String>,
     pub personal_data: Vec<String>,
+    /// Legally high-risk (Annex III without an accepted Art. 6(3) derogation, or Annex I).
+    pub legal_high_risk: Vec<String>,
+    /// The application score alone reaches medium / high: the platform's own measures.
+    pub score_medium: Vec<String>,
+    pub score_high: Vec<String>,
+    /// The buyer becomes the provider of a high-risk system (Art. 25(1)(c), Art. 16).
+    pub high_risk_provider: Vec<String>,
+    /// The buyer becomes a GPAI provider of the modification (Art. 53), and of one with systemic risk.
+    pub gpai_provider: Vec<String>,
+    pub systemic_gpai_provider: Vec<String>,
+    /// The fine-tune generates content (Art. 50(2)).
+    pub generative: Vec<String>,
+    /// Declared facts point at a prohibited practice the buyer did not tick.
+    pub cross_check: Vec<String>,
+    /// Per declared function (`functions` vocabulary).
+    pub functions: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl TriggerSet {
@@ -115,8 +187,17 @@ impl TriggerSet {
             &self.provider,
             &self.audit,
             &self.personal_data,
+            &self.legal_high_risk,
+            &self.score_medium,
+            &self.score_high,
+            &self.high_risk_provider,
+            &self.gpai_provider,
+            &self.systemic_gpai_provider,
+            &self.generative,
+            &self.cross_check,
         ]
         .into_iter()
+        .chain(self.functions.values())
         .flatten()
     }
 }
@@ -135,6 +216,25 @@ pub struct Triggers {
 pub struct FriaRule {
     pub org_kinds: Vec<OrgKind>,
     pub sectors: Vec<String>,
+    /// What must be high-risk for Art. 27 to apply.
+    #[serde(default)]
+    pub basis: FriaBasis,
+    /// Whether a private entity providing public services is in scope (the deployment says so).
+    #[serde(default)]
+    pub public_service: bool,
+    /// Sectors that never need a FRIA (Annex III point 2, Art. 27(1)).
+    #[serde(default)]
+    pub excluded_sectors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FriaBasis {
+    /// The combined tier is high (policy v1).
+    #[default]
+    Tier,
+    /// The system is high-risk under Art. 6(2), i.e. an Annex III area without an accepted derogation.
+    AnnexIii,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -142,6 +242,15 @@ pub struct FriaRule {
 pub struct ConsequentialDecisions {
     pub rule: String,
     pub sectors: Vec<String>,
+    /// Fact tokens of which one must hold besides the sector (empty: the sector alone suffices).
+    #[serde(default)]
+    pub requires_any: Vec<String>,
+    /// The legal floor this jurisdiction's law sets for such a deployment.
+    #[serde(default)]
+    pub floor: Option<RiskTier>,
+    /// The statute, for the legal classification.
+    #[serde(default)]
+    pub reference: String,
     pub obligations: Vec<String>,
     pub detail: String,
 }
@@ -204,6 +313,9 @@ pub struct ComputeRules {
     pub fallback_base_flops: f64,
     pub fallback_base_flops_systemic: f64,
     pub systemic_risk_flops: f64,
+    /// Art. 51(2) presumes systemic risk *above* the threshold; v1 counted a model exactly at it.
+    #[serde(default)]
+    pub systemic_risk_strictly_above: bool,
     pub guidelines: String,
 }
 
