@@ -288,6 +288,76 @@ async fn a_paid_job_with_personal_data_waits_for_its_legitimate_interest_assessm
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
+/// A document satisfies its obligations by what it says (an LIA concluding that rights override
+/// satisfies nothing, and a later one saying so reopens what an earlier one satisfied), and records
+/// that declare GDPR Art. 9 categories need an Art. 9(2) condition and a DPIA besides the LIA.
+#[tokio::test]
+async fn documents_are_judged_by_what_they_say_and_special_categories_need_an_art9_condition() {
+    let w = world().await;
+    let records = vec![json!({"id": "h1", "text": "Patient 3 reports migraines", "licence": {"kind": "own"},
+        "pii_subject_ids": ["patient-3"], "special_categories": ["health"]})];
+    let dataset = ready_dataset(&w.app, &w.buyer, records).await;
+    assert_eq!(dataset["special_category_records"], 1, "{dataset}");
+    let job: Value =
+        post_job(&w.app, &w.buyer, &job_body(&w.model, dataset["id"].as_str().unwrap(), json!(["EU"])), None).await.json().await.unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let open = |job: &Value| -> Vec<String> {
+        job["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["status"] == "open" && o["blocking"] == true)
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for wanted in ["GDPR_LIA", "GDPR_ART9_CONDITION", "GDPR_ART35_DPIA"] {
+        assert!(open(&job).iter().any(|o| o == wanted), "{wanted} missing from {:?}", open(&job));
+    }
+    let put = |template: &'static str, fields: Value| {
+        let (app, token, id) = (&w.app, w.buyer.token.clone(), id.clone());
+        async move {
+            let res = app
+                .api
+                .put(app.url(&format!("/api/v1/jobs/{id}/documents/{template}")))
+                .bearer_auth(token)
+                .json(&json!({"fields": fields}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{template}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let mut overridden = lia_fields();
+    overridden["outcome"] = json!("rights_override");
+    let saved = put("lia", overridden.clone()).await;
+    assert_eq!(saved["satisfied"], json!([]), "{saved}");
+    assert!(saved["blocked_by"][0].as_str().unwrap().contains("must not go ahead"), "{saved}");
+    let saved = put("lia", lia_fields()).await;
+    assert_eq!(saved["satisfied"], json!(["GDPR_LIA"]), "a legitimate interest that prevails satisfies the LIA, and only the LIA");
+    let saved = put("lia", overridden).await;
+    assert_eq!(saved["reopened"], json!(["GDPR_LIA"]), "a revision that says rights override reopens it");
+
+    let art9 = json!({"categories": "Health data: patients' descriptions of their symptoms in records h1.",
+        "condition": "explicit_consent",
+        "evidence": "Each patient gave explicit consent to this use in the intake form, version 3, kept with the records.",
+        "safeguards": "Pseudonymised identifiers, access restricted to two engineers, symptoms only, no diagnoses."});
+    assert_eq!(put("art9_condition", art9).await["satisfied"], json!(["GDPR_ART9_CONDITION"]));
+    let mut dpia = json!({"processing_description": "Fine-tuning a triage assistant on consented patient symptom reports.",
+        "necessity_proportionality": "Symptom phrasing is only available from real reports; only the text needed is used.",
+        "risks": "Memorisation of symptoms linked to a patient; discrimination in triage suggestions.",
+        "measures": "Pseudonymisation, deduplication, memorisation tests before release, a clinician reviews every suggestion.",
+        "residual_risk": "high"});
+    let saved = put("dpia", dpia.clone()).await;
+    assert!(saved["blocked_by"][0].as_str().unwrap().contains("Art. 36(1)"), "{saved}");
+    dpia["residual_risk"] = json!("mitigated");
+    assert_eq!(put("dpia", dpia).await["satisfied"], json!(["GDPR_ART35_DPIA"]));
+    let job: Value = w.app.get(&format!("/api/v1/jobs/{id}"), Some(&w.buyer.token)).await.json().await.unwrap();
+    assert_eq!(open(&job), ["GDPR_LIA"], "only the overridden LIA still blocks");
+    let events: Value = w.app.get(&format!("/api/v1/jobs/{id}/events"), Some(&w.buyer.token)).await.json().await.unwrap();
+    assert!(events.to_string().contains("rights override"), "the timeline keeps why a document satisfied nothing");
+}
+
 /// DSM Art. 3 and CDPA s.29A rest on an organisation kind an admin verified with evidence, never on
 /// the sign-up form; and in the UK, non-commercial use outside research has no opt-out regime to
 /// fall back on: it needs a licence.

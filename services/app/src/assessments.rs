@@ -47,6 +47,7 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
         deployment: &request.deployment,
         organization_kind,
         dataset_has_personal_data: dataset.as_ref().is_some_and(|d| d.pii_records > 0),
+        dataset_has_special_category_data: dataset.as_ref().is_some_and(|d| d.special_category_records > 0),
         measured_flops: None,
     };
     let policy = Policy::current().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;

@@ -44,6 +44,7 @@ pub struct DatasetUpload {
     seq: i64,
     tokens: i64,
     pii_records: i64,
+    special_records: i64,
     web_records: i64,
 }
 
@@ -81,6 +82,7 @@ impl DatasetUpload {
             seq: 0,
             tokens: 0,
             pii_records: 0,
+            special_records: 0,
             web_records: 0,
         })
     }
@@ -131,6 +133,9 @@ impl DatasetUpload {
         if record.has_personal_data() {
             self.pii_records += 1;
         }
+        if !record.special_categories.is_empty() {
+            self.special_records += 1;
+        }
         if record.licence.kind == LicenceKind::Web {
             self.web_records += 1;
         }
@@ -151,6 +156,7 @@ impl DatasetUpload {
             licence_kind: record.licence.kind.as_str().to_owned(),
             licence_ref: record.licence.reference.clone(),
             pii_subject_ids: record.pii_subject_ids.clone(),
+            special_categories: record.special_categories.clone(),
             tokens,
             optout_status: None,
             optout: None,
@@ -200,6 +206,7 @@ impl DatasetUpload {
             record_count: self.seq,
             token_count: self.tokens,
             pii_records: self.pii_records,
+            special_category_records: self.special_records,
             status,
         };
         attune_db::datasets::finish_upload(&mut self.tx, self.id, &totals).await?;
@@ -209,7 +216,7 @@ impl DatasetUpload {
             "dataset.uploaded",
             &format!("dataset:{}", self.id),
             &json!({"name": self.name, "manifest_sha256": manifest, "records": self.seq, "tokens": self.tokens,
-                    "pii_records": self.pii_records, "web_records": self.web_records}),
+                    "pii_records": self.pii_records, "special_category_records": self.special_records, "web_records": self.web_records}),
         )
         .await?;
         let dataset =

@@ -227,6 +227,11 @@ pub async fn advance_waiting(pool: &PgPool, chain: &Chain) -> anyhow::Result<usi
 pub struct DocumentSaved {
     pub revision: i32,
     pub satisfied: Vec<String>,
+    /// Why the document, by what it says, satisfies nothing (an LIA concluding that rights
+    /// override, a FRIA without the authority notification, a residual risk not acceptable).
+    pub blocked_by: Vec<String>,
+    /// Obligations an earlier revision had satisfied that this one reopened.
+    pub reopened: Vec<String>,
     pub status: JobStatus,
 }
 
@@ -264,20 +269,22 @@ pub async fn put_document(
             template: template_id,
             template_version: &reference.version,
             template_sha256: &reference.sha256,
-            fields: &serde_json::Value::Object(normalised),
+            fields: &serde_json::Value::Object(normalised.clone()),
             submitted_by: actor.user_id,
         },
     )
     .await?;
-    let satisfied = attune_db::job_obligations::satisfy_with_template(
-        &mut tx,
-        id,
-        template_id,
-        &format!("document:{template_id}"),
-        &AUDIT_STAGE_OBLIGATIONS,
-    )
-    .await?;
-    let detail = json!({"template": template_id, "revision": revision, "satisfied": satisfied});
+    // A document satisfies its obligations by what it says: a blocking answer keeps them open, and
+    // reopens what an earlier revision satisfied.
+    let by = format!("document:{template_id}");
+    let blocked_by: Vec<String> = template.blocking_answers(&normalised).into_iter().map(|b| b.reason.clone()).collect();
+    let (satisfied, reopened) = if blocked_by.is_empty() {
+        (attune_db::job_obligations::satisfy_with_template(&mut tx, id, template_id, &by, &AUDIT_STAGE_OBLIGATIONS).await?, vec![])
+    } else {
+        (vec![], attune_db::job_obligations::reopen_with_template(&mut tx, id, template_id, &by).await?)
+    };
+    let detail =
+        json!({"template": template_id, "revision": revision, "satisfied": satisfied, "blocked_by": blocked_by, "reopened": reopened});
     attune_db::jobs::insert_event(
         &mut tx,
         &attune_db::jobs::NewEvent {
@@ -307,5 +314,5 @@ pub async fn put_document(
     }
     let status = advance_paid(&mut tx, chain, id).await?;
     tx.commit().await.context("failed to commit a document")?;
-    Ok(DocumentSaved { revision, satisfied, status })
+    Ok(DocumentSaved { revision, satisfied, blocked_by, reopened, status })
 }

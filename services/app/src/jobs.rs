@@ -129,6 +129,7 @@ pub async fn create(
         deployment: &request.deployment,
         organization_kind,
         dataset_has_personal_data: judged.pii_records > 0,
+        dataset_has_special_category_data: judged.special_records > 0,
         measured_flops: None,
     };
     let assessment = run_engine(policy, &input)?;
@@ -241,6 +242,7 @@ struct Judged<'g> {
     accepted_records: u64,
     accepted_tokens: u64,
     pii_records: u64,
+    special_records: u64,
     excluded_records: u64,
     review: u64,
     reasons: Vec<serde_json::Value>,
@@ -268,6 +270,7 @@ fn judge<'g>(groups: &'g [GateGroup], context: &GateContext) -> Result<Judged<'g
         accepted_records: 0,
         accepted_tokens: 0,
         pii_records: 0,
+        special_records: 0,
         excluded_records: 0,
         review: 0,
         reasons: Vec::new(),
@@ -288,6 +291,7 @@ fn judge<'g>(groups: &'g [GateGroup], context: &GateContext) -> Result<Judged<'g
                 judged.accepted_records += records;
                 judged.accepted_tokens += group.tokens.max(0) as u64;
                 judged.pii_records += group.pii_records.max(0) as u64;
+                judged.special_records += group.special_records.max(0) as u64;
             }
             GateVerdict::Review => judged.review += records,
             GateVerdict::Blocked => {

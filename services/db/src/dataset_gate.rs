@@ -152,12 +152,15 @@ pub struct GateGroup {
     pub records: i64,
     pub tokens: i64,
     pub pii_records: i64,
+    /// Records that declare GDPR Art. 9 special-category data.
+    pub special_records: i64,
 }
 
 pub async fn gate_groups(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Vec<GateGroup>> {
     sqlx::query_as(
         "select licence_kind, optout_status, review_decision, count(*) as records, coalesce(sum(tokens), 0)::bigint as tokens,
-            count(*) filter (where cardinality(pii_subject_ids) > 0) as pii_records
+            count(*) filter (where cardinality(pii_subject_ids) > 0) as pii_records,
+            count(*) filter (where cardinality(special_categories) > 0) as special_records
          from dataset_record where dataset_id = $1
          group by licence_kind, optout_status, review_decision order by 1, 2 nulls first, 3 nulls first",
     )

@@ -17,14 +17,17 @@ pub struct DatasetRow {
     pub record_count: i64,
     pub token_count: i64,
     pub pii_records: i64,
+    /// Records that declare GDPR Art. 9 special-category data.
+    pub special_category_records: i64,
     pub data_policy_version: String,
     pub data_policy_sha256: String,
     pub scanned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, organization_id, name, status, manifest_sha256, record_count, token_count, pii_records, data_policy_version,
-    data_policy_sha256, scanned_at, created_at";
+const COLUMNS: &str =
+    "id, organization_id, name, status, manifest_sha256, record_count, token_count, pii_records, special_category_records,
+    data_policy_version, data_policy_sha256, scanned_at, created_at";
 
 /// A placeholder digest until the upload's last record is in.
 pub const PENDING_MANIFEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -70,6 +73,7 @@ pub struct RecordRow {
     pub licence_kind: String,
     pub licence_ref: Option<String>,
     pub pii_subject_ids: Vec<String>,
+    pub special_categories: Vec<String>,
     pub tokens: i64,
     pub optout_status: Option<String>,
     pub optout: Option<serde_json::Value>,
@@ -83,7 +87,7 @@ pub struct RecordRow {
 }
 
 const RECORD_COLUMNS: &str =
-    "record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref, pii_subject_ids, tokens,
+    "record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref, pii_subject_ids, special_categories, tokens,
     optout_status, optout, optout_checked_at, optout_recheck_at, gate, gate_reasons, review_decision, review_notes, reviewed_at";
 
 /// Inserts a batch of new records; returns the `seq` of every record whose id was new, so the
@@ -93,16 +97,18 @@ pub async fn insert_records(conn: &mut PgConnection, dataset_id: Uuid, batch: &[
     let ids: Vec<String> = batch.iter().map(|r| r.record_id.clone()).collect();
     let seqs: Vec<i64> = batch.iter().map(|r| r.seq).collect();
     let pii: Vec<String> = batch.iter().map(|r| serde_json::Value::from(r.pii_subject_ids.clone()).to_string()).collect();
+    let special: Vec<String> = batch.iter().map(|r| serde_json::Value::from(r.special_categories.clone()).to_string()).collect();
     let tokens: Vec<i64> = batch.iter().map(|r| r.tokens).collect();
     let reasons: Vec<serde_json::Value> = batch.iter().map(|r| r.gate_reasons.clone()).collect();
     let inserted: Vec<(i64,)> = sqlx::query_as(
         "insert into dataset_record (dataset_id, record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref,
-            pii_subject_ids, tokens, gate, gate_reasons)
+            pii_subject_ids, special_categories, tokens, gate, gate_reasons)
          select $1, v.record_id, v.seq, v.text, v.uri, v.source_url, v.domain, v.content_hash, v.licence_kind, v.licence_ref,
-            array(select jsonb_array_elements_text(v.pii::jsonb)), v.tokens, v.gate, v.reasons
+            array(select jsonb_array_elements_text(v.pii::jsonb)), array(select jsonb_array_elements_text(v.special::jsonb)),
+            v.tokens, v.gate, v.reasons
          from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-            $11::text[], $12::bigint[], $13::text[], $14::jsonb[])
-            as v(record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref, pii, tokens, gate, reasons)
+            $11::text[], $12::bigint[], $13::text[], $14::jsonb[], $15::text[])
+            as v(record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref, pii, tokens, gate, reasons, special)
          on conflict (dataset_id, record_id) do nothing
          returning seq",
     )
@@ -120,6 +126,7 @@ pub async fn insert_records(conn: &mut PgConnection, dataset_id: Uuid, batch: &[
     .bind(&tokens)
     .bind(col(|r| Some(r.gate.clone())))
     .bind(&reasons)
+    .bind(&special)
     .fetch_all(conn)
     .await
     .context("failed to insert dataset records")?;
@@ -131,6 +138,7 @@ pub struct UploadTotals<'a> {
     pub record_count: i64,
     pub token_count: i64,
     pub pii_records: i64,
+    pub special_category_records: i64,
     /// `scanning` when web records await the opt-out scanner, else `ready`.
     pub status: &'a str,
 }
@@ -138,7 +146,7 @@ pub struct UploadTotals<'a> {
 pub async fn finish_upload(conn: &mut PgConnection, id: Uuid, t: &UploadTotals<'_>) -> anyhow::Result<()> {
     sqlx::query(
         "update dataset set manifest_sha256 = $2, record_count = $3, token_count = $4, pii_records = $5, status = $6,
-            scanned_at = case when $6 = 'ready' then now() else null end
+            special_category_records = $7, scanned_at = case when $6 = 'ready' then now() else null end
          where id = $1",
     )
     .bind(id)
@@ -147,6 +155,7 @@ pub async fn finish_upload(conn: &mut PgConnection, id: Uuid, t: &UploadTotals<'
     .bind(t.token_count)
     .bind(t.pii_records)
     .bind(t.status)
+    .bind(t.special_category_records)
     .execute(conn)
     .await
     .context("failed to finish a dataset upload")?;

@@ -85,6 +85,22 @@ pub async fn satisfy_with_template(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Reopens the obligations a document of `template` satisfied (`by`): its newest revision says
+/// something that cannot satisfy them.
+pub async fn reopen_with_template(conn: &mut PgConnection, job_id: Uuid, template: &str, by: &str) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "update job_obligation set status = 'open', satisfied_by = null, satisfied_at = null
+         where job_id = $1 and template = $2 and status = 'satisfied' and satisfied_by = $3 returning obligation_id",
+    )
+    .bind(job_id)
+    .bind(template)
+    .bind(by)
+    .fetch_all(conn)
+    .await
+    .context("failed to reopen a job's obligations")?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Blocking obligations still open, excluding the ones a later stage satisfies (`except`).
 pub async fn open_blocking(conn: &mut PgConnection, job_id: Uuid, except: &[&str]) -> anyhow::Result<Vec<String>> {
     let except: Vec<String> = except.iter().map(|s| (*s).to_owned()).collect();

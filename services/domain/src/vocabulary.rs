@@ -32,3 +32,15 @@ pub const SECTORS: [&str; 25] = [
 pub fn is_sector(s: &str) -> bool {
     SECTORS.contains(&s)
 }
+
+/// GDPR Art. 9(1) special categories of personal data, as a record declares them.
+pub const SPECIAL_CATEGORIES: [&str; 8] = [
+    "racial_or_ethnic_origin",
+    "political_opinions",
+    "religious_or_philosophical_beliefs",
+    "trade_union_membership",
+    "genetic",
+    "biometric",
+    "health",
+    "sex_life_or_sexual_orientation",
+];

@@ -91,7 +91,7 @@ impl Application {
         }
         let screening = Arc::new(attune_app::screening::ScreeningService::load(&database.pool).await?);
         let data_policy = Arc::new(DataPolicy::current().map_err(|e| anyhow::anyhow!(e))?);
-        let templates = Arc::new(DocumentTemplates::v1().map_err(|e| anyhow::anyhow!(e))?);
+        let templates = Arc::new(DocumentTemplates::current().map_err(|e| anyhow::anyhow!(e))?);
         let mut scan_settings = scanner_settings(&settings);
         scan_settings.recheck_after = chrono::Duration::days(i64::from(data_policy.optout().recheck_after_days));
         let scanner = OptoutScanner::new(

@@ -7,20 +7,40 @@ use super::assessment::Reason;
 use super::input::{DeploymentContext, Parsed};
 use super::policy::Policy;
 
-/// The yes/no facts of a deployment a rule may name.
-pub(crate) const FLAGS: [&str; 4] = ["profiles_natural_persons", "public_facing", "vulnerable_groups", "provides_public_service"];
+/// The yes/no facts a rule may name: the deployment's, the dataset's, and the legal classification's.
+pub(crate) const FLAGS: [&str; 7] = [
+    "profiles_natural_persons",
+    "public_facing",
+    "vulnerable_groups",
+    "provides_public_service",
+    "personal_data",
+    "special_category_data",
+    "ai_act_high_risk",
+];
 
 pub(crate) struct Facts {
     tokens: HashSet<String>,
 }
 
 impl Facts {
-    pub(crate) fn of(parsed: &Parsed<'_>, d: &DeploymentContext) -> Self {
+    pub(crate) fn of(parsed: &Parsed<'_>, d: &DeploymentContext, personal_data: bool, special_category_data: bool) -> Self {
         let mut tokens: HashSet<String> = parsed.sectors.iter().map(|s| format!("sector:{}", s.id)).collect();
         tokens.extend(parsed.functions.iter().map(|f| format!("function:{}", f.id)));
-        let flags = [d.profiles_natural_persons, d.public_facing, d.vulnerable_groups, d.provides_public_service];
+        let flags = [
+            d.profiles_natural_persons,
+            d.public_facing,
+            d.vulnerable_groups,
+            d.provides_public_service,
+            personal_data,
+            special_category_data,
+        ];
         tokens.extend(FLAGS.iter().zip(flags).filter(|(_, on)| *on).map(|(name, _)| (*name).to_string()));
         Facts { tokens }
+    }
+
+    /// Adds a fact found by the engine itself (the legal classification).
+    pub(crate) fn set(&mut self, flag: &'static str) {
+        self.tokens.insert(flag.to_string());
     }
 
     pub(crate) fn holds(&self, token: &str) -> bool {

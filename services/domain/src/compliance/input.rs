@@ -88,6 +88,8 @@ pub struct AssessmentInput<'a> {
     pub deployment: &'a DeploymentContext,
     pub organization_kind: OrgKind,
     pub dataset_has_personal_data: bool,
+    /// The accepted records declare GDPR Art. 9 special-category data.
+    pub dataset_has_special_category_data: bool,
     /// Training compute measured by the workers, once training has reported it: provider status
     /// uses the larger of this and the estimate.
     pub measured_flops: Option<f64>,

@@ -27,9 +27,9 @@ pub use assessment::{
 };
 pub use input::{AssessmentInput, BaseModelFacts, DeploymentContext, Derogation, Hyperparameters};
 pub use policy::{
-    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, Jurisdiction, KFactors,
-    LegalBasis, LevelPoints, LicenceVerdict, Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ReachRule, RoleRules,
-    ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
+    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, GdprRules, Jurisdiction,
+    KFactors, LegalBasis, LevelPoints, LicenceVerdict, Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ReachRule,
+    RoleRules, ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
 };
 pub use vocab::{Autonomy, DerogationGround, Level, ProviderRole, RiskTier, TrainingMethod};
 
@@ -67,10 +67,13 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
         return Err(errors);
     };
     let two_roles = policy.roles();
-    let facts = Facts::of(&parsed, input.deployment);
+    let mut facts = Facts::of(&parsed, input.deployment, input.dataset_has_personal_data, input.dataset_has_special_category_data);
     let ai_act = obligations::ai_act_applies(policy, &parsed.jurisdictions);
 
     let tier = tier::classify(policy, &parsed, input.deployment, &facts);
+    if tier.legal.ai_act_high_risk {
+        facts.set("ai_act_high_risk");
+    }
     let compute = compute::estimate(policy.compute(), model, parsed.method, parsed.tokens, parsed.epochs, exact, two_roles.is_some());
     let prohibited = tier.tier == RiskTier::Prohibited;
     let review_flags = if prohibited { vec![] } else { facts::cross_checks(policy, &parsed, &facts) };

@@ -97,6 +97,16 @@ pub(crate) fn select(policy: &Policy, facts: &ObligationFacts<'_>) -> Obligation
         ));
     }
     let legal_high_risk = facts.legal.ai_act_high_risk;
+    let special = facts.facts.holds("special_category_data");
+    let dpia = policy.gdpr().is_some_and(|g| facts.facts.all_groups(&g.dpia_requires));
+    if let Some(g) = policy.gdpr() {
+        if special {
+            reasons.push(Reason::new("gdpr.special_category", g.special_category_detail.as_str()));
+        }
+        if dpia {
+            reasons.push(Reason::new("gdpr.dpia", g.dpia_detail.as_str()));
+        }
+    }
     let score_medium = facts.legal.score_tier >= RiskTier::Medium;
     let score_high = facts.legal.score_tier >= RiskTier::High;
     if facts.two_roles && ai_act {
@@ -106,7 +116,7 @@ pub(crate) fn select(policy: &Policy, facts: &ObligationFacts<'_>) -> Obligation
     let triggers = policy.triggers();
     let sets: &[&TriggerSet] = if ai_act { &[&triggers.platform, &triggers.ai_act] } else { &[&triggers.platform] };
     for set in sets {
-        let fired: [(bool, &Vec<String>); 16] = [
+        let fired: [(bool, &Vec<String>); 18] = [
             (facts.tier == RiskTier::High, &set.high_tier),
             (facts.tier == RiskTier::Medium, &set.medium_tier),
             (facts.public_facing, &set.public_facing),
@@ -123,6 +133,8 @@ pub(crate) fn select(policy: &Policy, facts: &ObligationFacts<'_>) -> Obligation
             (facts.systemic_gpai_provider, &set.systemic_gpai_provider),
             (facts.generative, &set.generative),
             (facts.cross_check, &set.cross_check),
+            (special, &set.special_category),
+            (dpia, &set.dpia),
         ];
         ids.extend(fired.into_iter().filter(|(on, _)| *on).flat_map(|(_, list)| list.iter().map(String::as_str)));
         for f in facts.functions {

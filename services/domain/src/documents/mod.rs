@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::compliance::PolicyRef;
 use crate::provenance::sha256_hex;
 
-const ENFORCED_TEXT: &str = include_str!("../../policy/templates-v1.toml");
+const V1_TEXT: &str = include_str!("../../policy/templates-v1.toml");
+const V2_TEXT: &str = include_str!("../../policy/templates-v2.toml");
 
 /// The template ids the compliance policy refers to; every catalogue must define them.
 pub const REQUIRED_TEMPLATE_IDS: [&str; 5] = ["lia", "fria", "risk_assessment", "model_card", "registration"];
@@ -21,6 +22,24 @@ pub struct Template {
     pub title: String,
     pub article: String,
     pub fields: Vec<TemplateField>,
+    /// Answers that keep the obligations open: the document is filed, but by what it says it
+    /// cannot satisfy them (from templates-v2).
+    pub blockers: Vec<Blocker>,
+}
+
+/// An answer that keeps a document from satisfying its obligations, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    pub field: String,
+    pub equals: serde_json::Value,
+    pub reason: String,
+}
+
+impl Template {
+    /// The blockers a validated submission (`normalised` fields) trips.
+    pub fn blocking_answers(&self, normalised: &serde_json::Map<String, serde_json::Value>) -> Vec<&Blocker> {
+        self.blockers.iter().filter(|b| normalised.get(&b.field) == Some(&b.equals)).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +91,16 @@ struct RawTemplate {
     title: String,
     article: String,
     field: Vec<RawField>,
+    #[serde(default)]
+    blocker: Vec<RawBlocker>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlocker {
+    field: String,
+    equals: serde_json::Value,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -90,9 +119,14 @@ struct RawField {
 }
 
 impl DocumentTemplates {
-    /// The catalogue compiled into this build.
+    /// templates-v1, kept so the documents filed under it can be read against it.
     pub fn v1() -> Result<Self, String> {
-        Self::parse(ENFORCED_TEXT)
+        Self::parse(V1_TEXT)
+    }
+
+    /// The catalogue new documents are filed under.
+    pub fn current() -> Result<Self, String> {
+        Self::parse(V2_TEXT)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -157,7 +191,22 @@ fn build_template(raw: RawTemplate) -> Result<Template, String> {
     if fields.is_empty() {
         return Err(format!("template {:?} has no fields", raw.id));
     }
-    Ok(Template { id: raw.id, title: raw.title, article: raw.article, fields })
+    let mut blockers = Vec::new();
+    for b in raw.blocker {
+        let Some(field) = fields.iter().find(|f| f.name == b.field) else {
+            return Err(format!("template {:?}: a blocker names an unknown field {:?}", raw.id, b.field));
+        };
+        let fits = match (&field.kind, &b.equals) {
+            (FieldKind::Boolean, serde_json::Value::Bool(_)) => true,
+            (FieldKind::Choice { options }, serde_json::Value::String(s)) => options.contains(s),
+            _ => false,
+        };
+        if !fits || b.reason.trim().is_empty() {
+            return Err(format!("template {:?}: the blocker on {:?} needs a value the field can take and a reason", raw.id, b.field));
+        }
+        blockers.push(Blocker { field: b.field, equals: b.equals, reason: b.reason });
+    }
+    Ok(Template { id: raw.id, title: raw.title, article: raw.article, fields, blockers })
 }
 
 fn build_field(raw: RawField) -> Result<TemplateField, String> {

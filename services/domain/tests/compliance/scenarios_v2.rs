@@ -327,6 +327,39 @@ fn rows() -> Vec<Row> {
         .audit(true)
         .fired(&["art6_3.refused_annex_i"]),
     );
+
+    // 7. GDPR special categories and the DPIA.
+    rows.push(
+        row_v2("Personal data alone: a legitimate-interest assessment, no DPIA", Low, |c| c.personal_data = true)
+            .has(&["GDPR_LIA"])
+            .lacks(&["GDPR_ART9_CONDITION", "GDPR_ART35_DPIA"]),
+    );
+    rows.push(
+        row_v2("Special categories need an Art. 9(2) condition besides the LIA, and a DPIA (Art. 35(3)(b))", Low, |c| {
+            (c.personal_data, c.special_category_data) = (true, true);
+        })
+        .has(&["GDPR_LIA", "GDPR_ART9_CONDITION", "GDPR_ART35_DPIA"])
+        .fired(&["gdpr.special_category", "gdpr.dpia"]),
+    );
+    rows.push(
+        row_v2("Profiling on personal data is likely high-risk processing: a DPIA (Art. 35(3)(a))", Low, |c| {
+            c.personal_data = true;
+            c.deployment.profiles_natural_persons = true;
+        })
+        .has(&["GDPR_ART35_DPIA"])
+        .lacks(&["GDPR_ART9_CONDITION"]),
+    );
+    rows.push(
+        row_v2("Personal data in a high-risk AI system: a DPIA (AI Act Art. 26(9))", High, |c| {
+            declared(c, "education");
+            c.personal_data = true;
+        })
+        .has(&["GDPR_ART35_DPIA", "GDPR_LIA"]),
+    );
+    rows.push(
+        row_v2("No personal data, no DPIA, even when profiling", Low, |c| c.deployment.profiles_natural_persons = true)
+            .lacks(&["GDPR_LIA", "GDPR_ART35_DPIA"]),
+    );
     rows
 }
 

@@ -26,6 +26,7 @@ pub struct Case {
     pub deployment: DeploymentContext,
     pub org: OrgKind,
     pub personal_data: bool,
+    pub special_category_data: bool,
     pub measured_flops: Option<f64>,
     pub policy: &'static Policy,
 }
@@ -65,6 +66,7 @@ impl Case {
             },
             org: OrgKind::Sme,
             personal_data: false,
+            special_category_data: false,
             measured_flops: None,
             policy: policy(),
         }
@@ -86,6 +88,7 @@ impl Case {
                 deployment: &self.deployment,
                 organization_kind: self.org,
                 dataset_has_personal_data: self.personal_data,
+                dataset_has_special_category_data: self.special_category_data,
                 measured_flops: self.measured_flops,
             },
         )

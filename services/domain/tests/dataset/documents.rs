@@ -116,3 +116,29 @@ fn a_broken_catalogue_is_refused() {
     assert!(DocumentTemplates::parse(&text.replace("min_chars = 40", "min_chars = 5000")).is_err(), "min over max");
     assert!(DocumentTemplates::parse(&text.replace("name = \"impact\"", "name = \"purpose\"")).is_err(), "duplicate field");
 }
+
+/// templates-v2: a document satisfies its obligations by what it says.
+#[test]
+fn v2_blockers_name_the_answers_that_keep_obligations_open() {
+    let v2 = DocumentTemplates::current().unwrap();
+    assert_eq!(v2.reference().version, "templates-v2");
+    let lia = v2.get("lia").unwrap();
+    let mut fields = complete_lia();
+    let ok = lia.validate(&fields, &[]).unwrap();
+    assert!(lia.blocking_answers(&ok).is_empty());
+    fields["outcome"] = json!("rights_override");
+    let overridden = lia.validate(&fields, &[]).unwrap();
+    let reasons: Vec<&str> = lia.blocking_answers(&overridden).iter().map(|b| b.reason.as_str()).collect();
+    assert!(reasons.len() == 1 && reasons[0].contains("Art. 6(1)(f)"), "{reasons:?}");
+    let fria = v2.get("fria").unwrap();
+    assert!(fria.blockers.iter().any(|b| b.field == "authority_notified" && b.equals == json!(false) && b.reason.contains("27(3)")));
+    assert!(fria.fields.iter().any(|f| f.name == "authority_notification" && f.required), "the notification is recorded");
+    let risk = v2.get("risk_assessment").unwrap();
+    assert!(risk.blockers.iter().any(|b| b.equals == json!("not_acceptable")));
+    for id in ["art9_condition", "dpia"] {
+        assert!(v2.get(id).is_some_and(|t| t.fields.len() >= 4), "{id}");
+    }
+    // A blocker must name a field and a value the field can take.
+    let text = include_str!("../../policy/templates-v2.toml").replacen("equals = \"rights_override\"", "equals = \"maybe\"", 1);
+    assert!(DocumentTemplates::parse(&text).unwrap_err().contains("blocker"));
+}

@@ -169,3 +169,26 @@ fn licence_kinds_round_trip() {
     }
     assert!("Web".parse::<LicenceKind>().is_err());
 }
+
+/// GDPR Art. 9(1): a record declares the special categories it reveals; they are personal data, so
+/// the record names its subjects; the manifest commits to them (and an ordinary record's entry is
+/// unchanged).
+#[test]
+fn special_categories_are_declared_from_the_art9_vocabulary() {
+    let ok = parse_record(
+        &json!({"id": "p", "text": "t", "licence": {"kind": "own"}, "pii_subject_ids": ["s1"], "special_categories": ["health", "genetic", "health"]}),
+        "r",
+    )
+    .unwrap();
+    assert_eq!(ok.special_categories, ["genetic", "health"]);
+    assert!(String::from_utf8(ok.manifest_entry()).unwrap().contains(r#""special_categories":["genetic","health"]"#));
+    assert!(!String::from_utf8(record("a", "hello").manifest_entry()).unwrap().contains("special_categories"));
+    assert_eq!(
+        messages(&json!({"id": "p", "text": "t", "licence": {"kind": "own"}, "special_categories": ["health"]})),
+        ["r.pii_subject_ids: special-category data is personal data: name the data subjects it is about"]
+    );
+    let bad = messages(
+        &json!({"id": "p", "text": "t", "licence": {"kind": "own"}, "pii_subject_ids": ["s"], "special_categories": ["star_sign"]}),
+    );
+    assert!(bad[0].starts_with("r.special_categories: entry 0 must be one of racial_or_ethnic_origin"), "{bad:?}");
+}

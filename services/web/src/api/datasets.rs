@@ -53,6 +53,8 @@ pub struct DatasetDto {
     pub manifest_sha256: String,
     pub counts: Counts,
     pub pii_records: i64,
+    /// Records that declare GDPR Art. 9 special-category data.
+    pub special_category_records: i64,
     pub tokens: i64,
     pub domains: Vec<DomainDto>,
     #[schema(value_type = Object)]
@@ -69,6 +71,7 @@ fn dataset_dto(d: DatasetRow, counts: GateCounts, domains: Vec<DomainDto>) -> Da
         manifest_sha256: d.manifest_sha256,
         counts: counts.into(),
         pii_records: d.pii_records,
+        special_category_records: d.special_category_records,
         tokens: d.token_count,
         domains,
         data_policy: json!({"version": d.data_policy_version, "sha256": d.data_policy_sha256}),
@@ -87,7 +90,7 @@ pub struct UploadQuery {
 /// record a line, streamed in constant memory, `?name=`). Every bad record is named (`records[3].licence.kind`,
 /// `line 4.source_url`); nothing is stored unless every record is valid.
 #[utoipa::path(post, path = "/api/v1/datasets", tag = "datasets", params(UploadQuery),
-    request_body(content = Object, description = "{name, records: [{id, text|uri, source_url?, content_hash?, licence: {kind, ref?}, pii_subject_ids, tokens?}]} or NDJSON"),
+    request_body(content = Object, description = "{name, records: [{id, text|uri, source_url?, content_hash?, licence: {kind, ref?}, pii_subject_ids, special_categories?, tokens?}]} or NDJSON"),
     responses(
         (status = 201, body = DatasetDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -150,10 +150,11 @@ pub struct DocumentBody {
     pub fields: serde_json::Value,
 }
 
-/// Files a document (`lia`, `fria`, `risk_assessment`, `model_card`, `registration`) validated against
-/// its template; it satisfies the obligations that name the template.
+/// Files a document (`lia`, `fria`, `risk_assessment`, `model_card`, `registration`, `art9_condition`,
+/// `dpia`) validated against its template; it satisfies the obligations that name the template unless
+/// what it says keeps them open (`blocked_by` says why; `reopened` what an earlier revision had satisfied).
 #[utoipa::path(put, path = "/api/v1/jobs/{id}/documents/{template}", tag = "jobs", request_body = DocumentBody,
-    responses((status = 200, description = "{template, revision, satisfied, status}", body = Object),
+    responses((status = 200, description = "{template, revision, satisfied, blocked_by, reopened, status}", body = Object),
         (status = 404, description = "Unknown job or template", body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields at fault, each named `fields.<name>`", body = Problem, content_type = "application/problem+json")),
@@ -176,7 +177,8 @@ pub async fn put_document(
     )
     .await?;
     Ok(HttpResponse::Ok()
-        .json(json!({"template": template, "revision": saved.revision, "satisfied": saved.satisfied, "status": saved.status.as_str()})))
+        .json(json!({"template": template, "revision": saved.revision, "satisfied": saved.satisfied, "blocked_by": saved.blocked_by,
+                     "reopened": saved.reopened, "status": saved.status.as_str()})))
 }
 
 /// The document templates and their fields.

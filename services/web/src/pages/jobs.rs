@@ -348,7 +348,7 @@ async fn render(
             .iter()
             .map(|e| {
                 let detail = match e.kind.as_str() {
-                    "document" => format!("document {} filed", text(&e.detail["template"])),
+                    "document" => document_event(&e.detail),
                     "review" => format!("review: {} — {}", text(&e.detail["decision"]).replace('_', " "), text(&e.detail["notes"])),
                     _ if e.detail["notes"].is_string() => format!("{}: {}", text(&e.detail["reason"]), text(&e.detail["notes"])),
                     _ => text(&e.detail["reason"]),
@@ -374,6 +374,17 @@ async fn render(
     .render();
     let code = if submitted.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     page.render(code, body)
+}
+
+/// A filed document on the timeline, with why it satisfies nothing when what it says keeps its
+/// obligations open.
+fn document_event(detail: &Value) -> String {
+    let blocked: Vec<String> = detail["blocked_by"].as_array().into_iter().flatten().map(text).collect();
+    if blocked.is_empty() {
+        format!("document {} filed", text(&detail["template"]))
+    } else {
+        format!("document {} filed, but it satisfies nothing: {}", text(&detail["template"]), blocked.join(" "))
+    }
 }
 
 async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {

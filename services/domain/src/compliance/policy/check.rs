@@ -42,6 +42,14 @@ fn check_facts(file: &PolicyFile) -> Result<(), String> {
             check_token(file, &format!("cross_checks.{}", c.id), token)?;
         }
     }
+    if let Some(g) = &file.gdpr {
+        if g.dpia_requires.is_empty() || g.dpia_requires.iter().any(Vec::is_empty) {
+            return Err("gdpr.dpia_requires needs non-empty groups".into());
+        }
+        for token in g.dpia_requires.iter().flatten() {
+            check_token(file, "gdpr.dpia_requires", token)?;
+        }
+    }
     for j in &file.jurisdictions {
         if let Some(cd) = &j.consequential_decisions {
             for token in &cd.requires_any {

@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use sections::LicenceRule;
 pub use sections::{
-    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, Jurisdiction, KFactors,
-    LegalBasis, LevelPoints, LicenceVerdict, Obligation, Pricing, ProhibitedPractice, ReachRule, RoleRules, ScoreRules, ScoreThresholds,
-    Sector, TriggerSet, Triggers,
+    AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, GdprRules, Jurisdiction,
+    KFactors, LegalBasis, LevelPoints, LicenceVerdict, Obligation, Pricing, ProhibitedPractice, ReachRule, RoleRules, ScoreRules,
+    ScoreThresholds, Sector, TriggerSet, Triggers,
 };
 
 /// Every version that ever decided a job, oldest first. A landed version is never edited: jobs
@@ -58,6 +58,8 @@ struct PolicyFile {
     /// Present from v2: the two provider roles, the legal classification and the platform's measures.
     #[serde(default)]
     roles: Option<RoleRules>,
+    #[serde(default)]
+    gdpr: Option<GdprRules>,
 }
 
 /// A parsed, internally consistent policy.
@@ -168,6 +170,11 @@ impl Policy {
 
     pub fn cross_checks(&self) -> &[CrossCheck] {
         &self.file.cross_checks
+    }
+
+    /// GDPR Art. 9 and Art. 35 rules; `None` for v1.
+    pub fn gdpr(&self) -> Option<&GdprRules> {
+        self.file.gdpr.as_ref()
     }
 
     /// The two-role rules; `None` for v1, which knew a single provider flag.

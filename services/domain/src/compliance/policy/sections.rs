@@ -172,6 +172,10 @@ pub struct TriggerSet {
     pub generative: Vec<String>,
     /// Declared facts point at a prohibited practice the buyer did not tick.
     pub cross_check: Vec<String>,
+    /// The data holds GDPR Art. 9 special categories: an Art. 9(2) condition.
+    pub special_category: Vec<String>,
+    /// The processing is likely high-risk under GDPR Art. 35 (`[gdpr] dpia_requires`).
+    pub dpia: Vec<String>,
     /// Per declared function (`functions` vocabulary).
     pub functions: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -195,6 +199,8 @@ impl TriggerSet {
             &self.systemic_gpai_provider,
             &self.generative,
             &self.cross_check,
+            &self.special_category,
+            &self.dpia,
         ]
         .into_iter()
         .chain(self.functions.values())
@@ -330,4 +336,14 @@ pub struct Pricing {
     pub audit_pool_fee: u64,
     pub effective_flops_per_second: f64,
     pub fixed_overhead_seconds: u64,
+}
+
+/// GDPR rules beyond the legitimate interest (from v2).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GdprRules {
+    /// Art. 35(1) and (3): the fact groups (each needs one fact) that make the processing likely high-risk.
+    pub dpia_requires: Vec<Vec<String>>,
+    pub dpia_detail: String,
+    pub special_category_detail: String,
 }

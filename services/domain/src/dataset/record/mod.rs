@@ -82,6 +82,9 @@ pub struct DatasetRecord {
     pub content_hash: String,
     pub licence: Licence,
     pub pii_subject_ids: Vec<String>,
+    /// GDPR Art. 9(1) special categories the record reveals (`vocabulary::SPECIAL_CATEGORIES`),
+    /// sorted, each once.
+    pub special_categories: Vec<String>,
     /// cl100k_base tokens for text records, the declared count for URI records.
     pub tokens: u64,
 }
@@ -97,6 +100,8 @@ struct ManifestEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     uri: Option<&'a str>,
     pii_subject_ids: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    special_categories: &'a [String],
     tokens: u64,
 }
 
@@ -124,6 +129,7 @@ impl DatasetRecord {
                 RecordContent::Text(_) => None,
             },
             pii_subject_ids: &self.pii_subject_ids,
+            special_categories: &self.special_categories,
             tokens: self.tokens,
         };
         // Canonicalisation fails only on non-finite floats or non-string map keys; the entry has

@@ -6,7 +6,7 @@ use super::{DatasetRecord, Licence, LicenceKind, MAX_TEXT_BYTES, RecordContent};
 use crate::ValidationErrors;
 use crate::provenance::sha256_hex;
 
-const KEYS: [&str; 8] = ["id", "text", "uri", "source_url", "content_hash", "licence", "pii_subject_ids", "tokens"];
+const KEYS: [&str; 9] = ["id", "text", "uri", "source_url", "content_hash", "licence", "pii_subject_ids", "special_categories", "tokens"];
 const LICENCE_KEYS: [&str; 2] = ["kind", "ref"];
 const URI_SCHEMES: [&str; 5] = ["http", "https", "s3", "gs", "file"];
 const MAX_ID_CHARS: usize = 200;
@@ -56,6 +56,10 @@ pub fn parse_record(value: &Value, prefix: &str) -> Result<DatasetRecord, Valida
 
     let declared_hash = errors.check(&p("content_hash"), parse_hash(present(obj, "content_hash"))).flatten();
     let pii_subject_ids = errors.check(&p("pii_subject_ids"), parse_subjects(present(obj, "pii_subject_ids"))).unwrap_or_default();
+    let special_categories = errors.check(&p("special_categories"), parse_special(present(obj, "special_categories"))).unwrap_or_default();
+    if !special_categories.is_empty() && pii_subject_ids.is_empty() {
+        errors.push(&p("pii_subject_ids"), "special-category data is personal data: name the data subjects it is about");
+    }
     let declared_tokens = errors.check(&p("tokens"), parse_tokens(present(obj, "tokens"))).flatten();
 
     let mut content_hash = None;
@@ -87,7 +91,7 @@ pub fn parse_record(value: &Value, prefix: &str) -> Result<DatasetRecord, Valida
 
     match (id, content, content_hash, licence, tokens) {
         (Some(id), Some(content), Some(content_hash), Some(licence), Some(tokens)) if errors.is_empty() => {
-            Ok(DatasetRecord { id, content, source_url, content_hash, licence, pii_subject_ids, tokens })
+            Ok(DatasetRecord { id, content, source_url, content_hash, licence, pii_subject_ids, special_categories, tokens })
         }
         _ => {
             if errors.is_empty() {
@@ -179,6 +183,22 @@ fn parse_subjects(value: Option<&Value>) -> Result<Vec<String>, String> {
             _ => Err(format!("entry {i} must be a non-empty string of at most {MAX_SUBJECT_CHARS} characters")),
         })
         .collect()
+}
+
+/// GDPR Art. 9(1) categories, from the closed vocabulary; sorted and deduplicated.
+fn parse_special(value: Option<&Value>) -> Result<Vec<String>, String> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let items = value.as_array().ok_or("must be an array of GDPR Art. 9(1) categories")?;
+    let mut out: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str().map(str::trim) {
+            Some(c) if crate::vocabulary::SPECIAL_CATEGORIES.contains(&c) => out.push(c.to_owned()),
+            _ => return Err(format!("entry {i} must be one of {}", crate::vocabulary::SPECIAL_CATEGORIES.join(", "))),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 fn parse_tokens(value: Option<&Value>) -> Result<Option<u64>, String> {
