@@ -333,8 +333,15 @@ async fn documents_are_judged_by_what_they_say_and_special_categories_need_an_ar
     let saved = put("lia", overridden.clone()).await;
     assert_eq!(saved["satisfied"], json!([]), "{saved}");
     assert!(saved["blocked_by"][0].as_str().unwrap().contains("must not go ahead"), "{saved}");
+    let summary_text = || async {
+        let s: Value = w.app.get(&format!("/api/v1/jobs/{id}/training-summary"), Some(&w.buyer.token)).await.json().await.unwrap();
+        s["personal_data"]["text"].as_str().unwrap_or_default().to_string()
+    };
+    assert!(summary_text().await.contains("No legitimate-interest assessment is on file yet"), "the summary promises nothing");
     let saved = put("lia", lia_fields()).await;
     assert_eq!(saved["satisfied"], json!(["GDPR_LIA"]), "a legitimate interest that prevails satisfies the LIA, and only the LIA");
+    let cited = summary_text().await;
+    assert!(cited.contains("(revision 2, filed") && cited.contains("interest prevails with safeguards"), "regenerated: {cited}");
     let saved = put("lia", overridden).await;
     assert_eq!(saved["reopened"], json!(["GDPR_LIA"]), "a revision that says rights override reopens it");
 
@@ -354,6 +361,8 @@ async fn documents_are_judged_by_what_they_say_and_special_categories_need_an_ar
     assert_eq!(put("dpia", dpia).await["satisfied"], json!(["GDPR_ART35_DPIA"]));
     let job: Value = w.app.get(&format!("/api/v1/jobs/{id}"), Some(&w.buyer.token)).await.json().await.unwrap();
     assert_eq!(open(&job), ["GDPR_LIA"], "only the overridden LIA still blocks");
+    let now = summary_text().await;
+    assert!(now.contains("No legitimate-interest assessment is on file yet") && now.contains("explicit consent"), "{now}");
     let events: Value = w.app.get(&format!("/api/v1/jobs/{id}/events"), Some(&w.buyer.token)).await.json().await.unwrap();
     assert!(events.to_string().contains("rights override"), "the timeline keeps why a document satisfied nothing");
 }

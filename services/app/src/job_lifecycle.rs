@@ -298,6 +298,9 @@ pub async fn put_document(
     )
     .await?;
     attune_db::audit::append(&mut tx, &actor.audit_id(), "job.document_filed", &format!("job:{id}"), &detail).await?;
+    if crate::training_summary::cites(template_id) {
+        crate::training_summary::refresh_personal_data(&mut tx, id).await?;
+    }
     if status == JobStatus::ChangesRequested {
         // A revised document resubmits the job to its reviewer.
         transition(

@@ -121,12 +121,14 @@ pub struct AcceptedGroup {
     pub records: i64,
     pub tokens: i64,
     pub pii_records: i64,
+    pub special_records: i64,
 }
 
 pub async fn accepted_groups(conn: &mut PgConnection, job_id: Uuid, dataset_id: Uuid) -> anyhow::Result<Vec<AcceptedGroup>> {
     sqlx::query_as(
         "select r.licence_kind, r.domain, count(*) as records, coalesce(sum(r.tokens), 0)::bigint as tokens,
-            count(*) filter (where cardinality(r.pii_subject_ids) > 0) as pii_records
+            count(*) filter (where cardinality(r.pii_subject_ids) > 0) as pii_records,
+            count(*) filter (where cardinality(r.special_categories) > 0) as special_records
          from dataset_record r
          where r.dataset_id = $2
            and not exists (select 1 from job_record_exclusion e where e.job_id = $1 and e.record_id = r.record_id)
@@ -154,6 +156,17 @@ pub async fn set_accepted(
         .execute(conn)
         .await
         .context("failed to record a job's accepted records")?;
+    Ok(())
+}
+
+/// Replaces the job's training content summary (regenerated when a document it cites is filed).
+pub async fn set_training_summary(conn: &mut PgConnection, job_id: Uuid, summary: &serde_json::Value) -> anyhow::Result<()> {
+    sqlx::query("update job set training_summary = $2 where id = $1")
+        .bind(job_id)
+        .bind(summary)
+        .execute(conn)
+        .await
+        .context("failed to replace a job's training summary")?;
     Ok(())
 }
 

@@ -10,4 +10,6 @@ pub mod summary;
 pub use domains::{DomainShare, domain_shares};
 pub use gate::{GateContext, GateOutcome, GateReason, GateVerdict, ReviewDecision, gate_record};
 pub use record::{DatasetRecord, Licence, LicenceKind, MAX_TEXT_BYTES, ManifestHasher, RecordContent, parse_record};
-pub use summary::{SummaryFacts, TrainingContentSummary, training_content_summary};
+pub use summary::{
+    DocumentOnFile, PersonalData, PersonalDataBasis, SummaryFacts, TrainingContentSummary, personal_data_section, training_content_summary,
+};

@@ -1,5 +1,5 @@
 use attune_domain::compliance::PolicyRef;
-use attune_domain::dataset::{LicenceKind, SummaryFacts, training_content_summary};
+use attune_domain::dataset::{DocumentOnFile, LicenceKind, PersonalDataBasis, SummaryFacts, training_content_summary};
 use attune_domain::provenance::{TRAINING_SUMMARY_SECTIONS, training_summary_gaps};
 use chrono::TimeZone;
 
@@ -13,6 +13,8 @@ fn facts() -> SummaryFacts {
         by_licence: vec![(LicenceKind::Own, 10, 1000), (LicenceKind::Web, 25, 2500), (LicenceKind::Licensed, 5, 500)],
         web_domains: (0..25).map(|i| (format!("site{i:02}.example"), 1, 100 + i)).collect(),
         pii_records: 3,
+        special_records: 0,
+        basis: PersonalDataBasis::default(),
         excluded: vec![("EU_TDM_OPTOUT".into(), 4), ("REVIEWED_BLOCK".into(), 1), ("EU_TDM_OPTOUT".into(), 2)],
         reviewed_allowed: 2,
         agents: vec!["GPTBot".into(), "CCBot".into()],
@@ -114,9 +116,42 @@ fn the_texts_are_written_from_the_facts() {
     assert_eq!(excluded, [("EU_TDM_OPTOUT", 6), ("REVIEWED_BLOCK", 1)]);
     assert_eq!(opt_out.reviewed_allowed, 2);
     assert_eq!(summary.personal_data.pii_records, 3);
-    assert!(
-        summary.personal_data.text.contains("GDPR Art. 6(1)(f)") && summary.personal_data.text.contains("legitimate-interest assessment")
-    );
+    let text = &summary.personal_data.text;
+    assert!(text.contains("No legitimate-interest assessment is on file yet"), "{text}");
     assert!(summary.processing.text.contains("deduplicated by the sha256") && summary.processing.text.contains("7 records left out"));
     assert_eq!(summary.data_policy.version, "data-v1");
+}
+
+/// The summary says only what is true when generated: no LIA is cited before one is on file, no
+/// erasure is promised, and once the documents exist the regenerated section cites them.
+#[test]
+fn the_personal_data_section_cites_only_documents_on_file() {
+    let mut f = facts();
+    f.special_records = 1;
+    let before = training_content_summary(&f).personal_data;
+    for promise in ["erasure", "revision"] {
+        assert!(!before.text.contains(promise), "{promise:?} in {}", before.text);
+    }
+    assert!(before.text.contains("no Art. 9(2) condition is on file yet"), "{}", before.text);
+    assert_eq!((before.lia_revision, before.art9_revision, before.special_category_records), (None, None, 1));
+    let filed = chrono::Utc.with_ymd_and_hms(2026, 3, 4, 0, 0, 0).unwrap();
+    f.basis = PersonalDataBasis {
+        lia: Some(DocumentOnFile { revision: 2, conclusion: "interest_prevails_with_safeguards".into(), filed_at: filed }),
+        art9: Some(DocumentOnFile { revision: 1, conclusion: "explicit_consent".into(), filed_at: filed }),
+    };
+    let after = training_content_summary(&f).personal_data;
+    assert!(
+        after.text.contains("(revision 2, filed 2026-03-04)") && after.text.contains("interest prevails with safeguards"),
+        "{}",
+        after.text
+    );
+    assert!(after.text.contains("Art. 9(2) condition \"explicit consent\" (revision 1"), "{}", after.text);
+    assert_eq!((after.lia_revision, after.art9_revision), (Some(2), Some(1)));
+}
+
+#[test]
+fn a_stored_summary_reads_back() {
+    let summary = training_content_summary(&facts());
+    let back: attune_domain::dataset::TrainingContentSummary = serde_json::from_value(serde_json::to_value(&summary).unwrap()).unwrap();
+    assert_eq!(back, summary);
 }

@@ -25,6 +25,10 @@ pub struct SummaryFacts {
     /// Accepted web records by domain: `(domain, records, tokens)`.
     pub web_domains: Vec<(String, u64, u64)>,
     pub pii_records: u64,
+    /// Accepted records that declare GDPR Art. 9 special categories.
+    pub special_records: u64,
+    /// The documents on file the personal-data section may cite; nothing is promised before it exists.
+    pub basis: PersonalDataBasis,
     /// Records left out and why: `(reason code, records)`.
     pub excluded: Vec<(String, u64)>,
     /// Records admitted by a reviewer after an unknown opt-out status.
@@ -105,6 +109,41 @@ pub struct OptOutPolicy {
 pub struct PersonalData {
     pub text: String,
     pub pii_records: u64,
+    #[serde(default)]
+    pub special_category_records: u64,
+    /// The revision of the legitimate-interest assessment the text cites, once one is on file.
+    #[serde(default)]
+    pub lia_revision: Option<i32>,
+    /// The revision of the Art. 9(2) condition the text cites, once one is on file.
+    #[serde(default)]
+    pub art9_revision: Option<i32>,
+}
+
+/// A filed document that satisfies its obligation, as the summary cites it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentOnFile {
+    pub revision: i32,
+    /// The LIA's outcome, or the Art. 9(2) condition relied on.
+    pub conclusion: String,
+    pub filed_at: DateTime<Utc>,
+}
+
+/// What the personal-data section may cite: only documents on file when it is generated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonalDataBasis {
+    pub lia: Option<DocumentOnFile>,
+    pub art9: Option<DocumentOnFile>,
+}
+
+/// The personal-data section: true when generated, regenerated when a document it may cite is filed.
+pub fn personal_data_section(pii_records: u64, total_records: u64, special_records: u64, basis: &PersonalDataBasis) -> PersonalData {
+    PersonalData {
+        text: text::personal_data(pii_records, total_records, special_records, basis),
+        pii_records,
+        special_category_records: special_records,
+        lia_revision: basis.lia.as_ref().map(|d| d.revision),
+        art9_revision: basis.art9.as_ref().map(|d| d.revision),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,7 +209,7 @@ pub fn training_content_summary(facts: &SummaryFacts) -> TrainingContentSummary 
             excluded,
             reviewed_allowed: facts.reviewed_allowed,
         },
-        personal_data: PersonalData { text: text::personal_data(facts.pii_records, total_records), pii_records: facts.pii_records },
+        personal_data: personal_data_section(facts.pii_records, total_records, facts.special_records, &facts.basis),
         processing: Processing { text: text::processing(facts) },
         data_policy: facts.data_policy.clone(),
     }

@@ -45,18 +45,41 @@ pub(super) fn opt_out(facts: &SummaryFacts, excluded: &[ExcludedCount]) -> Strin
     text
 }
 
-/// How personal data was handled.
-pub(super) fn personal_data(pii_records: u64, total_records: u64) -> String {
+/// How personal data was handled: only what is true when the summary is generated. It cites a
+/// legitimate-interest assessment or an Art. 9(2) condition once one is on file, and promises no
+/// right it cannot yet honour.
+pub(super) fn personal_data(pii_records: u64, total_records: u64, special_records: u64, basis: &super::PersonalDataBasis) -> String {
     if pii_records == 0 {
         return "No record of the training data was marked as containing personal data.".to_owned();
     }
-    format!(
-        "{} of {} contain personal data and list the identifiers of their data subjects, so that access, objection and erasure \
-         requests can be honoured. The processing relies on legitimate interest (GDPR Art. 6(1)(f)); a legitimate-interest \
-         assessment following the three-step test of EDPB Opinion 28/2024 (purpose, necessity, balancing) documents it.",
+    let mut text = format!(
+        "{} of {} contain personal data and list the identifiers of their data subjects.",
         count(pii_records, "record"),
         total_records
-    )
+    );
+    match &basis.lia {
+        Some(lia) => text.push_str(&format!(
+            " The processing relies on legitimate interest (GDPR Art. 6(1)(f)), documented in a legitimate-interest assessment \
+             (revision {}, filed {}) following the three-step test of EDPB Opinion 28/2024, which concludes: {}.",
+            lia.revision,
+            lia.filed_at.format("%Y-%m-%d"),
+            lia.conclusion.replace('_', " ")
+        )),
+        None => text.push_str(" No legitimate-interest assessment is on file yet; training waits for one (GDPR Art. 6(1)(f))."),
+    }
+    if special_records > 0 {
+        text.push_str(&format!(" {} reveal special categories of personal data (GDPR Art. 9(1)); ", count(special_records, "record")));
+        match &basis.art9 {
+            Some(c) => text.push_str(&format!(
+                "they are processed under the Art. 9(2) condition \"{}\" (revision {}, filed {}).",
+                c.conclusion.replace('_', " "),
+                c.revision,
+                c.filed_at.format("%Y-%m-%d")
+            )),
+            None => text.push_str("no Art. 9(2) condition is on file yet, so they may not be processed."),
+        }
+    }
+    text
 }
 
 /// The processing applied before training.
