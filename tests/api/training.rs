@@ -64,6 +64,16 @@ async fn the_embedded_setup_trains_a_paid_job_on_the_demo_model_and_pays_out_the
     assert_eq!(body["shards"][0]["merkle_root"].as_str().unwrap().len(), 64);
     assert_eq!(body["tokens"].as_f64(), Some(tokens));
     assert_eq!(body["provider_recheck"]["changed"], false, "{body}");
+    // The assessment replays under its own policy version (v2): as decided, and with the measured
+    // compute deciding the GPAI provider role again.
+    assert_eq!(body["assessment"]["policy"]["version"], "v2");
+    let gpai = &body["provider_recheck"]["roles"]["gpai_provider"];
+    assert!(gpai["reasons"].as_array().is_some_and(|r| !r.is_empty()), "{body}");
+    let mismatches: i64 = sqlx::query_scalar("select count(*) from chain_alert where kind = 'assessment_replay_mismatch'")
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(mismatches, 0, "the stored assessment reproduces under its policy");
     assert_eq!(body["payment"]["job_ref"], m.payment["job_ref"]);
     let canonical = serde_jcs::to_string(body).unwrap();
     assert_eq!(hex::encode(Sha256::digest(canonical.as_bytes())), cert["sha256"].as_str().unwrap(), "the sha256 is of the canonical JSON");

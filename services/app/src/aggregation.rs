@@ -114,12 +114,27 @@ async fn aggregate(conn: &mut PgConnection, screening: &crate::screening::Screen
     let flops_measured: f64 = entries.iter().map(|e| e.flops).sum();
     let tokens: u64 = entries.iter().map(|e| e.tokens).sum();
     let a = &job.assessment;
-    let recheck = recheck_provider(
-        a.pointer("/flops/estimate").and_then(serde_json::Value::as_f64).unwrap_or(0.0),
-        a.pointer("/flops/threshold").and_then(serde_json::Value::as_f64).unwrap_or(f64::INFINITY),
+    // The assessment replayed under its own policy version: first as it was decided (an auditor's
+    // check that it reproduces), then with the compute the workers measured.
+    let as_decided = crate::compliance_replay::replay(conn, &job, None).await?;
+    let differences = crate::compliance_replay::differences(a, &as_decided);
+    if !differences.is_empty() {
+        attune_db::chain::raise_alert(conn, "assessment_replay_mismatch", &format!("job:{job_id}"), &json!({"differences": differences}))
+            .await?;
+    }
+    let measured = crate::compliance_replay::replay(conn, &job, Some(flops_measured)).await?;
+    let mut recheck = recheck_provider(
+        as_decided.flops.estimate,
+        measured.flops.threshold,
         a.pointer("/flops/substantial_modification").and_then(serde_json::Value::as_bool).unwrap_or(false),
         flops_measured,
     );
+    if let Some(roles) = &measured.roles {
+        // Policy v2: provider status is the two roles with the larger of estimate and measurement.
+        recheck.changed = measured.provider_role.as_str() != text(a, "/provider_role");
+        recheck.detail = roles.gpai_provider.reasons.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>().join(" ");
+        recheck.roles = Some(roles.clone());
+    }
     // The sign-off of the review, when the job had one (an admin's until audit pools exist).
     let audit = match attune_db::jobs::last_review(conn, job_id).await? {
         Some((review, at)) if review["decision"] == "approve" => {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cases;
 pub mod chain;
 pub mod chain_watch;
+pub mod compliance_replay;
 pub mod cursor;
 pub mod database;
 pub mod dataset_review;

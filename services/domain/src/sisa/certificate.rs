@@ -66,6 +66,10 @@ pub struct ProviderRecheck {
     /// True when the measured compute changes the answer the buyer was given.
     pub changed: bool,
     pub detail: String,
+    /// Policy v2: the two provider roles decided again with the larger of the estimate and the
+    /// measured compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<crate::compliance::Roles>,
 }
 
 pub fn recheck_provider(flops_estimated: f64, threshold: f64, assessed: bool, flops_measured: f64) -> ProviderRecheck {
@@ -87,6 +91,7 @@ pub fn recheck_provider(flops_estimated: f64, threshold: f64, assessed: bool, fl
         substantial_modification_measured: measured,
         changed: measured != assessed,
         detail,
+        roles: None,
     }
 }
 
