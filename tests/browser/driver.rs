@@ -127,3 +127,25 @@ pub async fn submit(client: &Client, css: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Waits until `css` shows `needle` (case-insensitive) and returns its text.
+pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(el) = client.find(fantoccini::Locator::Css(css)).await
+            && let Ok(text) = el.text().await
+            && text.to_lowercase().contains(&needle.to_lowercase())
+        {
+            return text;
+        }
+        if Instant::now() >= deadline {
+            let main = client.find(fantoccini::Locator::Css("main")).await.ok();
+            let text = match main {
+                Some(m) => m.text().await.unwrap_or_default(),
+                None => String::new(),
+            };
+            panic!("{css} never showed {needle:?}; the page says: {text}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

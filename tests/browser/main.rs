@@ -1,6 +1,7 @@
 //! The UI in a real headless Chromium, driven over WebDriver (chromedriver + fantoccini).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod assessment_wizard;
 mod card_payment;
 mod cases;
 #[path = "../common/mod.rs"]

@@ -9,28 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::wallet::personal_sign;
 use crate::common::{self, PASSWORD};
-use crate::driver::{click, fill, log_in, log_out, start_browser, submit, text_of, wait_for_path};
-
-async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(el) = client.find(fantoccini::Locator::Css(css)).await
-            && let Ok(text) = el.text().await
-            && text.to_lowercase().contains(&needle.to_lowercase())
-        {
-            return text;
-        }
-        if Instant::now() >= deadline {
-            let main = client.find(fantoccini::Locator::Css("main")).await.ok();
-            let text = match main {
-                Some(m) => m.text().await.unwrap_or_default(),
-                None => String::new(),
-            };
-            panic!("{css} never showed {needle:?}; the page says: {text}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use crate::driver::{click, fill, log_in, log_out, start_browser, submit, text_of, wait_for_path, wait_for_text};
 
 #[tokio::test]
 async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
