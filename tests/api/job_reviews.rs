@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::models::model_listing;
+use crate::common::pages::csrf_token;
 use crate::common::{TestApp, TestUser, assert_problem, spawn_app_with};
 use crate::datasets::{own_record, ready_dataset};
 
@@ -135,7 +136,7 @@ async fn the_reviews_page_lists_the_job_and_its_form_approves_it() {
     let r = paid_job_in_review().await;
     let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let login_page = browser.get(r.app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let token = csrf(&login_page);
+    let token = csrf_token(&login_page);
     browser
         .post(r.app.url("/login"))
         .form(&[("email", r.admin.email.as_str()), ("password", r.admin.password.as_str()), ("csrf_token", token.as_str())])
@@ -147,7 +148,7 @@ async fn the_reviews_page_lists_the_job_and_its_form_approves_it() {
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!("review-{}", r.job)), "the job is listed");
     assert!(html.contains("POOL_REVIEW"));
-    let token = csrf(&html);
+    let token = csrf_token(&html);
     let res = browser
         .post(r.app.url(&format!("/admin/reviews/{}", r.job)))
         .form(&[("csrf_token", token.as_str()), ("decision", "approve"), ("notes", "")])
@@ -165,10 +166,4 @@ async fn the_reviews_page_lists_the_job_and_its_form_approves_it() {
     assert_eq!(res.status(), StatusCode::OK, "redirected back to the queue");
     assert!(res.text().await.unwrap().contains("No job is waiting for a review."));
     assert_eq!(r.job().await["status"], "queued");
-}
-
-fn csrf(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
 }

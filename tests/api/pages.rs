@@ -4,11 +4,7 @@ use reqwest::StatusCode;
 
 use crate::common::{PASSWORD, spawn_app};
 
-fn csrf_token(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..start + 64].to_string()
-}
+use crate::common::pages::csrf_token;
 
 #[tokio::test]
 async fn pages_carry_security_headers() {
@@ -108,4 +104,42 @@ async fn pages_that_need_a_login_redirect_and_admin_pages_need_admins() {
     let res = app.api.get(app.url("/admin/users")).header("cookie", format!("attune_session={}", admin.token)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains(&user.email));
+}
+
+/// The admins' organisation-kind page: a research organisation is listed unverified; verifying it
+/// needs evidence; once verified, the organisation's API view says so.
+#[tokio::test]
+async fn an_admin_verifies_an_organisation_kind_with_evidence_on_its_page() {
+    let app = spawn_app().await;
+    let lab = app.new_user_of_kind("cultural_heritage").await;
+    let admin = app.new_admin().await;
+    let browser = app.page_session(&admin).await;
+    let html = browser.get(app.url("/admin/organizations")).send().await.unwrap().text().await.unwrap();
+    let row = format!("org-{}", lab.organization_id);
+    assert!(html.contains(&row) && html.contains("not verified"), "{html}");
+    let action = format!("/admin/organizations/{}/kind-verification", lab.organization_id);
+    let token = csrf_token(&html);
+    let res = browser
+        .post(app.url(&action))
+        .form(&[("csrf_token", token.as_str()), ("decision", "verify"), ("evidence", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("evidence"));
+    let evidence = "Accredited museum, national register entry 88";
+    let res = browser
+        .post(app.url(&action))
+        .form(&[("csrf_token", token.as_str()), ("decision", "verify"), ("evidence", evidence)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = browser.get(app.url("/admin/organizations")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(evidence), "{html}");
+    let me: serde_json::Value = app.get("/api/v1/me", Some(&lab.token)).await.json().await.unwrap();
+    assert_eq!(me["organization"]["kind_verified"], true);
+    // A buyer's session is refused the page.
+    let buyer = app.page_session(&lab).await;
+    assert_eq!(buyer.get(app.url("/admin/organizations")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }

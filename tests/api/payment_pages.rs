@@ -5,27 +5,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::assessments::deployment;
-use crate::common::{PASSWORD, TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::common::pages::csrf_token;
+use crate::common::{TestApp, TestUser, spawn_app, spawn_app_with};
 use crate::datasets::{own_record, ready_dataset};
-
-fn csrf_token(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..start + 64].to_string()
-}
 
 /// A cookie-carrying client that does not follow redirects, logged in through the login form.
 async fn browser_for(app: &TestApp, user: &TestUser) -> reqwest::Client {
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf_token(&browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[("email", user.email.as_str()), ("password", PASSWORD), ("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    browser
+    app.page_session(user).await
 }
 
 async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {

@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod files;
 pub mod models;
+pub mod pages;
 pub mod smtp;
 pub mod training;
 pub mod wallet;

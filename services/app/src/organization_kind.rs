@@ -59,3 +59,11 @@ pub async fn decide(
 pub fn verified(org: &OrganizationRow) -> bool {
     org.kind_verified_at.is_some()
 }
+
+/// Organisations whose kind would unlock an exception (`kinds`), unverified first (admin).
+pub async fn to_verify(pool: &PgPool, actor: &Actor, kinds: &[OrgKind]) -> Result<Vec<OrganizationRow>, AppError> {
+    actor.admin_scope()?;
+    let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    Ok(attune_db::organizations::list_by_kinds(&mut conn, &kinds, 200).await?)
+}

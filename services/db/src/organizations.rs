@@ -58,6 +58,19 @@ pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> anyhow::Result
     .context("failed to fetch organization by name")
 }
 
+/// Organisations of these kinds, unverified first, then newest first (the admins' verification list).
+pub async fn list_by_kinds(conn: &mut PgConnection, kinds: &[String], limit: i64) -> anyhow::Result<Vec<OrganizationRow>> {
+    sqlx::query_as::<_, OrganizationRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from organization where kind = any($1)
+         order by kind_verified_at is not null, created_at desc limit $2"
+    )))
+    .bind(kinds)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list organisations by kind")
+}
+
 /// Records an admin's verification of the organisation's kind (`Some`), or withdraws it (`None`),
 /// guarded on the kind the admin looked at: `None` when the organisation is gone or its kind changed.
 pub async fn set_kind_verification(

@@ -112,6 +112,11 @@ impl DataPolicy {
             && gate.research_exception_org_kinds.iter().any(|k| k.parse::<OrgKind>().is_ok_and(|parsed| parsed == kind))
     }
 
+    /// The organisation kinds that may use the research exceptions (once verified, from data-v2).
+    pub fn research_exception_kinds(&self) -> Vec<OrgKind> {
+        self.file.gate.research_exception_org_kinds.iter().filter_map(|k| k.parse().ok()).collect()
+    }
+
     /// Whether non-commercial UK use outside research falls back to the EU opt-out rules (data-v1
     /// only; the UK has no opt-out regime).
     pub fn uk_optout_fallback(&self) -> bool {

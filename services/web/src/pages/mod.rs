@@ -11,6 +11,7 @@ mod datasets;
 mod identity;
 mod jobs;
 mod loss_chart;
+mod organizations;
 mod pay_by_card;
 mod provider;
 mod reviews;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     cases::configure(cfg);
     reviews::configure(cfg);
+    organizations::configure(cfg);
     provider::configure(cfg);
     catalogue::configure(cfg);
     wallets::configure(cfg);
