@@ -78,6 +78,10 @@ async fn a_buyer_uploads_a_dataset_and_creates_a_job() {
     assert!(timeline.contains("assessed") && timeline.contains("awaiting payment"), "{timeline}");
     assert!(text_of(c, "#summary-sources").await.contains("crawled_web_content"));
     assert!(text_of(c, "#obligation-GDPR_LIA").await.to_lowercase().contains("open"));
+    // The job page shows the legal classification and the two roles, as the wizard does.
+    assert!(text_of(c, "#ai-act-class").await.contains("not a high-risk system"));
+    let roles = text_of(c, "#roles").await;
+    assert!(roles.contains("Provider of a high-risk system") && roles.contains("general-purpose AI model"), "{roles}");
 
     // The legitimate-interest assessment: a gap is named, then it is filed.
     fill(c, "lia-purpose", "Answer our own customers' support tickets faster and more consistently.").await;

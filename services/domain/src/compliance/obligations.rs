@@ -234,6 +234,8 @@ fn measures(policy: &Policy, facts: &ObligationFacts<'_>, obligations: &[Obligat
                 score_why.clone()
             } else if facts.audit_required && platform.audit.contains(&o.id) {
                 audit_detail(facts)
+            } else if facts.tier == RiskTier::Medium && platform.medium_tier.contains(&o.id) {
+                "The deployment's tier is medium: Attune records it in its public registry of fine-tuned deployments (seed 002 §VII); this is the platform's measure, not a duty the AI Act attaches.".to_string()
             } else {
                 return None;
             };
