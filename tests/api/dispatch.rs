@@ -14,23 +14,23 @@ use crate::common::models::model_listing;
 use crate::common::{TestApp, TestUser, assert_problem, spawn_app_with};
 use crate::datasets::ready_dataset;
 
-struct Market {
-    app: TestApp,
-    buyer: TestUser,
+pub(crate) struct Market {
+    pub(crate) app: TestApp,
+    pub(crate) buyer: TestUser,
     buyer_key: PrivateKeySigner,
-    job: String,
+    pub(crate) job: String,
     payment: Value,
-    admin: TestUser,
+    pub(crate) admin: TestUser,
 }
 
-fn record(i: usize, subject: Option<String>) -> Value {
+pub(crate) fn record(i: usize, subject: Option<String>) -> Value {
     json!({"id": format!("r{i}"), "text": format!("support ticket number {i}: the printer does not print"), "licence": {"kind": "own"},
         "pii_subject_ids": subject.map(|s| vec![s]).unwrap_or_default()})
 }
 
 /// A chain app (retries without backoff), a verified model, a buyer with a funded wallet, and a job
 /// on `records` awaiting payment.
-async fn market(records: Vec<Value>) -> Market {
+pub(crate) async fn market(records: Vec<Value>) -> Market {
     let app = spawn_app_with(|s| {
         s.chain_enabled = true;
         s.chain_confirmations = Some(1);
@@ -60,16 +60,16 @@ async fn market(records: Vec<Value>) -> Market {
 
 impl Market {
     /// Funds the escrow and lets the watcher apply it.
-    async fn pay(&self) {
+    pub(crate) async fn pay(&self) {
         self.app.fund(&self.buyer_key, &self.payment).await;
         self.app.watch().await;
     }
 
-    async fn job(&self) -> Value {
+    pub(crate) async fn job(&self) -> Value {
         self.app.get(&format!("/api/v1/jobs/{}", self.job), Some(&self.buyer.token)).await.json().await.unwrap()
     }
 
-    async fn status(&self) -> String {
+    pub(crate) async fn status(&self) -> String {
         self.job().await["status"].as_str().unwrap().to_string()
     }
 
@@ -142,7 +142,7 @@ impl Market {
         self.app.queue.reap(chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap()
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    pub(crate) async fn count(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
             .bind(Uuid::parse_str(&self.job).unwrap())
             .fetch_one(&self.app.pool)

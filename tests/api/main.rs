@@ -12,6 +12,7 @@ mod audit;
 mod cases;
 mod datasets;
 mod dispatch;
+mod erasure;
 mod errors;
 mod integrity;
 mod job_reviews;

@@ -167,6 +167,7 @@ impl DatasetUpload {
             review_decision: None,
             review_notes: None,
             reviewed_at: None,
+            erased_at: None,
         };
         self.batch.push((row, prefix));
     }

@@ -18,6 +18,7 @@ pub mod dataset_scan;
 pub mod datasets;
 pub mod demo_catalogue;
 pub mod dispatch;
+pub mod erasure;
 pub mod error;
 pub mod job_artifacts;
 pub mod job_lifecycle;

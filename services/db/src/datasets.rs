@@ -84,11 +84,13 @@ pub struct RecordRow {
     pub review_decision: Option<String>,
     pub review_notes: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// Set on a tombstone: the content was erased (GDPR Art. 17); id and content hash remain.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 const RECORD_COLUMNS: &str =
     "record_id, seq, text, uri, source_url, domain, content_hash, licence_kind, licence_ref, pii_subject_ids, special_categories, tokens,
-    optout_status, optout, optout_checked_at, optout_recheck_at, gate, gate_reasons, review_decision, review_notes, reviewed_at";
+    optout_status, optout, optout_checked_at, optout_recheck_at, gate, gate_reasons, review_decision, review_notes, reviewed_at, erased_at";
 
 /// Inserts a batch of new records; returns the `seq` of every record whose id was new, so the
 /// caller can name the lines whose ids repeat an earlier one.

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod chain;
 pub mod dataset_gate;
 pub mod datasets;
+pub mod erasure;
 pub mod idempotency;
 pub mod job_obligations;
 pub mod jobs;

@@ -25,7 +25,7 @@ pub async fn accepted_records(conn: &mut PgConnection, job_id: Uuid, dataset_id:
     sqlx::query_as(
         "select r.record_id, r.content_hash, r.pii_subject_ids, r.text is not null as has_text
          from dataset_record r
-         where r.dataset_id = $2
+         where r.dataset_id = $2 and r.erased_at is null
            and not exists (select 1 from job_record_exclusion e where e.job_id = $1 and e.record_id = r.record_id)
          order by r.seq",
     )

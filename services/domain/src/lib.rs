@@ -11,6 +11,7 @@ pub mod data_policy;
 pub mod dataset;
 pub mod documents;
 pub mod email;
+pub mod erasure;
 pub mod evm;
 pub mod job;
 pub mod jurisdictions;

@@ -19,6 +19,8 @@ use crate::api;
         api::admin::set_roles,
         api::admin::list_users,
         api::admin::verify_kind,
+        api::erasure::create,
+        api::erasure::get,
         api::organizations::get_organization,
         api::wallets::challenge,
         api::wallets::link,
@@ -74,7 +76,7 @@ use crate::api;
         api::workers::fail,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "payments"), (name = "screening"), (name = "kyc"), (name = "workers"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "erasure"), (name = "payments"), (name = "screening"), (name = "kyc"), (name = "workers"))
 )]
 pub struct ApiDoc;
 

@@ -272,6 +272,8 @@ pub struct RecordDto {
     pub optout: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
     pub review: Option<serde_json::Value>,
+    /// Set when the record's content was erased (GDPR Art. 17): a tombstone with its id and content hash.
+    pub erased_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub fn record_dto(r: RecordRow) -> RecordDto {
@@ -290,6 +292,7 @@ pub fn record_dto(r: RecordRow) -> RecordDto {
         reasons: r.gate_reasons,
         optout: r.optout,
         review,
+        erased_at: r.erased_at,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assessments;
 pub mod datasets;
 pub mod dto;
+pub mod erasure;
 pub mod job_results;
 pub mod job_reviews;
 pub mod jobs;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     jobs::configure(cfg);
     job_results::configure(cfg);
     job_reviews::configure(cfg);
+    erasure::configure(cfg);
     payments::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);

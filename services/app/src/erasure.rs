@@ -1,0 +1,216 @@
+//! GDPR Art. 17 erasure requests. The organisation that owns the data (or an admin on a data
+//! subject's behalf, with the subject's evidence) names a subject; their records are found through
+//! the index over `pii_subject_ids`, their content is deleted at once (a tombstone keeps the record id
+//! and content hash), and the answer lists the affected records, jobs and shards with the first
+//! affected slice of each and the share of a full retrain that retraining them costs. A second
+//! request for the same subject returns the first. The subject id is never stored, only its
+//! per-organisation hash.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use attune_db::erasure::{ErasureRow, NewErasure};
+use attune_domain::erasure::{AffectedShard, ErasureStatus, deadline, retrain_fraction, subject_reference};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::Actor;
+use crate::error::AppError;
+
+const MAX_SUBJECT_CHARS: usize = 200;
+const MAX_TEXT_CHARS: usize = 4000;
+
+pub struct ErasureInput {
+    pub subject_id: String,
+    pub reason: Option<String>,
+    /// An admin acting on a data subject's behalf names the organisation and attaches the evidence.
+    pub organization_id: Option<Uuid>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AffectedRecordRef {
+    pub dataset_id: Uuid,
+    pub record_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AffectedShardRef {
+    pub job_id: Uuid,
+    pub shard_index: i32,
+    /// 0-based: the shard retrains from the checkpoint saved before this slice.
+    pub from_slice: i32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Affected {
+    pub records: Vec<AffectedRecordRef>,
+    pub jobs: Vec<Uuid>,
+    pub shards: Vec<AffectedShardRef>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErasureView {
+    pub id: Uuid,
+    pub status: String,
+    /// sha256 over the organisation and the subject id; the id itself is not kept.
+    pub subject_sha256: String,
+    pub affected: serde_json::Value,
+    /// The share of a full retrain of the affected jobs that retraining the affected shards costs.
+    pub retrain_fraction: f64,
+    /// GDPR Art. 12(3): one month from the request.
+    pub deadline_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The erasure certificate, once issued.
+    pub certificate: Option<serde_json::Value>,
+}
+
+impl From<ErasureRow> for ErasureView {
+    fn from(r: ErasureRow) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            subject_sha256: r.subject_sha256,
+            affected: r.affected,
+            retrain_fraction: r.retrain_fraction,
+            deadline_at: r.deadline_at,
+            created_at: r.created_at,
+            completed_at: r.completed_at,
+            certificate: None,
+        }
+    }
+}
+
+fn optional_text(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > MAX_TEXT_CHARS => {
+            Err(AppError::field(field, format!("must be at most {MAX_TEXT_CHARS} characters")))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+/// Records an erasure request and deletes the subject's content. `Ok((true, view))` for a new
+/// request, `Ok((false, view))` for the same subject's earlier one.
+#[tracing::instrument(skip_all)]
+pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Result<(bool, ErasureView), AppError> {
+    let subject = input.subject_id.trim();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS || subject.chars().any(char::is_control) {
+        return Err(AppError::field(
+            "subject_id",
+            format!("must name the data subject as the datasets do (1 to {MAX_SUBJECT_CHARS} characters)"),
+        ));
+    }
+    let reason = optional_text("reason", input.reason.as_deref())?;
+    let evidence = optional_text("evidence", input.evidence.as_deref())?;
+    let organization_id = match input.organization_id {
+        Some(org) if org != actor.organization_id => {
+            actor.admin_scope()?;
+            if evidence.is_none() {
+                return Err(AppError::field("evidence", "an admin acting on a data subject's behalf attaches the subject's request"));
+            }
+            org
+        }
+        _ => actor.organization_id,
+    };
+    let subject_sha256 = subject_reference(organization_id, subject);
+    let mut tx = pool.begin().await.context("failed to begin an erasure request")?;
+    if actor.organization_id != organization_id {
+        attune_db::organizations::get(&mut tx, attune_domain::OrgScope::Platform, organization_id).await?.ok_or(AppError::NotFound)?;
+    }
+    if let Some(existing) = attune_db::erasure::find_by_subject(&mut tx, organization_id, &subject_sha256).await? {
+        return Ok((false, existing.into()));
+    }
+
+    let found = attune_db::erasure::affected_records(&mut tx, organization_id, subject).await?;
+    let mut records: Vec<AffectedRecordRef> = Vec::new();
+    let mut jobs: Vec<Uuid> = Vec::new();
+    let mut first_slice: BTreeMap<(Uuid, i32), i32> = BTreeMap::new();
+    for r in &found {
+        if !records.iter().any(|x| x.dataset_id == r.dataset_id && x.record_id == r.record_id) {
+            records.push(AffectedRecordRef { dataset_id: r.dataset_id, record_id: r.record_id.clone() });
+        }
+        if let Some(job) = r.job_id {
+            if !jobs.contains(&job) {
+                jobs.push(job);
+            }
+            if let (Some(shard), Some(slice)) = (r.shard_index, r.slice) {
+                let entry = first_slice.entry((job, shard)).or_insert(slice);
+                *entry = (*entry).min(slice);
+            }
+        }
+    }
+    let shards: Vec<AffectedShardRef> =
+        first_slice.iter().map(|(&(job_id, shard_index), &from_slice)| AffectedShardRef { job_id, shard_index, from_slice }).collect();
+
+    // The cost: the affected shards' records from their first affected slice on, over every record
+    // the affected jobs were dispatched with.
+    let dispatched: Vec<Uuid> = jobs.iter().copied().filter(|j| shards.iter().any(|s| s.job_id == *j)).collect();
+    let mut plan: Vec<AffectedShard> = Vec::new();
+    let mut job_records: u64 = 0;
+    for job in &dispatched {
+        let job_shards = attune_db::shard_runs::shards(&mut tx, *job).await?;
+        job_records += job_shards.iter().map(|s| u64::try_from(s.records).unwrap_or(0)).sum::<u64>();
+        for s in shards.iter().filter(|s| s.job_id == *job) {
+            if let Some(row) = job_shards.iter().find(|row| row.shard_index == s.shard_index) {
+                plan.push(AffectedShard {
+                    slice_sizes: row.slice_sizes.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect(),
+                    from_slice: u32::try_from(s.from_slice).unwrap_or(0),
+                });
+            }
+        }
+    }
+    let fraction = retrain_fraction(&plan, job_records);
+    // Nothing trained on the records: deleting them is the whole erasure. Otherwise the affected
+    // shards wait to be retrained.
+    let status = if shards.is_empty() { ErasureStatus::Completed } else { ErasureStatus::Pending };
+    let affected = json!({"records": records, "jobs": jobs, "shards": shards});
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let inserted = attune_db::erasure::insert(
+        &mut tx,
+        &NewErasure {
+            id,
+            organization_id,
+            requested_by: actor.user_id,
+            subject_sha256: &subject_sha256,
+            reason: reason.as_deref(),
+            evidence: evidence.as_deref(),
+            status: status.as_str(),
+            affected: &affected,
+            retrain_fraction: fraction,
+            deadline_at: deadline(now),
+        },
+    )
+    .await?;
+    let Some(row) = inserted else {
+        // Another request for the same subject committed first: answer with it.
+        drop(tx);
+        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+        let existing = attune_db::erasure::find_by_subject(&mut conn, organization_id, &subject_sha256).await?.ok_or(AppError::NotFound)?;
+        return Ok((false, existing.into()));
+    };
+    let erased = attune_db::erasure::tombstone(&mut tx, organization_id, subject, id).await?;
+    attune_db::audit::append(
+        &mut tx,
+        &actor.audit_id(),
+        "erasure.requested",
+        &format!("erasure:{id}"),
+        &json!({"organization_id": organization_id, "subject_sha256": subject_sha256, "records_erased": erased, "jobs": jobs.len(),
+                "shards": shards.len(), "retrain_fraction": fraction, "on_behalf": organization_id != actor.organization_id}),
+    )
+    .await?;
+    tx.commit().await.context("failed to commit an erasure request")?;
+    Ok((true, row.into()))
+}
+
+/// A request as the caller may see it: their organisation's, or any for an admin.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<ErasureView, AppError> {
+    let organization = if actor.admin_scope().is_ok() { None } else { Some(actor.organization_id) };
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    Ok(attune_db::erasure::get(&mut conn, organization, id).await?.ok_or(AppError::NotFound)?.into())
+}

@@ -1,0 +1,66 @@
+//! GDPR Art. 17 erasure requests (API.md "Erasure").
+
+use actix_web::{HttpResponse, web};
+use attune_app::erasure::{ErasureInput, ErasureView};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::extract::{ApiJson, Authenticated};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/erasure-requests").route(web::post().to(create)))
+        .service(web::resource("/erasure-requests/{id}").route(web::get().to(get)));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ErasureRequestBody {
+    /// The data subject as the datasets' `pii_subject_ids` name them.
+    pub subject_id: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Admins only: the organisation whose data the subject asks to erase.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// Admins acting on a data subject's behalf: the subject's request, as received.
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+/// Request the erasure of a data subject's records (GDPR Art. 17): their content is deleted at once,
+/// and the answer lists the affected records, jobs and shards (with the first affected slice) and the
+/// share of a full retrain the erasure costs. A repeated request for the same subject returns the
+/// first (200).
+#[utoipa::path(post, path = "/api/v1/erasure-requests", tag = "erasure", request_body = ErasureRequestBody,
+    responses(
+        (status = 201, body = ErasureView),
+        (status = 200, description = "The same subject's earlier request", body = ErasureView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's data, and not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: ApiJson<ErasureRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let input = ErasureInput { subject_id: b.subject_id, reason: b.reason, organization_id: b.organization_id, evidence: b.evidence };
+    let (created, view) = attune_app::erasure::request(&state.pool, &actor, &input).await?;
+    Ok(if created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
+}
+
+/// An erasure request: its status, what it affected, its deadline and, once issued, its certificate.
+#[utoipa::path(get, path = "/api/v1/erasure-requests/{id}", tag = "erasure",
+    params(("id" = Uuid, Path, description = "Erasure request id")),
+    responses(
+        (status = 200, body = ErasureView),
+        (status = 404, description = "Unknown, or another organisation's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get(state: web::Data<AppState>, Authenticated(actor): Authenticated, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(attune_app::erasure::get(&state.pool, &actor, path.into_inner()).await?))
+}

@@ -1,0 +1,140 @@
+//! GDPR Art. 17 erasure requests over HTTP: the subject's records are found across the
+//! organisation's datasets and jobs, their content is deleted at once (tombstones keep the id and the
+//! content hash), the answer names the one shard that held the subject with its first affected slice
+//! and the share of a full retrain; a repeat is idempotent, an unknown subject is recorded with nothing
+//! affected, another organisation sees nothing, and an admin acts on a subject's behalf with evidence.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::dispatch::{market, record};
+
+#[tokio::test]
+async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_to_retrain() {
+    // 450 records, every third naming one of 20 subjects: three shards, each subject in one of them.
+    let records: Vec<Value> = (0..450).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 20)))).collect();
+    let m = market(records).await;
+    m.pay().await;
+    let lia = json!({"fields": crate::jobs::lia_fields()});
+    let res = m
+        .app
+        .api
+        .put(m.app.url(&format!("/api/v1/jobs/{}/documents/lia", m.job)))
+        .bearer_auth(&m.buyer.token)
+        .json(&lia)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(m.status().await, "queued", "dispatched into shards");
+
+    let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": " "}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["field"], "subject_id");
+
+    let res = m
+        .app
+        .post_json(
+            "/api/v1/erasure-requests",
+            &json!({"subject_id": "customer-7", "reason": "Art. 17(1)(b): consent withdrawn"}),
+            Some(&m.buyer.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let e: Value = res.json().await.unwrap();
+    // customer-7 names records i with i % 3 == 0 and i % 20 == 7: i = 27, 87, 147, 207, 267, 327, 387, 447.
+    let records = e["affected"]["records"].as_array().unwrap();
+    assert_eq!(records.len(), 8, "{e}");
+    assert_eq!(e["affected"]["jobs"], json!([m.job]));
+    let shards = e["affected"]["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 1, "one subject, one shard: {e}");
+    let shard = shards[0]["shard_index"].as_i64().unwrap();
+    let (held_by,): (i64,) =
+        sqlx::query_as("select count(distinct a.shard_index) from job_shard_record a where a.job_id = $1 and a.record_id = any($2)")
+            .bind(Uuid::parse_str(&m.job).unwrap())
+            .bind(records.iter().map(|r| r["record_id"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+            .fetch_one(&m.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(held_by, 1);
+    let first_slice = m
+        .count(&format!(
+            "select min(slice)::bigint from job_shard_record where job_id = $1 and shard_index = {shard}
+               and record_id in ('r27', 'r87', 'r147', 'r207', 'r267', 'r327', 'r387', 'r447')"
+        ))
+        .await;
+    assert_eq!(shards[0]["from_slice"].as_i64(), Some(first_slice), "retrained from the checkpoint before the first affected slice");
+    let again = m
+        .count(&format!("select count(*) from job_shard_record where job_id = $1 and shard_index = {shard} and slice >= {first_slice}"))
+        .await;
+    let fraction = e["retrain_fraction"].as_f64().unwrap();
+    assert!((fraction - again as f64 / 450.0).abs() < 1e-9, "{fraction} vs {again}/450");
+    assert!(fraction > 0.0 && fraction <= 1.0 / 3.0 + 1e-9, "at most one shard of three: {fraction}");
+    assert_eq!(e["status"], "pending", "the shard waits to be retrained");
+    assert_eq!(e["subject_sha256"].as_str().unwrap().len(), 64);
+    assert!(!e.to_string().contains("customer-7"), "the subject id is not kept");
+    let deadline = chrono::DateTime::parse_from_rfc3339(e["deadline_at"].as_str().unwrap()).unwrap();
+    let created = chrono::DateTime::parse_from_rfc3339(e["created_at"].as_str().unwrap()).unwrap();
+    assert!((28..=31).contains(&(deadline - created).num_days()), "one month (Art. 12(3))");
+
+    // The content is gone from every record; a tombstone keeps id and hash.
+    let gone = m
+        .count(
+            "select count(*) from dataset_record r join job j on j.dataset_id = r.dataset_id
+             where j.id = $1 and r.erased_at is not null and r.text is null and cardinality(r.pii_subject_ids) = 0
+               and r.content_hash ~ '^[0-9a-f]{64}$'",
+        )
+        .await;
+    assert_eq!(gone, 8);
+    let still = m.count("select count(*) from dataset_record r join job j on j.dataset_id = r.dataset_id where j.id = $1 and 'customer-7' = any(r.pii_subject_ids)").await;
+    assert_eq!(still, 0);
+    let dataset = m.job().await["dataset_id"].as_str().unwrap().to_string();
+    let page: Value = m.app.get(&format!("/api/v1/datasets/{dataset}/records?limit=500"), Some(&m.buyer.token)).await.json().await.unwrap();
+    let tombstones: Vec<&Value> = page["items"].as_array().unwrap().iter().filter(|r| !r["erased_at"].is_null()).collect();
+    assert_eq!(tombstones.len(), 8);
+    assert!(
+        tombstones.iter().all(|t| t["pii_subjects"] == 0 && t["content_hash"].as_str().is_some_and(|h| h.len() == 64)),
+        "{tombstones:?}"
+    );
+
+    // A repeat answers with the first request; another organisation sees nothing of it.
+    let id = e["id"].as_str().unwrap();
+    let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-7"}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["id"], id);
+    let stranger = m.app.new_user().await;
+    assert_eq!(m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&stranger.token)).await.status(), StatusCode::NOT_FOUND);
+    let theirs: Value = m
+        .app
+        .post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-8"}), Some(&stranger.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["affected"]["records"], json!([]), "their request reaches only their own data");
+    let ours: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(ours["status"], "pending");
+
+    // An unknown subject is still recorded, with nothing affected.
+    let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "nobody-we-know"}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let nothing: Value = res.json().await.unwrap();
+    assert_eq!((nothing["affected"]["records"].clone(), nothing["retrain_fraction"].as_f64()), (json!([]), Some(0.0)));
+    assert_eq!(nothing["status"], "completed");
+
+    // An admin acts on a subject's behalf only with the subject's request attached.
+    let body = json!({"subject_id": "customer-9", "organization_id": m.buyer.organization_id});
+    let res = m.app.post_json("/api/v1/erasure-requests", &body, Some(&m.admin.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = m.app.post_json("/api/v1/erasure-requests", &body, Some(&stranger.token)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "only an admin acts for another organisation's data");
+    let mut body = body;
+    body["evidence"] = json!("E-mail of 2 December from the subject asking to be forgotten, identity checked by phone");
+    let res = m.app.post_json("/api/v1/erasure-requests", &body, Some(&m.admin.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let by_admin: Value = res.json().await.unwrap();
+    assert_eq!(by_admin["affected"]["records"].as_array().unwrap().len(), 8, "{by_admin}");
+    let logged = m.count("select count(*) from audit_log where action = 'erasure.requested' and $1::uuid is not null").await;
+    assert_eq!(logged, 4);
+}
