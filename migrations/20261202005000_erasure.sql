@@ -34,3 +34,32 @@ alter table dataset_record add constraint dataset_record_content_check check (
     case when erased_at is null then (text is null) <> (uri is null)
          else text is null and uri is null and cardinality(pii_subject_ids) = 0 end
 );
+
+-- The erasure certificate, once every affected model is superseded, and where it was anchored (kind 3).
+alter table erasure_request
+    add column certificate        jsonb,
+    add column certificate_sha256 text,
+    add column anchor_tx_hash     text,
+    add column anchor_block       bigint,
+    add constraint erasure_request_certificate_check check ((certificate is null) = (certificate_sha256 is null));
+
+-- Each shard an erasure retrains: from the checkpoint before its first affected slice. `waiting` until
+-- the shard can be retrained (its job is still training it), `retraining` once its run is queued
+-- again, `retrained` once the job's new version is certified, `not_trained` when no model ever
+-- learnt from the erased records (the shard had not reached them, or the job ended without a model).
+create table erasure_shard (
+    erasure_id   uuid not null references erasure_request (id) on delete cascade,
+    job_id       uuid not null references job (id) on delete cascade,
+    shard_index  int not null,
+    from_slice   int not null,
+    state        text not null default 'waiting',
+    old_adapters jsonb,
+    new_adapters jsonb,
+    -- FLOPs the retraining spent, and the FLOPs of training every shard of the job (a full retrain).
+    flops        double precision not null default 0,
+    full_flops   double precision not null default 0,
+    queued_at    timestamptz,
+    done_at      timestamptz,
+    constraint erasure_shard_pkey primary key (erasure_id, job_id, shard_index),
+    constraint erasure_shard_state_check check (state in ('waiting', 'retraining', 'retrained', 'not_trained'))
+);

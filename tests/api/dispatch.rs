@@ -73,7 +73,7 @@ impl Market {
         self.job().await["status"].as_str().unwrap().to_string()
     }
 
-    async fn worker(&self, name: &str) -> String {
+    pub(crate) async fn worker(&self, name: &str) -> String {
         let res = self.app.post_json("/api/v1/admin/workers", &json!({"name": name}), Some(&self.admin.token)).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.unwrap();
@@ -81,19 +81,19 @@ impl Market {
         body["token"].as_str().unwrap().to_string()
     }
 
-    async fn lease(&self, worker: &str, wait_s: u64) -> reqwest::Response {
+    pub(crate) async fn lease(&self, worker: &str, wait_s: u64) -> reqwest::Response {
         let body = json!({"capabilities": {"gpus": 0, "gpu_memory_gb": 0, "trainers": ["lora"]}, "wait_s": wait_s});
         self.app.post_json("/api/v1/worker/lease", &body, Some(worker)).await
     }
 
-    async fn leased(&self, worker: &str) -> Value {
+    pub(crate) async fn leased(&self, worker: &str) -> Value {
         let res = self.lease(worker, 0).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
     }
 
     /// A heartbeat; a finished slice's checkpoint is uploaded first, as a worker must.
-    async fn heartbeat(&self, worker: &str, run: &str, slice: u64, slice_done: bool, tokens: u64) -> reqwest::Response {
+    pub(crate) async fn heartbeat(&self, worker: &str, run: &str, slice: u64, slice_done: bool, tokens: u64) -> reqwest::Response {
         if slice_done {
             let ckpt = format!("checkpoint of slice {slice} of {run} by {}", &worker[..12]).into_bytes();
             let res = self
@@ -108,7 +108,7 @@ impl Market {
         self.app.post_json(&format!("/api/v1/worker/runs/{run}/heartbeat"), &body, Some(worker)).await
     }
 
-    async fn upload(&self, worker: &str, run: &str, name: &str, bytes: &[u8], sha256: &str) -> reqwest::Response {
+    pub(crate) async fn upload(&self, worker: &str, run: &str, name: &str, bytes: &[u8], sha256: &str) -> reqwest::Response {
         self.app
             .api
             .put(self.app.url(&format!("/api/v1/worker/runs/{run}/artifacts/{name}")))
@@ -121,13 +121,13 @@ impl Market {
             .unwrap()
     }
 
-    async fn complete(&self, worker: &str, run: &str, artifacts: Value, tokens: u64) -> reqwest::Response {
+    pub(crate) async fn complete(&self, worker: &str, run: &str, artifacts: Value, tokens: u64) -> reqwest::Response {
         let body = json!({"artifacts": artifacts, "flops": 6.0 * 1e6 * tokens as f64, "tokens": tokens, "metrics": {"final_loss": 2.5}});
         self.app.post_json(&format!("/api/v1/worker/runs/{run}/complete"), &body, Some(worker)).await
     }
 
     /// Uploads an adapter and completes the run with it.
-    async fn finish(&self, worker: &str, run: &str, tokens: u64) -> reqwest::Response {
+    pub(crate) async fn finish(&self, worker: &str, run: &str, tokens: u64) -> reqwest::Response {
         let adapter = format!("adapter of {run} by {}", &worker[..12]).into_bytes();
         let sha = hex::encode(Sha256::digest(&adapter));
         let res = self.upload(worker, run, "adapter.safetensors", &adapter, &sha).await;

@@ -6,6 +6,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::dispatch::{market, record};
@@ -71,7 +72,12 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     let fraction = e["retrain_fraction"].as_f64().unwrap();
     assert!((fraction - again as f64 / 450.0).abs() < 1e-9, "{fraction} vs {again}/450");
     assert!(fraction > 0.0 && fraction <= 1.0 / 3.0 + 1e-9, "at most one shard of three: {fraction}");
-    assert_eq!(e["status"], "pending", "the shard waits to be retrained");
+    // No worker had leased the shard: it never learnt from the records and trains without them, so
+    // the erasure is complete at once, with its certificate.
+    assert_eq!(e["status"], "completed", "{e}");
+    let cert = &e["certificate"]["body"];
+    assert_eq!(cert["jobs"][0]["shards"][0]["state"], "not_trained", "{cert}");
+    assert_eq!((cert["share_of_full_retrain"].as_f64(), cert["records_removed"].as_array().map(Vec::len)), (Some(0.0), Some(8)));
     assert_eq!(e["subject_sha256"].as_str().unwrap().len(), 64);
     assert!(!e.to_string().contains("customer-7"), "the subject id is not kept");
     let deadline = chrono::DateTime::parse_from_rfc3339(e["deadline_at"].as_str().unwrap()).unwrap();
@@ -114,7 +120,7 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
         .unwrap();
     assert_eq!(theirs["affected"]["records"], json!([]), "their request reaches only their own data");
     let ours: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
-    assert_eq!(ours["status"], "pending");
+    assert_eq!(ours["certificate"]["sha256"], e["certificate"]["sha256"]);
 
     // An unknown subject is still recorded, with nothing affected.
     let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "nobody-we-know"}), Some(&m.buyer.token)).await;
@@ -122,6 +128,7 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     let nothing: Value = res.json().await.unwrap();
     assert_eq!((nothing["affected"]["records"].clone(), nothing["retrain_fraction"].as_f64()), (json!([]), Some(0.0)));
     assert_eq!(nothing["status"], "completed");
+    assert!(nothing["certificate"]["body"]["records_removed"].as_array().is_some_and(Vec::is_empty), "recorded and certified: {nothing}");
 
     // An admin acts on a subject's behalf only with the subject's request attached.
     let body = json!({"subject_id": "customer-9", "organization_id": m.buyer.organization_id});
@@ -137,4 +144,101 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     assert_eq!(by_admin["affected"]["records"].as_array().unwrap().len(), 8, "{by_admin}");
     let logged = m.count("select count(*) from audit_log where action = 'erasure.requested' and $1::uuid is not null").await;
     assert_eq!(logged, 4);
+}
+
+/// A trained job: the erasure queues only the shard that held the subject, from the checkpoint before
+/// its first affected slice; the worker trains it without the erased records; the job's new version
+/// supersedes the old, and the erasure certificate compares the FLOPs spent with a full retrain and is
+/// anchored (kind 3).
+#[tokio::test]
+async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_certifies_it() {
+    let records: Vec<Value> = (0..450).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 20)))).collect();
+    let m = market(records).await;
+    m.pay().await;
+    let lia = json!({"fields": crate::jobs::lia_fields()});
+    let res = m
+        .app
+        .api
+        .put(m.app.url(&format!("/api/v1/jobs/{}/documents/lia", m.job)))
+        .bearer_auth(&m.buyer.token)
+        .json(&lia)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let worker = m.worker("gpu-box-erasure").await;
+    for _ in 0..3 {
+        let lease = m.leased(&worker).await;
+        let run = lease["run_id"].as_str().unwrap().to_string();
+        for slice in 0..lease["slices"].as_u64().unwrap() {
+            assert_eq!(m.heartbeat(&worker, &run, slice, true, 2048).await.status(), StatusCode::OK);
+        }
+        assert_eq!(m.finish(&worker, &run, 8192).await.status(), StatusCode::OK);
+    }
+    assert_eq!(m.app.aggregation.try_aggregate_next().await.unwrap().map(|j| j.to_string()), Some(m.job.clone()));
+    assert_eq!(m.status().await, "completed");
+    let before: Value = m.app.get(&format!("/api/v1/jobs/{}/certificate", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
+    let flops_before = m.count("select sum(flops)::bigint from shard_run where job_id = $1").await;
+
+    let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-7"}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let e: Value = res.json().await.unwrap();
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(e["status"], "retraining", "{e}");
+    let shard = e["affected"]["shards"][0]["shard_index"].as_i64().unwrap();
+    let from = e["affected"]["shards"][0]["from_slice"].as_u64().unwrap();
+    assert_eq!(m.status().await, "training", "the completed job trains the affected shard again");
+
+    // Only that shard is leased, resuming after the last slice that never held the subject.
+    let lease = m.leased(&worker).await;
+    assert_eq!(lease["shard_index"].as_i64(), Some(shard));
+    assert_eq!(lease["resume_from_slice"].as_u64(), Some(from));
+    let checkpoint = lease["resume_checkpoint"].as_array().unwrap();
+    if from > 0 {
+        assert!(checkpoint.iter().all(|f| f["name"].as_str().unwrap().starts_with(&format!("checkpoint-{:04}.", from - 1))), "{lease}");
+        assert!(!checkpoint.is_empty());
+    }
+    let run = lease["run_id"].as_str().unwrap().to_string();
+    let served = m.app.get(&format!("/api/v1/worker/runs/{run}/records"), Some(&worker)).await.text().await.unwrap();
+    for erased in ["\"r27\"", "\"r87\"", "\"r447\""] {
+        assert!(!served.contains(erased), "an erased record is served: {erased}");
+    }
+    for slice in from..lease["slices"].as_u64().unwrap() {
+        assert_eq!(m.heartbeat(&worker, &run, slice, true, 1024).await.status(), StatusCode::OK);
+    }
+    // The retrained adapter (a synthetic worker's bytes; a real trainer's differ by training).
+    let adapter = b"adapter retrained without customer-7".to_vec();
+    let sha = hex::encode(Sha256::digest(&adapter));
+    assert_eq!(m.upload(&worker, &run, "adapter.safetensors", &adapter, &sha).await.status(), StatusCode::CREATED);
+    let done = m.complete(&worker, &run, json!([{"name": "adapter.safetensors", "sha256": sha, "size": adapter.len()}]), 2048).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(m.lease(&worker, 0).await.status(), StatusCode::NO_CONTENT, "no other shard is trained again");
+    let untouched =
+        m.count(&format!("select count(*) from shard_run where job_id = $1 and shard_index <> {shard} and flops = 6e6 * 8192")).await;
+    assert_eq!(untouched, 2, "the other shards keep their runs");
+    assert!(m.count("select sum(flops)::bigint from shard_run where job_id = $1").await < flops_before);
+
+    // The new version supersedes the old; the erasure completes with its certificate.
+    assert!(m.app.aggregation.try_aggregate_next().await.unwrap().is_some());
+    assert_eq!(m.status().await, "completed");
+    let after: Value = m.app.get(&format!("/api/v1/jobs/{}/certificate", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(after["certificate"]["version"], 2);
+    assert_eq!(after["certificate"]["supersedes_sha256"], before["sha256"]);
+    attune_app::erasure_retrain::advance(&m.app.pool).await.unwrap();
+    let done: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(done["status"], "completed", "{done}");
+    let cert = &done["certificate"]["body"];
+    let s = &cert["jobs"][0]["shards"][0];
+    assert_eq!((s["state"].as_str(), s["from_slice"].as_u64()), (Some("retrained"), Some(from)));
+    assert_ne!(s["old_adapters"], s["new_adapters"]);
+    assert_eq!(s["new_adapters"][0]["sha256"], after["certificate"]["shards"][shard as usize]["adapters"][0]["sha256"]);
+    let share = cert["share_of_full_retrain"].as_f64().unwrap();
+    assert!((share - 2048.0 / (3.0 * 8192.0)).abs() < 1e-9, "spent {} of {}: {share}", cert["flops_spent"], cert["flops_full_retrain"]);
+    assert_eq!(cert["subject_sha256"], e["subject_sha256"]);
+    assert!(cert["retention"].as_array().is_some_and(|r| !r.is_empty()));
+
+    // Anchored on chain as an erasure certificate (kind 3).
+    assert!(m.app.send_operator_txs().await >= 1);
+    let anchored: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert!(anchored["certificate"]["anchor"]["tx_hash"].as_str().is_some_and(|h| h.starts_with("0x")), "{anchored}");
 }

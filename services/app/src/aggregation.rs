@@ -65,6 +65,10 @@ impl Aggregation {
                     }
                 }
             }
+            // Erasures move on as the jobs they retrain are certified again.
+            if let Err(e) = crate::erasure_retrain::advance(&self.pool).await {
+                tracing::error!(error = %e, "advancing erasure requests failed");
+            }
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(3)) => {}
@@ -212,6 +216,7 @@ async fn aggregate(conn: &mut PgConnection, screening: &crate::screening::Screen
                 "held: a payee's wallet is listed; a case awaits the admins"
             }
         }
+        Some(p) if p.status == "released" => "already released: a new version of a paid job (an erasure's retraining)",
         Some(_) => "held: the payment is not cleared",
         None => "held: the job has no payment",
     };

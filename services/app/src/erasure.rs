@@ -123,7 +123,7 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
         attune_db::organizations::get(&mut tx, attune_domain::OrgScope::Platform, organization_id).await?.ok_or(AppError::NotFound)?;
     }
     if let Some(existing) = attune_db::erasure::find_by_subject(&mut tx, organization_id, &subject_sha256).await? {
-        return Ok((false, existing.into()));
+        return Ok((false, view(&mut tx, existing).await?));
     }
 
     let found = attune_db::erasure::affected_records(&mut tx, organization_id, subject).await?;
@@ -165,9 +165,9 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
         }
     }
     let fraction = retrain_fraction(&plan, job_records);
-    // Nothing trained on the records: deleting them is the whole erasure. Otherwise the affected
-    // shards wait to be retrained.
-    let status = if shards.is_empty() { ErasureStatus::Completed } else { ErasureStatus::Pending };
+    // Every request starts pending; the retraining pass (`erasure_retrain`) completes it with its
+    // certificate once every affected shard is retrained — at once when nothing learnt from the data.
+    let status = ErasureStatus::Pending;
     let affected = json!({"records": records, "jobs": jobs, "shards": shards});
     let id = Uuid::now_v7();
     let now = Utc::now();
@@ -192,9 +192,11 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
         drop(tx);
         let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
         let existing = attune_db::erasure::find_by_subject(&mut conn, organization_id, &subject_sha256).await?.ok_or(AppError::NotFound)?;
-        return Ok((false, existing.into()));
+        return Ok((false, view(&mut conn, existing).await?));
     };
     let erased = attune_db::erasure::tombstone(&mut tx, organization_id, subject, id).await?;
+    let plan: Vec<(Uuid, i32, i32)> = shards.iter().map(|s| (s.job_id, s.shard_index, s.from_slice)).collect();
+    attune_db::erasure::insert_shards(&mut tx, id, &plan).await?;
     attune_db::audit::append(
         &mut tx,
         &actor.audit_id(),
@@ -205,12 +207,30 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
     )
     .await?;
     tx.commit().await.context("failed to commit an erasure request")?;
-    Ok((true, row.into()))
+    // Retrain what can be retrained now (or complete at once when nothing learnt from the data).
+    crate::erasure_retrain::advance(pool).await?;
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let now = attune_db::erasure::get(&mut conn, None, row.id).await?.ok_or(AppError::NotFound)?;
+    Ok((true, view(&mut conn, now).await?))
+}
+
+/// A request with its certificate, once issued.
+async fn view(conn: &mut sqlx::PgConnection, row: ErasureRow) -> Result<ErasureView, AppError> {
+    let id = row.id;
+    let mut v: ErasureView = row.into();
+    if let Some(c) = attune_db::erasure::certificate(conn, id).await?
+        && let (Some(body), Some(sha256)) = (c.certificate, c.certificate_sha256)
+    {
+        let anchor = c.anchor_tx_hash.map(|tx| json!({"tx_hash": tx, "block": c.anchor_block}));
+        v.certificate = Some(json!({"body": body, "sha256": sha256, "anchor": anchor}));
+    }
+    Ok(v)
 }
 
 /// A request as the caller may see it: their organisation's, or any for an admin.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<ErasureView, AppError> {
     let organization = if actor.admin_scope().is_ok() { None } else { Some(actor.organization_id) };
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::erasure::get(&mut conn, organization, id).await?.ok_or(AppError::NotFound)?.into())
+    let row = attune_db::erasure::get(&mut conn, organization, id).await?.ok_or(AppError::NotFound)?;
+    view(&mut conn, row).await
 }

@@ -19,6 +19,7 @@ pub mod datasets;
 pub mod demo_catalogue;
 pub mod dispatch;
 pub mod erasure;
+pub mod erasure_retrain;
 pub mod error;
 pub mod job_artifacts;
 pub mod job_lifecycle;

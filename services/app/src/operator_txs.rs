@@ -66,6 +66,11 @@ impl OperatorDesk {
                 {
                     attune_db::certificates::set_anchor(&mut tx, job, version, &hash, block).await?;
                 }
+                if row.kind == "anchor"
+                    && let Some(erasure) = row.subject.strip_prefix("erasure:").and_then(|id| Uuid::parse_str(id).ok())
+                {
+                    attune_db::erasure::set_anchor(&mut tx, erasure, &hash, block).await?;
+                }
             }
             Ok(Some((hash, block, false))) => {
                 attune_db::chain::finish_tx(&mut tx, row.id, "failed", Some(&hash), Some(block), Some("the transaction reverted")).await?;

@@ -62,9 +62,16 @@ pub async fn insert(conn: &mut PgConnection, job_id: Uuid, version: i32, body: &
         .bind(version)
         .bind(body)
         .bind(sha256)
-        .execute(conn)
+        .execute(&mut *conn)
         .await
         .context("failed to store a certificate")?;
+    // A new version supersedes every earlier one (an erasure's retrained model).
+    sqlx::query("update job_certificate set superseded_at = now() where job_id = $1 and version < $2 and superseded_at is null")
+        .bind(job_id)
+        .bind(version)
+        .execute(conn)
+        .await
+        .context("failed to supersede a certificate")?;
     Ok(())
 }
 

@@ -139,3 +139,166 @@ pub async fn tombstone(conn: &mut PgConnection, organization_id: Uuid, subject_i
     .context("failed to erase a subject's records")?;
     Ok(done.rows_affected())
 }
+
+/// The certificate columns of a request.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ErasureCertificate {
+    pub certificate: Option<serde_json::Value>,
+    pub certificate_sha256: Option<String>,
+    pub anchor_tx_hash: Option<String>,
+    pub anchor_block: Option<i64>,
+}
+
+pub async fn certificate(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<ErasureCertificate>> {
+    sqlx::query_as("select certificate, certificate_sha256, anchor_tx_hash, anchor_block from erasure_request where id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("failed to read an erasure certificate")
+}
+
+/// Stores the certificate and completes the request, guarded on the status it leaves.
+pub async fn complete(
+    conn: &mut PgConnection,
+    id: Uuid,
+    from: &str,
+    certificate: &serde_json::Value,
+    sha256: &str,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update erasure_request set status = 'completed', completed_at = now(), certificate = $3, certificate_sha256 = $4
+         where id = $1 and status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(certificate)
+    .bind(sha256)
+    .execute(conn)
+    .await
+    .context("failed to complete an erasure request")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a request between states, guarded on the one it leaves.
+pub async fn set_status(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query("update erasure_request set status = $3 where id = $1 and status = $2")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await
+        .context("failed to move an erasure request")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records where an erasure certificate was anchored (the subject `erasure:<id>`).
+pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block: i64) -> anyhow::Result<()> {
+    sqlx::query("update erasure_request set anchor_tx_hash = $2, anchor_block = $3 where id = $1")
+        .bind(id)
+        .bind(tx_hash)
+        .bind(block)
+        .execute(conn)
+        .await
+        .context("failed to record an erasure certificate's anchor")?;
+    Ok(())
+}
+
+/// Requests still open, locked for this pass (another replica skips them), oldest first.
+pub async fn lock_open(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ErasureRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from erasure_request where status <> 'completed' order by created_at limit $1 for update skip locked"
+    )))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to lock open erasure requests")
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ErasureShardRow {
+    pub job_id: Uuid,
+    pub shard_index: i32,
+    pub from_slice: i32,
+    pub state: String,
+    pub old_adapters: Option<serde_json::Value>,
+    pub new_adapters: Option<serde_json::Value>,
+    pub flops: f64,
+    pub full_flops: f64,
+    pub queued_at: Option<DateTime<Utc>>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_shards(conn: &mut PgConnection, erasure_id: Uuid, shards: &[(Uuid, i32, i32)]) -> anyhow::Result<()> {
+    let jobs: Vec<Uuid> = shards.iter().map(|s| s.0).collect();
+    let indexes: Vec<i32> = shards.iter().map(|s| s.1).collect();
+    let slices: Vec<i32> = shards.iter().map(|s| s.2).collect();
+    sqlx::query(
+        "insert into erasure_shard (erasure_id, job_id, shard_index, from_slice)
+         select $1, v.job_id, v.shard_index, v.from_slice from unnest($2::uuid[], $3::int[], $4::int[]) as v(job_id, shard_index, from_slice)",
+    )
+    .bind(erasure_id)
+    .bind(&jobs)
+    .bind(&indexes)
+    .bind(&slices)
+    .execute(conn)
+    .await
+    .context("failed to record an erasure's shards")?;
+    Ok(())
+}
+
+pub async fn shards_of(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Result<Vec<ErasureShardRow>> {
+    sqlx::query_as(
+        "select job_id, shard_index, from_slice, state, old_adapters, new_adapters, flops, full_flops, queued_at, done_at
+         from erasure_shard where erasure_id = $1 order by job_id, shard_index",
+    )
+    .bind(erasure_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to read an erasure's shards")
+}
+
+/// What changes on a shard of an erasure.
+pub struct ShardUpdate<'a> {
+    pub erasure_id: Uuid,
+    pub job_id: Uuid,
+    pub shard_index: i32,
+    pub from_state: &'a str,
+    pub to_state: &'a str,
+    pub old_adapters: Option<&'a serde_json::Value>,
+    pub new_adapters: Option<&'a serde_json::Value>,
+    pub flops: Option<f64>,
+    pub full_flops: Option<f64>,
+}
+
+/// Moves a shard of an erasure on, guarded on the state it leaves; false when it moved already.
+pub async fn update_shard(conn: &mut PgConnection, u: &ShardUpdate<'_>) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update erasure_shard set state = $5, old_adapters = coalesce($6, old_adapters), new_adapters = coalesce($7, new_adapters),
+            flops = coalesce($8, flops), full_flops = coalesce($9, full_flops),
+            queued_at = case when $5 = 'retraining' then now() else queued_at end,
+            done_at = case when $5 in ('retrained', 'not_trained') then now() else done_at end
+         where erasure_id = $1 and job_id = $2 and shard_index = $3 and state = $4",
+    )
+    .bind(u.erasure_id)
+    .bind(u.job_id)
+    .bind(u.shard_index)
+    .bind(u.from_state)
+    .bind(u.to_state)
+    .bind(u.old_adapters)
+    .bind(u.new_adapters)
+    .bind(u.flops)
+    .bind(u.full_flops)
+    .execute(conn)
+    .await
+    .context("failed to move an erasure's shard")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The tombstones an erasure left: (dataset, record id, content hash).
+pub async fn tombstones(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Result<Vec<(Uuid, String, String)>> {
+    sqlx::query_as("select dataset_id, record_id, content_hash from dataset_record where erasure_id = $1 order by dataset_id, seq")
+        .bind(erasure_id)
+        .fetch_all(conn)
+        .await
+        .context("failed to list an erasure's tombstones")
+}

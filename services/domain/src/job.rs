@@ -95,8 +95,9 @@ impl JobStatus {
             Queued => &[Training, CancelRequested, Cancelled, PaymentReview],
             Training => &[Aggregating, Failed, CancelRequested, Cancelled],
             Aggregating => &[Completed, Failed, Cancelled],
-            // Completed but not yet paid out: a reclaim of the escrow still cancels it.
-            Completed => &[Cancelled],
+            // Completed but not yet paid out: a reclaim of the escrow still cancels it. An erasure
+            // (GDPR Art. 17) trains the affected shards again: back to training, then a new version.
+            Completed => &[Cancelled, Training],
             Failed => &[Refunded],
             // A frozen payment goes back to review when its party is delisted; never refunded directly.
             Frozen => &[PaymentReview],
@@ -200,7 +201,7 @@ mod tests {
         for s in [Refunded, Cancelled] {
             assert!(s.is_terminal());
         }
-        assert_eq!(Completed.successors(), &[Cancelled], "a completed job only ends by a reclaim before release");
+        assert_eq!(Completed.successors(), &[Cancelled, Training], "a reclaim before release ends it; an erasure retrains shards");
         assert!(!Frozen.can_move_to(Refunded), "a sanctioned party's funds are held, not returned");
         assert!(!Aggregating.can_move_to(CancelRequested));
     }
