@@ -63,3 +63,14 @@ create table erasure_shard (
     constraint erasure_shard_pkey primary key (erasure_id, job_id, shard_index),
     constraint erasure_shard_state_check check (state in ('waiting', 'retraining', 'retrained', 'not_trained'))
 );
+
+-- The lease whose outputs the retraining replaces: its adapters and the checkpoints from the first
+-- affected slice on are deleted from the artifact store once the new version is certified.
+alter table erasure_shard add column old_run_id uuid, add column old_lease_id uuid;
+
+-- Artifact-store objects to delete (outside any transaction, by the queue's housekeeping).
+create table artifact_purge (
+    location   text primary key,
+    reason     text not null,
+    created_at timestamptz not null default now()
+);

@@ -9,25 +9,24 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::dispatch::{market, record};
+use crate::dispatch::{Market, market, record};
+
+/// A paid job on `records` whose legitimate-interest assessment is filed: dispatched into shards.
+async fn queued(records: Vec<Value>) -> Market {
+    let m = market(records).await;
+    m.pay().await;
+    let lia = json!({"fields": crate::jobs::lia_fields()});
+    let url = m.app.url(&format!("/api/v1/jobs/{}/documents/lia", m.job));
+    let res = m.app.api.put(url).bearer_auth(&m.buyer.token).json(&lia).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    m
+}
 
 #[tokio::test]
 async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_to_retrain() {
     // 450 records, every third naming one of 20 subjects: three shards, each subject in one of them.
     let records: Vec<Value> = (0..450).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 20)))).collect();
-    let m = market(records).await;
-    m.pay().await;
-    let lia = json!({"fields": crate::jobs::lia_fields()});
-    let res = m
-        .app
-        .api
-        .put(m.app.url(&format!("/api/v1/jobs/{}/documents/lia", m.job)))
-        .bearer_auth(&m.buyer.token)
-        .json(&lia)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let m = queued(records).await;
     assert_eq!(m.status().await, "queued", "dispatched into shards");
 
     let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": " "}), Some(&m.buyer.token)).await;
@@ -153,19 +152,7 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
 #[tokio::test]
 async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_certifies_it() {
     let records: Vec<Value> = (0..450).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 20)))).collect();
-    let m = market(records).await;
-    m.pay().await;
-    let lia = json!({"fields": crate::jobs::lia_fields()});
-    let res = m
-        .app
-        .api
-        .put(m.app.url(&format!("/api/v1/jobs/{}/documents/lia", m.job)))
-        .bearer_auth(&m.buyer.token)
-        .json(&lia)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let m = queued(records).await;
     let worker = m.worker("gpu-box-erasure").await;
     for _ in 0..3 {
         let lease = m.leased(&worker).await;
@@ -237,8 +224,63 @@ async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_ce
     assert_eq!(cert["subject_sha256"], e["subject_sha256"]);
     assert!(cert["retention"].as_array().is_some_and(|r| !r.is_empty()));
 
+    // The superseded adapter leaves the artifact store; the checkpoints before the affected slice stay.
+    let old_sha = s["old_adapters"][0]["sha256"].as_str().unwrap().to_string();
+    let (old_location,): (String,) = sqlx::query_as("select location from artifact_purge limit 1").fetch_one(&m.app.pool).await.unwrap();
+    let old_file = m.app.data_dir.path().join("artifacts").join(&old_location);
+    assert!(old_file.exists(), "{}", old_file.display());
+    assert!(m.app.queue.purge_artifacts().await.unwrap() >= 1);
+    assert!(!old_file.exists(), "the old adapter is deleted");
+    let (left,): (i64,) =
+        sqlx::query_as("select count(*) from shard_run_artifact where sha256 = $1").bind(&old_sha).fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(left, 0);
+    if from > 0 {
+        let kept = m
+            .count(&format!(
+                "select count(*) from shard_run_artifact a join shard_run r on r.id = a.run_id
+                 where r.job_id = $1 and r.shard_index = {shard} and a.name like 'checkpoint-{:04}.%'",
+                from - 1
+            ))
+            .await;
+        assert!(kept >= 1, "the checkpoint before the affected slice is kept for later erasures");
+    }
+
     // Anchored on chain as an erasure certificate (kind 3).
     assert!(m.app.send_operator_txs().await >= 1);
     let anchored: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
     assert!(anchored["certificate"]["anchor"]["tx_hash"].as_str().is_some_and(|h| h.starts_with("0x")), "{anchored}");
+}
+
+/// An erasure still open a month after it was received raises an alert for the admins (Art. 12(3)).
+#[tokio::test]
+async fn an_erasure_open_past_its_deadline_raises_an_alert() {
+    let records: Vec<Value> = (0..30).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 5)))).collect();
+    let m = queued(records).await;
+    // A worker is training the shard: the erasure waits for it.
+    let worker = m.worker("slow-gpu").await;
+    let lease = m.leased(&worker).await;
+    let run = lease["run_id"].as_str().unwrap().to_string();
+    assert_eq!(m.heartbeat(&worker, &run, 0, true, 512).await.status(), StatusCode::OK);
+    let e: Value =
+        m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-0"}), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(e["status"], "pending", "waiting for the shard being trained: {e}");
+    attune_app::erasure_retrain::advance_at(&m.app.pool, chrono::Utc::now() + chrono::Duration::days(32)).await.unwrap();
+    let (alerts,): (i64,) =
+        sqlx::query_as("select count(*) from chain_alert where kind = 'erasure_overdue' and subject = $1 and resolved_at is null")
+            .bind(format!("erasure:{}", e["id"].as_str().unwrap()))
+            .fetch_one(&m.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(alerts, 1);
+    // Once the shard is trained, the erasure retrains it from the affected slice.
+    for slice in 1..lease["slices"].as_u64().unwrap() {
+        assert_eq!(m.heartbeat(&worker, &run, slice, true, 512).await.status(), StatusCode::OK);
+    }
+    assert_eq!(m.finish(&worker, &run, 1024).await.status(), StatusCode::OK);
+    assert!(m.app.aggregation.try_aggregate_next().await.unwrap().is_some());
+    attune_app::erasure_retrain::advance(&m.app.pool).await.unwrap();
+    let now: Value =
+        m.app.get(&format!("/api/v1/erasure-requests/{}", e["id"].as_str().unwrap()), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(now["status"], "retraining", "{now}");
+    assert_eq!(m.status().await, "training");
 }

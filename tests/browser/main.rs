@@ -8,6 +8,7 @@ mod cases;
 mod common;
 mod datasets_jobs;
 mod driver;
+mod erasure;
 mod payment;
 mod provenance;
 mod training;

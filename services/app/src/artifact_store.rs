@@ -130,6 +130,14 @@ impl ArtifactStore {
         Ok((hex::encode(hasher.finalize()), size))
     }
 
+    /// Deletes a stored artifact; one already gone counts as deleted.
+    pub async fn delete(&self, location: &str) -> anyhow::Result<()> {
+        match self.store.delete(&StorePath::from(location)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(anyhow::anyhow!("failed to delete an artifact: {e}")),
+        }
+    }
+
     /// The bytes of a stored artifact (`location` as `put` answered it).
     pub async fn open_stream(
         &self,

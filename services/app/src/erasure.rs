@@ -126,45 +126,7 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
         return Ok((false, view(&mut tx, existing).await?));
     }
 
-    let found = attune_db::erasure::affected_records(&mut tx, organization_id, subject).await?;
-    let mut records: Vec<AffectedRecordRef> = Vec::new();
-    let mut jobs: Vec<Uuid> = Vec::new();
-    let mut first_slice: BTreeMap<(Uuid, i32), i32> = BTreeMap::new();
-    for r in &found {
-        if !records.iter().any(|x| x.dataset_id == r.dataset_id && x.record_id == r.record_id) {
-            records.push(AffectedRecordRef { dataset_id: r.dataset_id, record_id: r.record_id.clone() });
-        }
-        if let Some(job) = r.job_id {
-            if !jobs.contains(&job) {
-                jobs.push(job);
-            }
-            if let (Some(shard), Some(slice)) = (r.shard_index, r.slice) {
-                let entry = first_slice.entry((job, shard)).or_insert(slice);
-                *entry = (*entry).min(slice);
-            }
-        }
-    }
-    let shards: Vec<AffectedShardRef> =
-        first_slice.iter().map(|(&(job_id, shard_index), &from_slice)| AffectedShardRef { job_id, shard_index, from_slice }).collect();
-
-    // The cost: the affected shards' records from their first affected slice on, over every record
-    // the affected jobs were dispatched with.
-    let dispatched: Vec<Uuid> = jobs.iter().copied().filter(|j| shards.iter().any(|s| s.job_id == *j)).collect();
-    let mut plan: Vec<AffectedShard> = Vec::new();
-    let mut job_records: u64 = 0;
-    for job in &dispatched {
-        let job_shards = attune_db::shard_runs::shards(&mut tx, *job).await?;
-        job_records += job_shards.iter().map(|s| u64::try_from(s.records).unwrap_or(0)).sum::<u64>();
-        for s in shards.iter().filter(|s| s.job_id == *job) {
-            if let Some(row) = job_shards.iter().find(|row| row.shard_index == s.shard_index) {
-                plan.push(AffectedShard {
-                    slice_sizes: row.slice_sizes.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect(),
-                    from_slice: u32::try_from(s.from_slice).unwrap_or(0),
-                });
-            }
-        }
-    }
-    let fraction = retrain_fraction(&plan, job_records);
+    let Found { records, jobs, shards, fraction } = find(&mut tx, organization_id, subject).await?;
     // Every request starts pending; the retraining pass (`erasure_retrain`) completes it with its
     // certificate once every affected shard is retrained — at once when nothing learnt from the data.
     let status = ErasureStatus::Pending;
@@ -225,6 +187,91 @@ async fn view(conn: &mut sqlx::PgConnection, row: ErasureRow) -> Result<ErasureV
         v.certificate = Some(json!({"body": body, "sha256": sha256, "anchor": anchor}));
     }
     Ok(v)
+}
+
+/// What an erasure of one subject would touch, and its cost.
+struct Found {
+    records: Vec<AffectedRecordRef>,
+    jobs: Vec<Uuid>,
+    shards: Vec<AffectedShardRef>,
+    fraction: f64,
+}
+
+async fn find(conn: &mut sqlx::PgConnection, organization_id: Uuid, subject: &str) -> Result<Found, AppError> {
+    let found = attune_db::erasure::affected_records(&mut *conn, organization_id, subject).await?;
+    let mut records: Vec<AffectedRecordRef> = Vec::new();
+    let mut jobs: Vec<Uuid> = Vec::new();
+    let mut first_slice: BTreeMap<(Uuid, i32), i32> = BTreeMap::new();
+    for r in &found {
+        if !records.iter().any(|x| x.dataset_id == r.dataset_id && x.record_id == r.record_id) {
+            records.push(AffectedRecordRef { dataset_id: r.dataset_id, record_id: r.record_id.clone() });
+        }
+        if let Some(job) = r.job_id {
+            if !jobs.contains(&job) {
+                jobs.push(job);
+            }
+            if let (Some(shard), Some(slice)) = (r.shard_index, r.slice) {
+                let entry = first_slice.entry((job, shard)).or_insert(slice);
+                *entry = (*entry).min(slice);
+            }
+        }
+    }
+    let shards: Vec<AffectedShardRef> =
+        first_slice.iter().map(|(&(job_id, shard_index), &from_slice)| AffectedShardRef { job_id, shard_index, from_slice }).collect();
+
+    // The cost: the affected shards' records from their first affected slice on, over every record
+    // the affected jobs were dispatched with.
+    let dispatched: Vec<Uuid> = jobs.iter().copied().filter(|j| shards.iter().any(|s| s.job_id == *j)).collect();
+    let mut plan: Vec<AffectedShard> = Vec::new();
+    let mut job_records: u64 = 0;
+    for job in &dispatched {
+        let job_shards = attune_db::shard_runs::shards(&mut *conn, *job).await?;
+        job_records += job_shards.iter().map(|s| u64::try_from(s.records).unwrap_or(0)).sum::<u64>();
+        for s in shards.iter().filter(|s| s.job_id == *job) {
+            if let Some(row) = job_shards.iter().find(|row| row.shard_index == s.shard_index) {
+                plan.push(AffectedShard {
+                    slice_sizes: row.slice_sizes.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect(),
+                    from_slice: u32::try_from(s.from_slice).unwrap_or(0),
+                });
+            }
+        }
+    }
+    let fraction = retrain_fraction(&plan, job_records);
+    Ok(Found { records, jobs, shards, fraction })
+}
+
+/// What erasing `subject_id` from the caller's organisation would touch, without touching it: the
+/// records, jobs and shards (first affected slice) and the estimated share of a full retrain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub records: Vec<AffectedRecordRef>,
+    pub jobs: Vec<Uuid>,
+    pub shards: Vec<AffectedShardRef>,
+    pub retrain_fraction: f64,
+    /// The earlier request for the same subject, if there is one.
+    pub existing: Option<Uuid>,
+}
+
+pub async fn preview(pool: &PgPool, actor: &Actor, subject_id: &str) -> Result<Preview, AppError> {
+    let subject = subject_id.trim();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS || subject.chars().any(char::is_control) {
+        return Err(AppError::field(
+            "subject_id",
+            format!("must name the data subject as the datasets do (1 to {MAX_SUBJECT_CHARS} characters)"),
+        ));
+    }
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let existing =
+        attune_db::erasure::find_by_subject(&mut conn, actor.organization_id, &subject_reference(actor.organization_id, subject)).await?;
+    let Found { records, jobs, shards, fraction } = find(&mut conn, actor.organization_id, subject).await?;
+    Ok(Preview { records, jobs, shards, retrain_fraction: fraction, existing: existing.map(|e| e.id) })
+}
+
+/// The organisation's requests, newest first.
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<ErasureView>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let rows = attune_db::erasure::list(&mut conn, actor.organization_id).await?;
+    Ok(rows.into_iter().map(ErasureView::from).collect())
 }
 
 /// A request as the caller may see it: their organisation's, or any for an admin.

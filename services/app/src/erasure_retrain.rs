@@ -37,10 +37,20 @@ const RETENTION: [(&str, &str); 2] = [
 /// One pass over the open requests; returns how many moved on. Each request is locked for the pass,
 /// so replicas never advance the same one twice.
 pub async fn advance(pool: &PgPool) -> Result<usize, AppError> {
+    advance_at(pool, chrono::Utc::now()).await
+}
+
+/// `advance` as of `now`: a request still open past its one-month deadline (GDPR Art. 12(3)) raises
+/// an `erasure_overdue` alert for the admins.
+pub async fn advance_at(pool: &PgPool, now: chrono::DateTime<chrono::Utc>) -> Result<usize, AppError> {
     let mut tx = pool.begin().await.context("failed to begin an erasure pass")?;
     let open = attune_db::erasure::lock_open(&mut tx, 50).await?;
     let mut moved = 0;
     let mut requeued = false;
+    for request in open.iter().filter(|r| r.deadline_at < now) {
+        let detail = json!({"deadline_at": request.deadline_at, "status": request.status, "organization_id": request.organization_id});
+        attune_db::chain::raise_alert(&mut tx, "erasure_overdue", &anchor_subject(request.id), &detail).await?;
+    }
     for request in &open {
         let (m, r) = advance_one(&mut tx, request).await?;
         moved += m;
@@ -97,6 +107,7 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
         new_adapters: None,
         flops: None,
         full_flops: None,
+        old_lease: None,
     };
     let job = attune_db::jobs::get(conn, &OrgScope::Platform, shard.job_id).await?.ok_or(AppError::NotFound)?;
     let status = JobStatus::parse(&job.status).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("unknown job status")))?;
@@ -144,6 +155,11 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
                 &ShardUpdate { new_adapters: Some(&new), flops: Some(run.flops), ..update("retraining", "retrained") },
             )
             .await?;
+            // The superseded model's adapters, and its checkpoints that learnt from the erased
+            // records, leave the artifact store (the queue's housekeeping deletes them).
+            if moved && let (Some(run_id), Some(lease_id)) = (shard.old_run_id, shard.old_lease_id) {
+                attune_db::erasure::queue_purge(conn, run_id, lease_id, shard.from_slice, &format!("erasure:{erasure_id}")).await?;
+            }
             Ok((moved, false))
         }
         _ => Ok((false, false)),
@@ -171,6 +187,7 @@ async fn requeue(conn: &mut PgConnection, erasure_id: Uuid, shard: &ErasureShard
             full += d.flops;
         }
     }
+    let old_lease = attune_db::shard_runs::succeeded_lease(conn, shard.job_id, shard.shard_index).await?;
     if !attune_db::shard_runs::requeue_from_slice(conn, shard.job_id, shard.shard_index, shard.from_slice).await? {
         return Err(AppError::Unexpected(anyhow::anyhow!("shard {} of job {} was not succeeded", shard.shard_index, shard.job_id)));
     }
@@ -186,6 +203,7 @@ async fn requeue(conn: &mut PgConnection, erasure_id: Uuid, shard: &ErasureShard
             new_adapters: None,
             flops: None,
             full_flops: Some(full),
+            old_lease,
         },
     )
     .await?;

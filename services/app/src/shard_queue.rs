@@ -53,7 +53,7 @@ pub struct ShardQueue {
     pub(crate) lease_secs: u32,
     backoff_override: Option<u32>,
     pub(crate) wake: Arc<Notify>,
-    store: ArtifactStore,
+    pub(crate) store: ArtifactStore,
     /// Where `file://` model files may live (served to workers from here).
     pub(crate) model_file_root: Option<std::path::PathBuf>,
 }

@@ -40,12 +40,28 @@ impl ShardQueue {
         Ok(report)
     }
 
+    /// Deletes the artifact-store objects an erasure superseded (`artifact_purge`); returns how many.
+    /// Any replica may run it: each object is locked while it is deleted.
+    pub async fn purge_artifacts(&self) -> Result<usize, AppError> {
+        let mut tx = self.pool.begin().await.context("failed to begin a purge")?;
+        let locations = attune_db::erasure::lock_purge(&mut tx, 100).await?;
+        for location in &locations {
+            self.store.delete(location).await?;
+            attune_db::erasure::purged(&mut tx, location).await?;
+        }
+        tx.commit().await.context("failed to commit a purge")?;
+        Ok(locations.len())
+    }
+
     /// The reaper as a background task.
     pub async fn run_reaper(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let every = Duration::from_secs(u64::from(self.lease_secs.clamp(1, 10)));
         loop {
             if let Err(e) = self.reap(Utc::now()).await {
                 tracing::error!(error = %e, "reaping expired shard-run leases failed");
+            }
+            if let Err(e) = self.purge_artifacts().await {
+                tracing::error!(error = %e, "deleting superseded artifacts failed");
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

@@ -110,6 +110,17 @@ pub async fn find_by_subject(conn: &mut PgConnection, organization_id: Uuid, sub
         .context("failed to find an erasure request")
 }
 
+/// An organisation's requests, newest first.
+pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<ErasureRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from erasure_request where organization_id = $1 order by created_at desc limit 200"
+    )))
+    .bind(organization_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to list erasure requests")
+}
+
 /// A request as `organization` sees it (`None` for another organisation's; admins pass `None`).
 pub async fn get(conn: &mut PgConnection, organization: Option<Uuid>, id: Uuid) -> anyhow::Result<Option<ErasureRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -226,6 +237,8 @@ pub struct ErasureShardRow {
     pub full_flops: f64,
     pub queued_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
+    pub old_run_id: Option<Uuid>,
+    pub old_lease_id: Option<Uuid>,
 }
 
 pub async fn insert_shards(conn: &mut PgConnection, erasure_id: Uuid, shards: &[(Uuid, i32, i32)]) -> anyhow::Result<()> {
@@ -248,7 +261,8 @@ pub async fn insert_shards(conn: &mut PgConnection, erasure_id: Uuid, shards: &[
 
 pub async fn shards_of(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Result<Vec<ErasureShardRow>> {
     sqlx::query_as(
-        "select job_id, shard_index, from_slice, state, old_adapters, new_adapters, flops, full_flops, queued_at, done_at
+        "select job_id, shard_index, from_slice, state, old_adapters, new_adapters, flops, full_flops, queued_at, done_at, old_run_id,
+            old_lease_id
          from erasure_shard where erasure_id = $1 order by job_id, shard_index",
     )
     .bind(erasure_id)
@@ -268,13 +282,16 @@ pub struct ShardUpdate<'a> {
     pub new_adapters: Option<&'a serde_json::Value>,
     pub flops: Option<f64>,
     pub full_flops: Option<f64>,
+    /// The run and lease whose outputs the retraining replaces.
+    pub old_lease: Option<(Uuid, Uuid)>,
 }
 
 /// Moves a shard of an erasure on, guarded on the state it leaves; false when it moved already.
 pub async fn update_shard(conn: &mut PgConnection, u: &ShardUpdate<'_>) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "update erasure_shard set state = $5, old_adapters = coalesce($6, old_adapters), new_adapters = coalesce($7, new_adapters),
-            flops = coalesce($8, flops), full_flops = coalesce($9, full_flops),
+            flops = coalesce($8, flops), full_flops = coalesce($9, full_flops), old_run_id = coalesce($10, old_run_id),
+            old_lease_id = coalesce($11, old_lease_id),
             queued_at = case when $5 = 'retraining' then now() else queued_at end,
             done_at = case when $5 in ('retrained', 'not_trained') then now() else done_at end
          where erasure_id = $1 and job_id = $2 and shard_index = $3 and state = $4",
@@ -288,6 +305,8 @@ pub async fn update_shard(conn: &mut PgConnection, u: &ShardUpdate<'_>) -> anyho
     .bind(u.new_adapters)
     .bind(u.flops)
     .bind(u.full_flops)
+    .bind(u.old_lease.map(|l| l.0))
+    .bind(u.old_lease.map(|l| l.1))
     .execute(conn)
     .await
     .context("failed to move an erasure's shard")?;
@@ -301,4 +320,41 @@ pub async fn tombstones(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Re
         .fetch_all(conn)
         .await
         .context("failed to list an erasure's tombstones")
+}
+
+/// Queues the replaced lease's adapters and its checkpoints from `from_slice` on for deletion from
+/// the artifact store, and forgets them; the checkpoints before `from_slice` stay (another erasure may
+/// resume from them). Returns how many objects were queued.
+pub async fn queue_purge(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid, from_slice: i32, reason: &str) -> anyhow::Result<u64> {
+    let queued = sqlx::query(
+        "with gone as (
+            delete from shard_run_artifact
+             where run_id = $1 and lease_id = $2
+               and (name !~ '^checkpoint-[0-9]{4}[.]' or substring(name from 12 for 4)::int >= $3)
+            returning location)
+         insert into artifact_purge (location, reason) select location, $4 from gone on conflict (location) do nothing",
+    )
+    .bind(run_id)
+    .bind(lease_id)
+    .bind(from_slice)
+    .bind(reason)
+    .execute(conn)
+    .await
+    .context("failed to queue artifacts for deletion")?;
+    Ok(queued.rows_affected())
+}
+
+/// Artifact-store objects waiting to be deleted, locked for this pass.
+pub async fn lock_purge(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("select location from artifact_purge order by created_at limit $1 for update skip locked")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .context("failed to read the purge queue")?;
+    Ok(rows.into_iter().map(|(l,)| l).collect())
+}
+
+pub async fn purged(conn: &mut PgConnection, location: &str) -> anyhow::Result<()> {
+    sqlx::query("delete from artifact_purge where location = $1").bind(location).execute(conn).await.context("failed to clear a purge")?;
+    Ok(())
 }

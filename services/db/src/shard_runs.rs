@@ -410,6 +410,18 @@ pub async fn shard_records(conn: &mut PgConnection, job_id: Uuid, shard_index: i
     .context("failed to read a shard's records")
 }
 
+/// The run of a shard and the lease whose completion it kept (`None` unless it succeeded).
+pub async fn succeeded_lease(conn: &mut PgConnection, job_id: Uuid, shard_index: i32) -> anyhow::Result<Option<(Uuid, Uuid)>> {
+    let row: Option<(Uuid, Option<Uuid>)> =
+        sqlx::query_as("select id, succeeded_lease_id from shard_run where job_id = $1 and shard_index = $2 and status = 'succeeded'")
+            .bind(job_id)
+            .bind(shard_index)
+            .fetch_optional(conn)
+            .await
+            .context("failed to read a shard's succeeded lease")?;
+    Ok(row.and_then(|(run, lease)| lease.map(|l| (run, l))))
+}
+
 /// Queues a succeeded shard again from `from_slice` (an erasure): the next lease resumes from the
 /// checkpoint before that slice; its outputs, counters and attempts start afresh. False unless the
 /// run had succeeded.

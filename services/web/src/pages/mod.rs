@@ -8,6 +8,7 @@ mod catalogue;
 mod classification;
 mod dataset_review;
 mod datasets;
+mod erasure;
 mod identity;
 mod jobs;
 mod loss_chart;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     wallets::configure(cfg);
     assess::configure(cfg);
     datasets::configure(cfg);
+    erasure::configure(cfg);
     dataset_review::configure(cfg);
     jobs::configure(cfg);
     pay_by_card::configure(cfg);
