@@ -185,6 +185,12 @@ async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_ce
         assert!(checkpoint.iter().all(|f| f["name"].as_str().unwrap().starts_with(&format!("checkpoint-{:04}.", from - 1))), "{lease}");
         assert!(!checkpoint.is_empty());
     }
+    // A worker that dies while retraining is recovered as in dispatch: the lease expires and the
+    // next lease resumes from the same checkpoint.
+    let report = m.app.queue.reap(chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(report.requeued, 1);
+    let lease = m.leased(&worker).await;
+    assert_eq!((lease["shard_index"].as_i64(), lease["resume_from_slice"].as_u64()), (Some(shard), Some(from)));
     let run = lease["run_id"].as_str().unwrap().to_string();
     let served = m.app.get(&format!("/api/v1/worker/runs/{run}/records"), Some(&worker)).await.text().await.unwrap();
     for erased in ["\"r27\"", "\"r87\"", "\"r447\""] {
@@ -223,6 +229,20 @@ async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_ce
     assert!((share - 2048.0 / (3.0 * 8192.0)).abs() < 1e-9, "spent {} of {}: {share}", cert["flops_spent"], cert["flops_full_retrain"]);
     assert_eq!(cert["subject_sha256"], e["subject_sha256"]);
     assert!(cert["retention"].as_array().is_some_and(|r| !r.is_empty()));
+
+    // The job's summary and page say what changed; the buyer is told the new version is ready.
+    let summary: Value = m.app.get(&format!("/api/v1/jobs/{}/training-summary", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(summary["general_information"]["total_records"], 450 - 8, "{summary}");
+    assert_eq!(summary["erasures"][0]["records_removed"], 8);
+    assert!(summary["erasures"][0]["text"].as_str().unwrap().contains("1 shard was"), "{summary}");
+    let browser = m.app.page_session(&m.buyer).await;
+    let page = browser.get(m.app.url(&format!("/jobs/{}", m.job))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"erasures\"") && page.contains(&format!("/erasure/{id}")), "the job page lists the erasure");
+    let (mails,): (i64,) = sqlx::query_as("select count(*) from outbox where payload->>'subject' like 'A new version of your fine-tune%'")
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails, 1);
 
     // The superseded adapter leaves the artifact store; the checkpoints before the affected slice stay.
     let old_sha = s["old_adapters"][0]["sha256"].as_str().unwrap().to_string();

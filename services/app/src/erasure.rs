@@ -267,6 +267,13 @@ pub async fn preview(pool: &PgPool, actor: &Actor, subject_id: &str) -> Result<P
     Ok(Preview { records, jobs, shards, retrain_fraction: fraction, existing: existing.map(|e| e.id) })
 }
 
+/// The erasures that touched one of the caller's jobs (another organisation's job is a 404).
+pub async fn for_job(pool: &PgPool, actor: &Actor, job_id: Uuid) -> Result<Vec<(Uuid, String, DateTime<Utc>, i32, i32, String)>, AppError> {
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    attune_db::jobs::get(&mut conn, &actor.scope(), job_id).await?.ok_or(AppError::NotFound)?;
+    Ok(attune_db::erasure::for_job(&mut conn, job_id).await?)
+}
+
 /// The organisation's requests, newest first.
 pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<ErasureView>, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;

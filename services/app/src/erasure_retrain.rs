@@ -79,6 +79,7 @@ async fn advance_one(conn: &mut PgConnection, request: &ErasureRow) -> Result<(u
         if attune_db::erasure::complete(conn, request.id, status.as_str(), &certificate, &sha256).await? {
             crate::operator_txs::request_anchor(conn, &anchor_subject(request.id), &format!("0x{sha256}"), ANCHOR_ERASURE_CERTIFICATE)
                 .await?;
+            reflect_in_jobs(conn, request, &shards).await?;
             attune_db::audit::append(
                 conn,
                 "system:erasure",
@@ -164,6 +165,36 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
         }
         _ => Ok((false, false)),
     }
+}
+
+/// Each affected job's summary records the erasure, and its buyer is told the new version is ready.
+async fn reflect_in_jobs(conn: &mut PgConnection, request: &ErasureRow, shards: &[ErasureShardRow]) -> Result<(), AppError> {
+    let jobs: Vec<Uuid> = request.affected["jobs"].as_array().into_iter().flatten().filter_map(|j| j.as_str()?.parse().ok()).collect();
+    let tombstones = attune_db::erasure::tombstones(conn, request.id).await?;
+    for job_id in jobs {
+        let job = attune_db::jobs::get(conn, &OrgScope::Platform, job_id).await?.ok_or(AppError::NotFound)?;
+        let removed = tombstones.iter().filter(|(dataset, ..)| *dataset == job.dataset_id).count() as u64;
+        let retrained = shards.iter().filter(|s| s.job_id == job_id && s.state == "retrained").count() as u64;
+        crate::training_summary::record_erasure(conn, job_id, removed, retrained).await?;
+        if retrained == 0 {
+            continue;
+        }
+        if let Some((email, name)) = attune_db::jobs::creator_email(conn, job_id).await? {
+            let mail = attune_domain::notification::OutgoingEmail {
+                to: email,
+                subject: "A new version of your fine-tune is ready after an erasure".to_owned(),
+                text: format!(
+                    "Hello {name},\n\nan erasure request (GDPR Art. 17) removed {removed} record(s) of a data subject from job {job_id}. \
+                     {retrained} shard(s) were trained again without them, and a new version of the fine-tune replaces the old one: \
+                     download the new adapters from the job page. The old adapters are deleted; the job's certificate and the erasure \
+                     certificate are anchored on chain.\n\n— Attune\n"
+                ),
+                html: None,
+            };
+            attune_db::outbox::enqueue(conn, "email", &serde_json::to_value(&mail).context("failed to encode mail")?).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The adapters a shard's succeeded run delivered: `[{name, sha256}]`.

@@ -125,3 +125,17 @@ pub async fn refresh_personal_data(conn: &mut PgConnection, job_id: Uuid) -> Res
     attune_db::jobs::set_training_summary(conn, job_id, &value).await?;
     Ok(())
 }
+
+/// Records a completed erasure in a job's stored summary (what changed, when).
+pub async fn record_erasure(conn: &mut PgConnection, job_id: Uuid, records_removed: u64, shards_retrained: u64) -> Result<(), AppError> {
+    let job = attune_db::jobs::get(conn, &OrgScope::Platform, job_id).await?.ok_or(AppError::NotFound)?;
+    if job.training_summary.as_object().is_none_or(serde_json::Map::is_empty) {
+        return Ok(());
+    }
+    let mut summary: TrainingContentSummary =
+        serde_json::from_value(job.training_summary.clone()).context("a stored training summary does not read back")?;
+    summary.apply_erasure(Utc::now(), records_removed, shards_retrained);
+    let value = serde_json::to_value(&summary).context("failed to encode the training summary")?;
+    attune_db::jobs::set_training_summary(conn, job_id, &value).await?;
+    Ok(())
+}

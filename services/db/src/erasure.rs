@@ -358,3 +358,16 @@ pub async fn purged(conn: &mut PgConnection, location: &str) -> anyhow::Result<(
     sqlx::query("delete from artifact_purge where location = $1").bind(location).execute(conn).await.context("failed to clear a purge")?;
     Ok(())
 }
+
+/// The erasures that touch a job's shards: (request, status, requested, shard, from slice, state).
+pub async fn for_job(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<(Uuid, String, DateTime<Utc>, i32, i32, String)>> {
+    sqlx::query_as(
+        "select r.id, r.status, r.created_at, s.shard_index, s.from_slice, s.state
+         from erasure_shard s join erasure_request r on r.id = s.erasure_id
+         where s.job_id = $1 order by r.created_at, s.shard_index",
+    )
+    .bind(job_id)
+    .fetch_all(conn)
+    .await
+    .context("failed to list a job's erasures")
+}

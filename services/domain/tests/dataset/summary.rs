@@ -155,3 +155,18 @@ fn a_stored_summary_reads_back() {
     let back: attune_domain::dataset::TrainingContentSummary = serde_json::from_value(serde_json::to_value(&summary).unwrap()).unwrap();
     assert_eq!(back, summary);
 }
+
+#[test]
+fn an_erasure_leaves_the_totals_and_says_what_changed() {
+    let mut summary = training_content_summary(&facts());
+    let at = chrono::Utc.with_ymd_and_hms(2026, 5, 6, 0, 0, 0).unwrap();
+    summary.apply_erasure(at, 2, 1);
+    assert_eq!((summary.general_information.total_records, summary.personal_data.pii_records), (38, 1));
+    assert!(
+        summary.erasures[0].text.starts_with("On 2026-05-06, an erasure request (GDPR Art. 17) removed 2 records"),
+        "{}",
+        summary.erasures[0].text
+    );
+    let back: attune_domain::dataset::TrainingContentSummary = serde_json::from_value(serde_json::to_value(&summary).unwrap()).unwrap();
+    assert_eq!(back, summary);
+}

@@ -88,6 +88,8 @@ struct JobPage {
     tier: String,
     /// The legal classification, roles and platform measures, as the wizard shows them.
     classification_html: String,
+    /// Erasures that touched the job: (request id, requested, shard, from slice, state).
+    erasures: Vec<(String, String, i32, i32, String)>,
     amount: String,
     cancellable: bool,
     /// (from, to, when, detail)
@@ -342,6 +344,12 @@ async fn render(
         status_label: status_label(&job.status),
         tier: text(&job.assessment["risk_tier"]),
         classification_html: super::classification::Classification::html(&job.assessment),
+        erasures: attune_app::erasure::for_job(&state.pool, &actor, id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(e, _, at, shard, from, st)| (e.to_string(), at.format("%Y-%m-%d").to_string(), shard, from, st.replace('_', " ")))
+            .collect(),
         amount: usdc(&job.payment.amount),
         cancellable: status.and_then(JobStatus::cancel_target).is_some(),
         timeline: events

@@ -49,6 +49,40 @@ pub struct TrainingContentSummary {
     pub personal_data: PersonalData,
     pub processing: Processing,
     pub data_policy: PolicyRef,
+    /// Erasures (GDPR Art. 17) applied after the summary was first generated: what changed, when.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasures: Vec<ErasureEntry>,
+}
+
+/// One erasure as the summary records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErasureEntry {
+    pub completed_at: DateTime<Utc>,
+    pub records_removed: u64,
+    pub shards_retrained: u64,
+    pub text: String,
+}
+
+impl TrainingContentSummary {
+    /// Records an erasure: the removed records leave the totals and the personal-data count, and the
+    /// entry says what changed and when.
+    pub fn apply_erasure(&mut self, completed_at: DateTime<Utc>, records_removed: u64, shards_retrained: u64) {
+        let g = &mut self.general_information;
+        g.total_records = g.total_records.saturating_sub(records_removed);
+        self.personal_data.pii_records = self.personal_data.pii_records.saturating_sub(records_removed);
+        let text = format!(
+            "On {}, an erasure request (GDPR Art. 17) removed {} of a data subject; {} trained again without them, and the \
+             fine-tune's new version replaced the old.",
+            completed_at.format("%Y-%m-%d"),
+            text::count(records_removed, "record"),
+            match shards_retrained {
+                0 => "no shard had learnt from them, so none was".to_owned(),
+                1 => "1 shard was".to_owned(),
+                n => format!("{n} shards were"),
+            }
+        );
+        self.erasures.push(ErasureEntry { completed_at, records_removed, shards_retrained, text });
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +246,7 @@ pub fn training_content_summary(facts: &SummaryFacts) -> TrainingContentSummary 
         personal_data: personal_data_section(facts.pii_records, total_records, facts.special_records, &facts.basis),
         processing: Processing { text: text::processing(facts) },
         data_policy: facts.data_policy.clone(),
+        erasures: Vec::new(),
     }
 }
 

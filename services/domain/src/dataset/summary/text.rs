@@ -108,7 +108,7 @@ fn reason_phrase(code: &str) -> String {
     format!("{phrase} ({code})")
 }
 
-fn count(n: u64, noun: &str) -> String {
+pub(super) fn count(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
