@@ -189,7 +189,7 @@ async fn a_paid_job_is_sharded_and_synthetic_workers_train_every_shard_to_aggreg
         0,
         "every subject's records share one shard"
     );
-    assert_eq!(m.count("select count(*) from job where id = $1 and dispatch_policy_version = 'dispatch-v1'").await, 1);
+    assert_eq!(m.count("select count(*) from job where id = $1 and dispatch_policy_version = 'dispatch-v2'").await, 1);
 
     // A worker leases the first shard: the job starts training.
     let worker = m.worker("gpu-box-1").await;

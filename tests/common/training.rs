@@ -25,7 +25,7 @@ const SENTENCES: [&str; 12] = [
     "Your subscription renews automatically unless you cancel it before the renewal date.",
 ];
 
-/// Twelve records of real support text: one shard of two slices under dispatch-v1.
+/// Twelve records of real support text: one shard of two slices under the dispatch policy.
 pub fn corpus() -> Vec<Value> {
     SENTENCES
         .iter()

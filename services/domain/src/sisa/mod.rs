@@ -23,7 +23,7 @@ pub mod certificate;
 mod policy;
 pub mod run;
 
-pub use policy::DispatchPolicy;
+pub use policy::{DispatchPolicy, SliceOrder};
 pub use run::ShardRunStatus;
 
 use serde::{Deserialize, Serialize};
@@ -121,8 +121,15 @@ pub fn plan(policy: &DispatchPolicy, records: &[ShardRecord]) -> ShardPlan {
         let target = (0..shards).min_by_key(|&k| (members[k].len(), k)).unwrap_or(0);
         members[target].push(i);
     }
+    // Within a shard: upload order, or (personal_last) the records without subjects first and then each
+    // subject's records together, so an erasure's first affected slice is as late as it can be.
+    let rank: std::collections::HashMap<usize, usize> =
+        groups.iter().enumerate().flat_map(|(g, (_, idx))| idx.iter().map(move |&i| (i, g + 1))).collect();
     for m in &mut members {
-        m.sort_unstable();
+        match policy.slice_order {
+            SliceOrder::Upload => m.sort_unstable(),
+            SliceOrder::PersonalLast => m.sort_unstable_by_key(|i| (rank.get(i).copied().unwrap_or(0), *i)),
+        }
     }
 
     let smallest = members.iter().map(Vec::len).min().unwrap_or(0);
@@ -249,13 +256,42 @@ mod tests {
         }
 
         #[test]
-        fn slices_are_contiguous_in_upload_order_and_even(recs in records()) {
-            let p = plan(&DispatchPolicy::enforced().unwrap(), &recs);
+        fn slices_are_contiguous_in_upload_order_and_even_under_v1(recs in records()) {
+            let v1 = DispatchPolicy::parse(include_str!("../../policy/dispatch-v1.toml")).unwrap();
+            let p = plan(&v1, &recs);
             for s in &p.summaries {
                 let in_shard: Vec<u32> = p.assignments.iter().filter(|a| a.shard == s.index).map(|a| a.slice).collect();
                 prop_assert!(in_shard.windows(2).all(|w| w[0] <= w[1]), "slices follow upload order");
                 prop_assert!(s.slice_sizes.iter().max().unwrap() - s.slice_sizes.iter().min().unwrap() <= 1);
                 prop_assert_eq!(s.slice_sizes.len() as u32, p.slices);
+            }
+        }
+
+        /// dispatch-v2: records without subjects fill the first slices, and each subject's records sit
+        /// together, so an erasure's first affected slice is as late as it can be.
+        #[test]
+        fn personal_records_come_last_and_each_subject_together(recs in records()) {
+            let p = plan(&DispatchPolicy::enforced().unwrap(), &recs);
+            for s in &p.summaries {
+                let of_shard: Vec<(&ShardRecord, u32)> =
+                    recs.iter().zip(&p.assignments).filter(|(_, a)| a.shard == s.index).map(|(r, a)| (r, a.slice)).collect();
+                let last_plain = of_shard.iter().filter(|(r, _)| r.subjects.is_empty()).map(|(_, sl)| *sl).max();
+                let first_personal = of_shard.iter().filter(|(r, _)| !r.subjects.is_empty()).map(|(_, sl)| *sl).min();
+                if let (Some(plain), Some(personal)) = (last_plain, first_personal) {
+                    prop_assert!(plain <= personal, "a record without subjects after a personal one");
+                }
+                let smallest = u64::from(*s.slice_sizes.iter().min().unwrap()).max(1);
+                let mut spans = std::collections::HashMap::<&str, (u32, u32, u64)>::new();
+                for (r, sl) in &of_shard {
+                    if let Some(subject) = r.subjects.first() {
+                        let e = spans.entry(subject.as_str()).or_insert((*sl, *sl, 0));
+                        *e = (e.0.min(*sl), e.1.max(*sl), e.2 + 1);
+                    }
+                }
+                for (subject, (lo, hi, n)) in spans {
+                    prop_assert!(u64::from(hi - lo) <= n.div_ceil(smallest), "subject {} spread over slices {}..{}", subject, lo, hi);
+                }
+                prop_assert!(s.slice_sizes.iter().max().unwrap() - s.slice_sizes.iter().min().unwrap() <= 1);
             }
         }
     }

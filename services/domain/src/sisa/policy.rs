@@ -1,12 +1,13 @@
-//! The dispatch policy (`policy/dispatch-v1.toml`): shard and slice counts, leases and retries. Data,
-//! loaded once; every shard plan records its version and sha256.
+//! The dispatch policy (`policy/dispatch-v*.toml`; plans use the newest): shard and slice counts, the
+//! order of records within a shard, leases and retries. Data, loaded once; every shard plan records its
+//! version and sha256.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::compliance::PolicyRef;
 
-const ENFORCED_TEXT: &str = include_str!("../../policy/dispatch-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../../policy/dispatch-v2.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +31,20 @@ struct ShardsFile {
 struct SlicesFile {
     per_shard: u32,
     min_records: u32,
+    #[serde(default)]
+    order: SliceOrder,
+}
+
+/// How a shard's records are ordered into its slices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SliceOrder {
+    /// Upload order (dispatch-v1).
+    #[default]
+    Upload,
+    /// Records without data subjects first, then each subject's records together: an erasure's first
+    /// affected slice comes as late as it can, so it retrains as little as it can (SISA, §4.2).
+    PersonalLast,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -48,6 +63,7 @@ pub struct DispatchPolicy {
     pub max_shards: u32,
     pub slices_per_shard: u32,
     pub min_records_per_slice: u32,
+    pub slice_order: SliceOrder,
     pub lease_secs: u32,
     pub max_attempts: u32,
     backoff_secs: Vec<u32>,
@@ -81,6 +97,7 @@ impl DispatchPolicy {
             max_shards: f.shards.max,
             slices_per_shard: f.slices.per_shard,
             min_records_per_slice: f.slices.min_records,
+            slice_order: f.slices.order,
             lease_secs: f.runs.lease_secs,
             max_attempts: f.runs.max_attempts,
             backoff_secs: f.runs.backoff_secs,
@@ -107,7 +124,10 @@ mod tests {
     #[test]
     fn the_shipped_policy_loads_and_bad_ones_are_named() {
         let p = DispatchPolicy::enforced().unwrap();
-        assert_eq!(p.reference().version, "dispatch-v1");
+        assert_eq!(p.reference().version, "dispatch-v2");
+        assert_eq!(p.slice_order, SliceOrder::PersonalLast);
+        let v1 = DispatchPolicy::parse(include_str!("../../policy/dispatch-v1.toml")).unwrap();
+        assert_eq!(v1.slice_order, SliceOrder::Upload, "v1 kept upload order");
         assert_eq!(p.reference().sha256.len(), 64);
         assert_eq!(p.backoff_secs(1), 15);
         assert_eq!(p.backoff_secs(99), 240, "the last backoff repeats");
