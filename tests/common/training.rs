@@ -73,13 +73,18 @@ pub async fn demo_model(app: &TestApp, viewer: &TestUser) -> Value {
 
 /// A paid job on the demo model: `epochs` passes per stage, at most `tokens` training tokens.
 pub async fn buy(app: TestApp, epochs: u64, tokens: u64) -> Bought {
+    buy_records(app, epochs, tokens, corpus()).await
+}
+
+/// `buy` on `records` of the caller's choosing.
+pub async fn buy_records(app: TestApp, epochs: u64, tokens: u64, records: Vec<Value>) -> Bought {
     let buyer = app.new_user().await;
     let model = demo_model(&app, &buyer).await;
     assert_eq!(model["provenance"]["status"], "verified");
     app.pass_kyc(&buyer).await;
     let key: PrivateKeySigner = app.funded_key(1_000_000 * 1_000_000).await;
     app.link_wallet_key(&buyer, &key).await;
-    let res = app.post_json("/api/v1/datasets", &json!({"name": "support answers", "records": corpus()}), Some(&buyer.token)).await;
+    let res = app.post_json("/api/v1/datasets", &json!({"name": "support answers", "records": records}), Some(&buyer.token)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let dataset: Value = res.json().await.unwrap();
     app.scan_datasets().await;

@@ -219,24 +219,22 @@ async fn find(conn: &mut sqlx::PgConnection, organization_id: Uuid, subject: &st
     let shards: Vec<AffectedShardRef> =
         first_slice.iter().map(|(&(job_id, shard_index), &from_slice)| AffectedShardRef { job_id, shard_index, from_slice }).collect();
 
-    // The cost: the affected shards' records from their first affected slice on, over every record
-    // the affected jobs were dispatched with.
+    // The cost: the affected shards' cumulative stages from their first affected slice on, over every
+    // stage of the affected jobs.
     let dispatched: Vec<Uuid> = jobs.iter().copied().filter(|j| shards.iter().any(|s| s.job_id == *j)).collect();
     let mut plan: Vec<AffectedShard> = Vec::new();
-    let mut job_records: u64 = 0;
+    let mut all: Vec<Vec<u32>> = Vec::new();
+    let sizes = |v: &[i32]| v.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect::<Vec<u32>>();
     for job in &dispatched {
         let job_shards = attune_db::shard_runs::shards(&mut *conn, *job).await?;
-        job_records += job_shards.iter().map(|s| u64::try_from(s.records).unwrap_or(0)).sum::<u64>();
+        all.extend(job_shards.iter().map(|s| sizes(&s.slice_sizes)));
         for s in shards.iter().filter(|s| s.job_id == *job) {
             if let Some(row) = job_shards.iter().find(|row| row.shard_index == s.shard_index) {
-                plan.push(AffectedShard {
-                    slice_sizes: row.slice_sizes.iter().map(|n| u32::try_from(*n).unwrap_or(0)).collect(),
-                    from_slice: u32::try_from(s.from_slice).unwrap_or(0),
-                });
+                plan.push(AffectedShard { slice_sizes: sizes(&row.slice_sizes), from_slice: u32::try_from(s.from_slice).unwrap_or(0) });
             }
         }
     }
-    let fraction = retrain_fraction(&plan, job_records);
+    let fraction = retrain_fraction(&plan, &all);
     Ok(Found { records, jobs, shards, fraction })
 }
 

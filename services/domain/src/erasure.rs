@@ -1,7 +1,7 @@
 //! GDPR Art. 17 erasure on SISA shards (DESIGN.md §5): the request's states, the subject reference
 //! kept instead of the subject id, the Art. 12(3) deadline, and the share of a full retrain an
-//! erasure costs (the records of each affected shard from its first affected slice on, over every
-//! record the affected jobs trained on).
+//! erasure costs (the cumulative stages of each affected shard from its first affected slice on,
+//! over every stage of the affected jobs).
 
 use std::fmt;
 
@@ -74,16 +74,31 @@ pub struct AffectedShard {
     pub from_slice: u32,
 }
 
-/// The share of a full retrain of the affected jobs an erasure costs: the records of each affected
-/// shard from its first affected slice on, over every record of the affected jobs. Each slice is
-/// trained once, resuming from the checkpoint before it, so the cost is proportional to the records
-/// trained again. 0 when nothing is affected.
-pub fn retrain_fraction(affected: &[AffectedShard], job_records: u64) -> f64 {
-    if job_records == 0 {
+/// The compute of training one shard's stages from `from` on, in record-passes: training is
+/// cumulative (stage `k` trains on slices `0..=k`, DESIGN.md §5 and the trainer), so stage `k` costs
+/// the records of its first `k + 1` slices.
+fn stages_cost(slice_sizes: &[u32], from: usize) -> u64 {
+    let mut seen = 0u64;
+    let mut cost = 0u64;
+    for (k, n) in slice_sizes.iter().enumerate() {
+        seen += u64::from(*n);
+        if k >= from {
+            cost += seen;
+        }
+    }
+    cost
+}
+
+/// The share of a full retrain of the affected jobs an erasure costs: the stages of each affected
+/// shard from its first affected slice on, over every stage of every shard of those jobs (`all`: each
+/// shard's slice sizes). 0 when nothing is affected.
+pub fn retrain_fraction(affected: &[AffectedShard], all: &[Vec<u32>]) -> f64 {
+    let full: u64 = all.iter().map(|s| stages_cost(s, 0)).sum();
+    if full == 0 {
         return 0.0;
     }
-    let again: u64 = affected.iter().map(|s| s.slice_sizes.iter().skip(s.from_slice as usize).map(|n| u64::from(*n)).sum::<u64>()).sum();
-    (again as f64 / job_records as f64).min(1.0)
+    let again: u64 = affected.iter().map(|s| stages_cost(&s.slice_sizes, s.from_slice as usize)).sum();
+    (again as f64 / full as f64).min(1.0)
 }
 
 #[cfg(test)]
@@ -118,12 +133,14 @@ mod tests {
     }
 
     #[test]
-    fn the_fraction_counts_the_slices_trained_again() {
-        // 4 shards of 3 slices of 10 records: one shard from its second slice is 20 of 120.
+    fn the_fraction_counts_the_cumulative_stages_trained_again() {
+        // 4 shards of 3 slices of 10 records: stages cost 10, 20, 30 (60 a shard, 240 the job).
+        let all = vec![vec![10, 10, 10]; 4];
         let shard = |from| AffectedShard { slice_sizes: vec![10, 10, 10], from_slice: from };
-        assert!((retrain_fraction(&[shard(1)], 120) - 20.0 / 120.0).abs() < 1e-12);
-        assert!((retrain_fraction(&[shard(0)], 120) - 0.25).abs() < 1e-12, "a whole shard is 1/S");
-        assert_eq!(retrain_fraction(&[], 120), 0.0);
-        assert_eq!(retrain_fraction(&[shard(0)], 0), 0.0);
+        assert!((retrain_fraction(&[shard(0)], &all) - 0.25).abs() < 1e-12, "a whole shard is 1/S");
+        assert!((retrain_fraction(&[shard(1)], &all) - 50.0 / 240.0).abs() < 1e-12);
+        assert!((retrain_fraction(&[shard(2)], &all) - 30.0 / 240.0).abs() < 1e-12, "the last stage alone");
+        assert_eq!(retrain_fraction(&[], &all), 0.0);
+        assert_eq!(retrain_fraction(&[shard(0)], &[]), 0.0);
     }
 }
