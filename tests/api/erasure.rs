@@ -22,6 +22,23 @@ async fn queued(records: Vec<Value>) -> Market {
     m
 }
 
+/// A synthetic worker trains every one of the job's `shards` (2,048 tokens a slice, 8,192 a shard)
+/// and the job is aggregated: completed, its certificate issued.
+async fn train_all(m: &Market, shards: usize) -> String {
+    let worker = m.worker("gpu-box-erasure").await;
+    for _ in 0..shards {
+        let lease = m.leased(&worker).await;
+        let run = lease["run_id"].as_str().unwrap().to_string();
+        for slice in 0..lease["slices"].as_u64().unwrap() {
+            assert_eq!(m.heartbeat(&worker, &run, slice, true, 2048).await.status(), StatusCode::OK);
+        }
+        assert_eq!(m.finish(&worker, &run, 8192).await.status(), StatusCode::OK);
+    }
+    assert_eq!(m.app.aggregation.try_aggregate_next().await.unwrap().map(|j| j.to_string()), Some(m.job.clone()));
+    assert_eq!(m.status().await, "completed");
+    worker
+}
+
 #[tokio::test]
 async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_to_retrain() {
     // 450 records, every third naming one of 20 subjects: three shards, each subject in one of them.
@@ -169,17 +186,7 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
 async fn an_erasure_retrains_only_the_affected_shard_from_the_right_slice_and_certifies_it() {
     let records: Vec<Value> = (0..450).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 20)))).collect();
     let m = queued(records).await;
-    let worker = m.worker("gpu-box-erasure").await;
-    for _ in 0..3 {
-        let lease = m.leased(&worker).await;
-        let run = lease["run_id"].as_str().unwrap().to_string();
-        for slice in 0..lease["slices"].as_u64().unwrap() {
-            assert_eq!(m.heartbeat(&worker, &run, slice, true, 2048).await.status(), StatusCode::OK);
-        }
-        assert_eq!(m.finish(&worker, &run, 8192).await.status(), StatusCode::OK);
-    }
-    assert_eq!(m.app.aggregation.try_aggregate_next().await.unwrap().map(|j| j.to_string()), Some(m.job.clone()));
-    assert_eq!(m.status().await, "completed");
+    let worker = train_all(&m, 3).await;
     let before: Value = m.app.get(&format!("/api/v1/jobs/{}/certificate", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
     let flops_before = m.count("select sum(flops)::bigint from shard_run where job_id = $1").await;
 
@@ -365,4 +372,33 @@ async fn an_erasure_on_the_demo_model_retrains_only_the_last_slice_with_the_real
         after["certificate"]["shards"][0]["adapters"][0]["sha256"], first["certificate"]["shards"][0]["adapters"][0]["sha256"],
         "the retrained adapter differs"
     );
+}
+
+/// A retraining that fails for good on a job already paid out refunds nothing (the escrow is
+/// released) and leaves the erasure open with an alert: the old model still holds the records.
+#[tokio::test]
+async fn a_failed_retraining_of_a_paid_out_job_refunds_nothing_and_keeps_the_erasure_open() {
+    let records: Vec<Value> = (0..30).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 5)))).collect();
+    let m = queued(records).await;
+    let worker = train_all(&m, 1).await;
+    assert!(m.app.send_operator_txs().await >= 1, "the release");
+    m.app.watch().await;
+    let payment: Value = m.app.get(&format!("/api/v1/jobs/{}/payment", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(payment["status"], "released", "{payment}");
+    let e: Value =
+        m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-0"}), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(e["status"], "retraining", "{e}");
+    for _ in 0..3 {
+        m.leased(&worker).await;
+        m.app.queue.reap(chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+    }
+    assert_eq!(m.status().await, "failed");
+    let refunds = m.count("select count(*) from chain_tx where kind = 'refund' and subject like '%' || $1::text || '%'").await;
+    assert_eq!(refunds, 0, "a released escrow is never refunded");
+    attune_app::erasure_retrain::advance(&m.app.pool).await.unwrap();
+    let now: Value =
+        m.app.get(&format!("/api/v1/erasure-requests/{}", e["id"].as_str().unwrap()), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(now["status"], "retraining", "not completed while the old model holds the records: {now}");
+    let alerts = m.count("select count(*) from chain_alert where kind = 'erasure_retrain_failed' and subject = 'job:' || $1::text").await;
+    assert_eq!(alerts, 1);
 }

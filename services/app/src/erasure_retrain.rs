@@ -146,6 +146,13 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
             };
             let Some(run) = run.filter(|r| r.status == "succeeded" && status == JobStatus::Completed && certified_after) else {
                 if matches!(status, JobStatus::Failed | JobStatus::Refunded | JobStatus::Cancelled) {
+                    // A delivered model still holds the records: the erasure is not done, the
+                    // admins must act. A job that never delivered one holds nothing.
+                    if attune_db::certificates::current(conn, shard.job_id).await?.is_some() {
+                        let detail = json!({"erasure": erasure_id, "shard": shard.shard_index, "job_status": status.as_str()});
+                        attune_db::chain::raise_alert(conn, "erasure_retrain_failed", &format!("job:{}", shard.job_id), &detail).await?;
+                        return Ok((false, false));
+                    }
                     return Ok((attune_db::erasure::update_shard(conn, &update("retraining", "not_trained")).await?, false));
                 }
                 return Ok((false, false));

@@ -612,8 +612,13 @@ impl ShardQueue {
             )
             .await?;
             status = JobStatus::Failed;
-            // Nothing is delivered, so the escrow goes back; the watcher moves the job to refunded.
+            // Nothing is delivered, so the escrow goes back; the watcher moves the job to refunded. A
+            // job already paid out was retraining for an erasure: nothing to refund, the admins act.
             match attune_db::payments::get(conn, job.id).await? {
+                Some(payment) if payment.status == "released" => {
+                    let detail = json!({"shard": run.shard_index, "error": error});
+                    attune_db::chain::raise_alert(conn, "erasure_retrain_failed", &format!("job:{}", job.id), &detail).await?;
+                }
                 Some(payment) => {
                     crate::operator_txs::request_for_job(conn, "refund", job.id, &payment.job_ref).await?;
                 }
