@@ -154,6 +154,29 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     let ours: Value = m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&m.buyer.token)).await.json().await.unwrap();
     assert_eq!(ours["certificate"]["sha256"], e["certificate"]["sha256"]);
 
+    // With an Idempotency-Key, the same key and body replay the first answer; another body is 422.
+    let keyed = |body: Value| {
+        let (app, token) = (&m.app, m.buyer.token.clone());
+        async move {
+            app.api
+                .post(app.url("/api/v1/erasure-requests"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", "erase-42")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = keyed(json!({"subject_id": "customer-11"})).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = keyed(json!({"subject_id": "customer-11"})).await;
+    assert_eq!(again.status(), StatusCode::CREATED, "the first answer, replayed");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    let other = keyed(json!({"subject_id": "customer-12"})).await;
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
     // An unknown subject is still recorded, with nothing affected.
     let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "nobody-we-know"}), Some(&m.buyer.token)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -174,8 +197,13 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     assert_eq!(res.status(), StatusCode::CREATED);
     let by_admin: Value = res.json().await.unwrap();
     assert_eq!(by_admin["affected"]["records"].as_array().unwrap().len(), 8, "{by_admin}");
+    // The admins see every organisation's requests with their deadlines.
+    let admin_page = m.app.page_session(&m.admin).await.get(m.app.url("/admin/erasure")).send().await.unwrap().text().await.unwrap();
+    assert!(admin_page.contains(&format!("erasure-{id}")) && admin_page.contains(&format!("erasure-{}", by_admin["id"].as_str().unwrap())));
+    let buyer_page = m.app.page_session(&m.buyer).await.get(m.app.url("/admin/erasure")).send().await.unwrap();
+    assert_eq!(buyer_page.status(), StatusCode::FORBIDDEN);
     let logged = m.count("select count(*) from audit_log where action = 'erasure.requested' and $1::uuid is not null").await;
-    assert_eq!(logged, 4);
+    assert_eq!(logged, 5);
 }
 
 /// A trained job: the erasure queues only the shard that held the subject, from the checkpoint before

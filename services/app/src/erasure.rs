@@ -176,6 +176,41 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
     Ok((true, view(&mut conn, now).await?))
 }
 
+/// `request` with an `Idempotency-Key` (key, sha256 of the body): the same key and body return the
+/// first answer; the same key with another body is refused. Returns (HTTP status, body).
+pub async fn request_idempotent(
+    pool: &PgPool,
+    actor: &Actor,
+    input: &ErasureInput,
+    idempotency: Option<(&str, &str)>,
+) -> Result<(u16, serde_json::Value), AppError> {
+    const SCOPE: &str = "erasure-requests";
+    let replay = |stored: attune_db::idempotency::StoredResponse, fingerprint: &str| {
+        if stored.request_sha256 != fingerprint {
+            return Err(AppError::field("Idempotency-Key", "was already used with a different request body"));
+        }
+        Ok((u16::try_from(stored.status_code).unwrap_or(201), stored.response))
+    };
+    if let Some((key, fingerprint)) = idempotency {
+        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+        if let Some(stored) = attune_db::idempotency::find(&mut conn, actor.organization_id, SCOPE, key).await? {
+            return replay(stored, fingerprint);
+        }
+    }
+    let (created, view) = request(pool, actor, input).await?;
+    let answer = (if created { 201 } else { 200 }, serde_json::to_value(&view).context("failed to encode an erasure request")?);
+    if let Some((key, fingerprint)) = idempotency {
+        let mut tx = pool.begin().await.context("failed to begin storing an idempotency key")?;
+        attune_db::idempotency::lock(&mut tx, actor.organization_id, SCOPE, key).await?;
+        if let Some(stored) = attune_db::idempotency::find(&mut tx, actor.organization_id, SCOPE, key).await? {
+            return replay(stored, fingerprint);
+        }
+        attune_db::idempotency::store(&mut tx, actor.organization_id, SCOPE, key, fingerprint, i32::from(answer.0), &answer.1).await?;
+        tx.commit().await.context("failed to store an idempotency key")?;
+    }
+    Ok(answer)
+}
+
 /// A request with its certificate, once issued.
 async fn view(conn: &mut sqlx::PgConnection, row: ErasureRow) -> Result<ErasureView, AppError> {
     let id = row.id;
@@ -270,6 +305,13 @@ pub async fn for_job(pool: &PgPool, actor: &Actor, job_id: Uuid) -> Result<Vec<(
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     attune_db::jobs::get(&mut conn, &actor.scope(), job_id).await?.ok_or(AppError::NotFound)?;
     Ok(attune_db::erasure::for_job(&mut conn, job_id).await?)
+}
+
+/// Every organisation's requests, open ones first by deadline, with the organisation's name (admin).
+pub async fn all(pool: &PgPool, actor: &Actor) -> Result<Vec<(ErasureView, String)>, AppError> {
+    actor.admin_scope()?;
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    Ok(attune_db::erasure::list_all(&mut conn, 500).await?.into_iter().map(|(r, name)| (r.into(), name)).collect())
 }
 
 /// The organisation's requests, newest first.

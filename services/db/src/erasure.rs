@@ -110,6 +110,30 @@ pub async fn find_by_subject(conn: &mut PgConnection, organization_id: Uuid, sub
         .context("failed to find an erasure request")
 }
 
+/// Every organisation's requests with the organisation's name: open ones first, by deadline.
+pub async fn list_all(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<(ErasureRow, String)>> {
+    let rows: Vec<ErasureRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from erasure_request order by status = 'completed', deadline_at limit $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+    .context("failed to list erasure requests")?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.organization_id).collect();
+    let names: Vec<(Uuid, String)> = sqlx::query_as("select id, name from organization where id = any($1)")
+        .bind(&ids)
+        .fetch_all(conn)
+        .await
+        .context("failed to name the requests' organisations")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let name = names.iter().find(|(id, _)| *id == r.organization_id).map(|(_, n)| n.clone()).unwrap_or_default();
+            (r, name)
+        })
+        .collect())
+}
+
 /// An organisation's requests, newest first.
 pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<ErasureRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

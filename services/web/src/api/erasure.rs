@@ -1,6 +1,7 @@
 //! GDPR Art. 17 erasure requests (API.md "Erasure").
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use attune_app::erasure::{ErasureInput, ErasureView};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -32,8 +33,10 @@ pub struct ErasureRequestBody {
 /// Request the erasure of a data subject's records (GDPR Art. 17): their content is deleted at once,
 /// and the answer lists the affected records, jobs and shards (with the first affected slice) and the
 /// share of a full retrain the erasure costs. A repeated request for the same subject returns the
-/// first (200).
+/// first (200). With `Idempotency-Key`, the same key and body return the first answer; another body
+/// is 422.
 #[utoipa::path(post, path = "/api/v1/erasure-requests", tag = "erasure", request_body = ErasureRequestBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same body")),
     responses(
         (status = 201, body = ErasureView),
         (status = 200, description = "The same subject's earlier request", body = ErasureView),
@@ -43,14 +46,19 @@ pub struct ErasureRequestBody {
     ),
     security(("bearer" = [])))]
 pub async fn create(
+    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    body: ApiJson<ErasureRequestBody>,
+    body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
+    let key = super::jobs::idempotency_key(&req)?;
+    let fingerprint = attune_app::jobs::request_fingerprint(&body.0);
+    let bytes = serde_json::to_vec(&body.0).map_err(|e| ApiError::malformed(e.to_string()))?;
+    let b: ErasureRequestBody = crate::extract::parse_json(&bytes)?;
     let input = ErasureInput { subject_id: b.subject_id, reason: b.reason, organization_id: b.organization_id, evidence: b.evidence };
-    let (created, view) = attune_app::erasure::request(&state.pool, &actor, &input).await?;
-    Ok(if created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
+    let idempotency = key.as_deref().map(|k| (k, fingerprint.as_str()));
+    let (code, answer) = attune_app::erasure::request_idempotent(&state.pool, &actor, &input, idempotency).await?;
+    Ok(HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::CREATED)).json(answer))
 }
 
 /// An erasure request: its status, what it affected, its deadline and, once issued, its certificate.

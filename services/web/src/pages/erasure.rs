@@ -17,7 +17,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/erasure", web::get().to(index))
         .route("/erasure", web::post().to(create))
         .route("/erasure/preview", web::post().to(preview))
-        .route("/erasure/{id}", web::get().to(show));
+        .route("/erasure/{id}", web::get().to(show))
+        .route("/admin/erasure", web::get().to(admin));
+}
+
+#[derive(Template)]
+#[template(path = "admin_erasure.html")]
+struct AdminPage {
+    layout: Layout,
+    /// (request, organisation, overdue)
+    requests: Vec<(ErasureView, String, bool)>,
+}
+
+/// Every organisation's erasure requests with their deadlines (admin): open ones first.
+async fn admin(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state, "Erasure requests").await;
+    let Some(actor) = page.actor.clone() else { return redirect("/login") };
+    match attune_app::erasure::all(&state.pool, &actor).await {
+        Ok(all) => {
+            let now = chrono::Utc::now();
+            let requests = all.into_iter().map(|(r, org)| {
+                let overdue = r.status != "completed" && r.deadline_at < now;
+                (r, org, overdue)
+            });
+            let body = AdminPage { layout: page_layout(&page), requests: requests.collect() }.render();
+            page.render(StatusCode::OK, body)
+        }
+        Err(AppError::Forbidden(_)) => {
+            message(&req, &state, StatusCode::FORBIDDEN, "Not allowed", "This page is for platform admins.", Some(("/", "Home"))).await
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "listing erasure requests failed");
+            message(&req, &state, StatusCode::SERVICE_UNAVAILABLE, "Could not list erasure requests", "Try again in a moment.", None).await
+        }
+    }
 }
 
 #[derive(Template)]
