@@ -13,6 +13,7 @@ mod cases;
 mod datasets;
 mod dispatch;
 mod erasure;
+mod erasure_retrain;
 mod errors;
 mod integrity;
 mod job_reviews;
