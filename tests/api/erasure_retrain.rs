@@ -47,6 +47,9 @@ async fn an_erasure_on_the_demo_model_retrains_only_the_last_slice_with_the_real
     assert!(share > 0.0 && share < 1.0, "one slice of two: {cert}");
     let after: Value = m.app.get(&format!("/api/v1/jobs/{}/certificate", m.job), Some(&m.buyer.token)).await.json().await.unwrap();
     assert_eq!(after["certificate"]["version"], 2);
+    let (mismatches,): (i64,) =
+        sqlx::query_as("select count(*) from chain_alert where kind = 'assessment_replay_mismatch'").fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(mismatches, 0, "the new version's assessment replays as decided, the erased records counted as they were");
     assert_ne!(
         after["certificate"]["shards"][0]["adapters"][0]["sha256"], first["certificate"]["shards"][0]["adapters"][0]["sha256"],
         "the retrained adapter differs"

@@ -157,12 +157,13 @@ pub async fn get(conn: &mut PgConnection, organization: Option<Uuid>, id: Uuid) 
     .context("failed to fetch an erasure request")
 }
 
-/// Deletes the content of the subject's records, leaving tombstones (record id, content hash, when
-/// and by which request). Returns how many records were erased.
+/// Deletes the content of the subject's records, leaving tombstones (record id, content hash, the
+/// GDPR Art. 9 categories it had — no longer tied to anyone —, when and by which request). Returns
+/// how many records were erased.
 pub async fn tombstone(conn: &mut PgConnection, organization_id: Uuid, subject_id: &str, erasure_id: Uuid) -> anyhow::Result<u64> {
     let done = sqlx::query(
         "update dataset_record r set text = null, uri = null, source_url = null, domain = null, pii_subject_ids = '{}',
-            special_categories = '{}', optout = null, review_notes = null, erased_at = now(), erasure_id = $3
+            optout = null, review_notes = null, erased_at = now(), erasure_id = $3
          from dataset d
          where d.id = r.dataset_id and d.organization_id = $1 and r.pii_subject_ids @> array[$2]::text[] and r.erased_at is null",
     )

@@ -113,7 +113,8 @@ pub async fn exclude_group(
     Ok(done.rows_affected())
 }
 
-/// The records a job accepted, aggregated by licence kind and domain.
+/// The records a job accepted, aggregated by licence kind and domain. An erased record counts as
+/// personal: only records naming a data subject are erased, and the job was decided with it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AcceptedGroup {
     pub licence_kind: String,
@@ -127,7 +128,7 @@ pub struct AcceptedGroup {
 pub async fn accepted_groups(conn: &mut PgConnection, job_id: Uuid, dataset_id: Uuid) -> anyhow::Result<Vec<AcceptedGroup>> {
     sqlx::query_as(
         "select r.licence_kind, r.domain, count(*) as records, coalesce(sum(r.tokens), 0)::bigint as tokens,
-            count(*) filter (where cardinality(r.pii_subject_ids) > 0) as pii_records,
+            count(*) filter (where cardinality(r.pii_subject_ids) > 0 or r.erased_at is not null) as pii_records,
             count(*) filter (where cardinality(r.special_categories) > 0) as special_records
          from dataset_record r
          where r.dataset_id = $2
