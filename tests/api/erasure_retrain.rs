@@ -84,3 +84,42 @@ async fn a_failed_retraining_of_a_paid_out_job_refunds_nothing_and_keeps_the_era
     let alerts = m.count("select count(*) from chain_alert where kind = 'erasure_retrain_failed' and subject = 'job:' || $1::text").await;
     assert_eq!(alerts, 1);
 }
+
+/// A shard whose lost attempt had already trained past the subject's first slice is rewound: the
+/// next lease resumes from the checkpoint before that slice, and the certificate compares the
+/// retraining with the job's training as it finally ran.
+#[tokio::test]
+async fn a_shard_requeued_after_passing_the_subjects_slice_resumes_before_it() {
+    let records: Vec<Value> = (0..30).map(|i| record(i, (i % 3 == 0).then(|| format!("customer-{}", i % 5)))).collect();
+    let m = queued(records).await;
+    let worker = m.worker("lost-gpu").await;
+    let lease = m.leased(&worker).await;
+    let run = lease["run_id"].as_str().unwrap().to_string();
+    let slices = lease["slices"].as_u64().unwrap();
+    for slice in 0..slices {
+        assert_eq!(m.heartbeat(&worker, &run, slice, true, 512).await.status(), StatusCode::OK);
+    }
+    // The worker dies before completing: its lease is reaped, every slice's checkpoint kept.
+    assert_eq!(m.app.queue.reap(chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap().requeued, 1);
+    let e: Value =
+        m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-0"}), Some(&m.buyer.token)).await.json().await.unwrap();
+    let from = e["affected"]["shards"][0]["from_slice"].as_u64().unwrap();
+    assert!(from < slices, "{e}");
+    assert_eq!(e["status"], "retraining", "the lost attempt had trained past the subject: {e}");
+    let lease = m.leased(&worker).await;
+    assert_eq!(lease["resume_from_slice"].as_u64(), Some(from), "resumes before the subject's first slice");
+    let run = lease["run_id"].as_str().unwrap().to_string();
+    for slice in from..slices {
+        assert_eq!(m.heartbeat(&worker, &run, slice, true, 256).await.status(), StatusCode::OK);
+    }
+    assert_eq!(m.finish(&worker, &run, 1024).await.status(), StatusCode::OK);
+    assert!(m.app.aggregation.try_aggregate_next().await.unwrap().is_some());
+    attune_app::erasure_retrain::advance(&m.app.pool).await.unwrap();
+    let done: Value =
+        m.app.get(&format!("/api/v1/erasure-requests/{}", e["id"].as_str().unwrap()), Some(&m.buyer.token)).await.json().await.unwrap();
+    assert_eq!(done["status"], "completed", "{done}");
+    let cert = &done["certificate"]["body"];
+    assert_eq!(cert["jobs"][0]["shards"][0]["state"], "retrained");
+    assert!(cert["flops_full_retrain"].as_f64().unwrap() > 0.0, "{cert}");
+    assert!((cert["share_of_full_retrain"].as_f64().unwrap() - 1.0).abs() < 1e-9, "one shard: its whole final run: {cert}");
+}

@@ -118,6 +118,9 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
         "waiting" => {
             let ended = matches!(status, JobStatus::Failed | JobStatus::Refunded | JobStatus::Cancelled | JobStatus::CancelRequested);
             let Some(run) = run.filter(|_| !ended) else {
+                if ended && still_delivered(conn, erasure_id, shard, status).await? {
+                    return Ok((false, false));
+                }
                 // The job ended without a model: nothing learnt from the records.
                 return Ok((attune_db::erasure::update_shard(conn, &update("waiting", "not_trained")).await?, false));
             };
@@ -146,11 +149,7 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
             };
             let Some(run) = run.filter(|r| r.status == "succeeded" && status == JobStatus::Completed && certified_after) else {
                 if matches!(status, JobStatus::Failed | JobStatus::Refunded | JobStatus::Cancelled) {
-                    // A delivered model still holds the records: the erasure is not done, the
-                    // admins must act. A job that never delivered one holds nothing.
-                    if attune_db::certificates::current(conn, shard.job_id).await?.is_some() {
-                        let detail = json!({"erasure": erasure_id, "shard": shard.shard_index, "job_status": status.as_str()});
-                        attune_db::chain::raise_alert(conn, "erasure_retrain_failed", &format!("job:{}", shard.job_id), &detail).await?;
+                    if still_delivered(conn, erasure_id, shard, status).await? {
                         return Ok((false, false));
                     }
                     return Ok((attune_db::erasure::update_shard(conn, &update("retraining", "not_trained")).await?, false));
@@ -158,9 +157,12 @@ async fn advance_shard(conn: &mut PgConnection, erasure_id: Uuid, shard: &Erasur
                 return Ok((false, false));
             };
             let new = adapters_of(conn, shard.job_id, shard.shard_index).await?;
+            // A shard rewound before the job ever finished has no earlier full run to compare with:
+            // the job's training as it finally ran is the full retrain.
+            let full = (shard.full_flops <= 0.0).then(|| runs.iter().map(|r| r.flops).sum::<f64>());
             let moved = attune_db::erasure::update_shard(
                 conn,
-                &ShardUpdate { new_adapters: Some(&new), flops: Some(run.flops), ..update("retraining", "retrained") },
+                &ShardUpdate { new_adapters: Some(&new), flops: Some(run.flops), full_flops: full, ..update("retraining", "retrained") },
             )
             .await?;
             // The superseded model's adapters, and its checkpoints that learnt from the erased
@@ -202,6 +204,17 @@ async fn reflect_in_jobs(conn: &mut PgConnection, request: &ErasureRow, shards: 
         }
     }
     Ok(())
+}
+
+/// Whether an ended job had delivered a model that still holds the erased records (it has a
+/// certificate): then the erasure is not done, and the admins are alerted.
+async fn still_delivered(conn: &mut PgConnection, erasure_id: Uuid, shard: &ErasureShardRow, status: JobStatus) -> Result<bool, AppError> {
+    if attune_db::certificates::current(conn, shard.job_id).await?.is_none() {
+        return Ok(false);
+    }
+    let detail = json!({"erasure": erasure_id, "shard": shard.shard_index, "job_status": status.as_str()});
+    attune_db::chain::raise_alert(conn, "erasure_retrain_failed", &format!("job:{}", shard.job_id), &detail).await?;
+    Ok(true)
 }
 
 /// The adapters a shard's succeeded run delivered: `[{name, sha256}]`.
