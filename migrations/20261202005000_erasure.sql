@@ -20,11 +20,13 @@ create table erasure_request (
     deadline_at      timestamptz not null,
     completed_at     timestamptz,
     created_at       timestamptz not null default now(),
-    constraint erasure_request_subject_key unique (organization_id, subject_sha256),
     constraint erasure_request_subject_check check (subject_sha256 ~ '^[0-9a-f]{64}$'),
     constraint erasure_request_status_check check (status in ('pending', 'retraining', 'completed')),
     constraint erasure_request_fraction_check check (retrain_fraction >= 0 and retrain_fraction <= 1)
 );
+-- One open request per subject; a subject whose records arrive again after a completed erasure is
+-- erased again by a new request.
+create unique index erasure_request_open_subject_key on erasure_request (organization_id, subject_sha256) where status <> 'completed';
 
 alter table dataset_record
     add column erased_at  timestamptz,

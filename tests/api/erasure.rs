@@ -141,6 +141,16 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-7"}), Some(&m.buyer.token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["id"], id);
+    // Records of the subject uploaded after the erasure completed are erased by a new request.
+    let later =
+        vec![json!({"id": "late-1", "text": "customer 7 wrote again", "licence": {"kind": "own"}, "pii_subject_ids": ["customer-7"]})];
+    let res = m.app.post_json("/api/v1/datasets", &json!({"name": "later tickets", "records": later}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = m.app.post_json("/api/v1/erasure-requests", &json!({"subject_id": "customer-7"}), Some(&m.buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "the subject's new records need a new erasure");
+    let second: Value = res.json().await.unwrap();
+    assert_ne!(second["id"], e["id"]);
+    assert_eq!(second["affected"]["records"].as_array().map(Vec::len), Some(1), "{second}");
     let stranger = m.app.new_user().await;
     assert_eq!(m.app.get(&format!("/api/v1/erasure-requests/{id}"), Some(&stranger.token)).await.status(), StatusCode::NOT_FOUND);
     let theirs: Value = m
@@ -203,7 +213,7 @@ async fn an_erasure_deletes_the_subjects_records_and_names_the_shard_and_slice_t
     let buyer_page = m.app.page_session(&m.buyer).await.get(m.app.url("/admin/erasure")).send().await.unwrap();
     assert_eq!(buyer_page.status(), StatusCode::FORBIDDEN);
     let logged = m.count("select count(*) from audit_log where action = 'erasure.requested' and $1::uuid is not null").await;
-    assert_eq!(logged, 5);
+    assert_eq!(logged, 6);
 }
 
 /// A trained job: the erasure queues only the shard that held the subject, from the checkpoint before

@@ -3,7 +3,8 @@
 //! the index over `pii_subject_ids`, their content is deleted at once (a tombstone keeps the record id
 //! and content hash), and the answer lists the affected records, jobs and shards with the first
 //! affected slice of each and the share of a full retrain that retraining them costs. A second
-//! request for the same subject returns the first. The subject id is never stored, only its
+//! request for the same subject returns the first (a new one is made only when the subject's
+//! records arrived again after a completed erasure). The subject id is never stored, only its
 //! per-organisation hash.
 
 use std::collections::BTreeMap;
@@ -122,11 +123,16 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
     if actor.organization_id != organization_id {
         attune_db::organizations::get(&mut tx, attune_domain::OrgScope::Platform, organization_id).await?.ok_or(AppError::NotFound)?;
     }
-    if let Some(existing) = attune_db::erasure::find_by_subject(&mut tx, organization_id, &subject_sha256).await? {
-        return Ok((false, view(&mut tx, existing).await?));
+    let existing = attune_db::erasure::find_by_subject(&mut tx, organization_id, &subject_sha256).await?;
+    if let Some(open) = existing.as_ref().filter(|e| e.status != ErasureStatus::Completed.as_str()) {
+        return Ok((false, view(&mut tx, open.clone()).await?));
     }
-
     let Found { records, jobs, shards, fraction } = find(&mut tx, organization_id, subject).await?;
+    // A completed request answers a repeat, unless the subject's records arrived again since: then
+    // they are erased by a new request.
+    if let Some(done) = existing.filter(|_| records.is_empty()) {
+        return Ok((false, view(&mut tx, done).await?));
+    }
     // Every request starts pending; the retraining pass (`erasure_retrain`) completes it with its
     // certificate once every affected shard is retrained — at once when nothing learnt from the data.
     let status = ErasureStatus::Pending;

@@ -76,13 +76,13 @@ pub struct NewErasure<'a> {
     pub deadline_at: DateTime<Utc>,
 }
 
-/// Inserts the request; `None` when one for the same subject of the organisation exists already.
+/// Inserts the request; `None` when an open one for the same subject of the organisation exists.
 pub async fn insert(conn: &mut PgConnection, e: &NewErasure<'_>) -> anyhow::Result<Option<ErasureRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "insert into erasure_request (id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected,
             retrain_fraction, deadline_at, completed_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $7 = 'completed' then now() end)
-         on conflict (organization_id, subject_sha256) do nothing
+         on conflict (organization_id, subject_sha256) where status <> 'completed' do nothing
          returning {COLUMNS}"
     )))
     .bind(e.id)
@@ -100,14 +100,16 @@ pub async fn insert(conn: &mut PgConnection, e: &NewErasure<'_>) -> anyhow::Resu
     .context("failed to record an erasure request")
 }
 
-/// The request for this subject of the organisation, if one exists.
+/// The newest request for this subject of the organisation, if there is one.
 pub async fn find_by_subject(conn: &mut PgConnection, organization_id: Uuid, subject_sha256: &str) -> anyhow::Result<Option<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from erasure_request where organization_id = $1 and subject_sha256 = $2")))
-        .bind(organization_id)
-        .bind(subject_sha256)
-        .fetch_optional(conn)
-        .await
-        .context("failed to find an erasure request")
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from erasure_request where organization_id = $1 and subject_sha256 = $2 order by created_at desc limit 1"
+    )))
+    .bind(organization_id)
+    .bind(subject_sha256)
+    .fetch_optional(conn)
+    .await
+    .context("failed to find an erasure request")
 }
 
 /// Every organisation's requests with the organisation's name: open ones first, by deadline.
