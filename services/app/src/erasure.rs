@@ -175,8 +175,11 @@ pub async fn request(pool: &PgPool, actor: &Actor, input: &ErasureInput) -> Resu
     )
     .await?;
     tx.commit().await.context("failed to commit an erasure request")?;
-    // Retrain what can be retrained now (or complete at once when nothing learnt from the data).
-    crate::erasure_retrain::advance(pool).await?;
+    // Retrain what can be retrained now (or complete at once when nothing learnt from the data). The
+    // request is recorded either way: a failed pass is left to the aggregator's background pass.
+    if let Err(e) = crate::erasure_retrain::advance(pool).await {
+        tracing::error!(error = %e, erasure = %id, "the first retraining pass after an erasure request failed");
+    }
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let now = attune_db::erasure::get(&mut conn, None, row.id).await?.ok_or(AppError::NotFound)?;
     Ok((true, view(&mut conn, now).await?))

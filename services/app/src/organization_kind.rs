@@ -4,7 +4,7 @@
 //! verification takes the exception away again; both are in the audit log.
 
 use anyhow::Context;
-use attune_db::organizations::OrganizationRow;
+pub use attune_db::organizations::OrganizationRow;
 use attune_domain::OrgKind;
 use serde_json::json;
 use sqlx::PgPool;

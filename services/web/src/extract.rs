@@ -69,6 +69,15 @@ fn payload_error(e: &actix_web::Error) -> ApiError {
     }
 }
 
+/// A creating POST's body with its `Idempotency-Key`: the parsed body, and (key, sha256 of the
+/// body as canonical JSON) when the header is given.
+pub fn keyed_json<T: DeserializeOwned>(req: &HttpRequest, body: &serde_json::Value) -> Result<(T, Option<(String, String)>), ApiError> {
+    let key = crate::api::jobs::idempotency_key(req)?;
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::malformed(e.to_string()))?;
+    let parsed = parse_json(&bytes)?;
+    Ok((parsed, key.map(|k| (k, attune_app::jobs::request_fingerprint(body)))))
+}
+
 /// Parses JSON, reporting where a value of the wrong shape sits.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

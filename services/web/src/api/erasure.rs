@@ -51,12 +51,9 @@ pub async fn create(
     Authenticated(actor): Authenticated,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = super::jobs::idempotency_key(&req)?;
-    let fingerprint = attune_app::jobs::request_fingerprint(&body.0);
-    let bytes = serde_json::to_vec(&body.0).map_err(|e| ApiError::malformed(e.to_string()))?;
-    let b: ErasureRequestBody = crate::extract::parse_json(&bytes)?;
+    let (b, keyed): (ErasureRequestBody, _) = crate::extract::keyed_json(&req, &body.0)?;
     let input = ErasureInput { subject_id: b.subject_id, reason: b.reason, organization_id: b.organization_id, evidence: b.evidence };
-    let idempotency = key.as_deref().map(|k| (k, fingerprint.as_str()));
+    let idempotency = keyed.as_ref().map(|(k, f)| (k.as_str(), f.as_str()));
     let (code, answer) = attune_app::erasure::request_idempotent(&state.pool, &actor, &input, idempotency).await?;
     Ok(HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::CREATED)).json(answer))
 }

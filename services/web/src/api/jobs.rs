@@ -4,14 +4,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use attune_app::job_view::{self, EventView, JobView};
-use attune_app::jobs::{self, request_fingerprint};
+use attune_app::jobs;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::assessments::AssessmentBody;
-use crate::extract::{ApiJson, Authenticated, parse_json};
+use crate::extract::{ApiJson, Authenticated};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -54,17 +54,14 @@ pub async fn create(
     Authenticated(actor): Authenticated,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
-    let fingerprint = request_fingerprint(&body.0);
-    let bytes = serde_json::to_vec(&body.0).map_err(|e| ApiError::malformed(e.to_string()))?;
-    let parsed: AssessmentBody = parse_json(&bytes)?;
+    let (parsed, keyed): (AssessmentBody, _) = crate::extract::keyed_json(&req, &body.0)?;
     let created = jobs::create(
         &state.pool,
         &state.data_policy,
         state.scanning.scanner().agents(),
         &actor,
         &parsed.into(),
-        key.as_deref().map(|k| (k, fingerprint.as_str())),
+        keyed.as_ref().map(|(k, f)| (k.as_str(), f.as_str())),
     )
     .await?;
     let status = StatusCode::from_u16(created.status_code).unwrap_or(StatusCode::CREATED);

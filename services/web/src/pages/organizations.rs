@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::error::AppError;
-use attune_db::organizations::OrganizationRow;
+use attune_app::organization_kind::OrganizationRow;
 use attune_domain::PlatformRole;
 use uuid::Uuid;
 
