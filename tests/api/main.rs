@@ -25,6 +25,7 @@ mod onramp;
 mod optout;
 mod pages;
 mod payment_pages;
+mod pools;
 mod sanctions_refresh;
 mod screening;
 mod service;

@@ -37,6 +37,7 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
     };
     let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AppError::NotFound)?;
     let organization_kind: OrgKind = org.kind.parse().map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let (audit_fee, _) = crate::pools::fee_for(&mut conn, actor.organization_id).await?;
     drop(conn);
     let facts = base_model_facts(&model);
     let input = AssessmentInput {
@@ -49,6 +50,7 @@ pub async fn assess(pool: &PgPool, actor: &Actor, request: &AssessmentRequest) -
         dataset_has_personal_data: dataset.as_ref().is_some_and(|d| d.pii_records > 0),
         dataset_has_special_category_data: dataset.as_ref().is_some_and(|d| d.special_category_records > 0),
         measured_flops: None,
+        audit_fee: Some(&audit_fee),
     };
     let policy = Policy::current().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     Ok(run_engine(policy, &input)?)

@@ -72,6 +72,12 @@ pub async fn screen_funded_payment(
         })?
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
     let epochs = job.hyperparameters["epochs"].as_u64().and_then(|e| u32::try_from(e).ok()).unwrap_or(1);
+    let audit_fee = crate::compliance_replay::replayed_audit_fee(&job.assessment)?;
+    let audit_charge = match (&audit_fee, job.audit_required) {
+        (_, false) => attune_domain::compliance::AuditCharge::NotRequired,
+        (Some(fee), true) => attune_domain::compliance::AuditCharge::Priced(fee),
+        (None, true) => attune_domain::compliance::AuditCharge::PolicyFlat,
+    };
     let list_price = attune_domain::compliance::list_price(
         compliance,
         &job.method,
@@ -79,7 +85,7 @@ pub async fn screen_funded_payment(
         u64::try_from(job.accepted_tokens).unwrap_or(0),
         epochs,
         u128::try_from(model.licence_fee).unwrap_or(0),
-        job.audit_required,
+        audit_charge,
     )
     .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("the job's list price cannot be computed")))?;
     // Paid through the onramp: the name its provider says paid against the KYC'd names.

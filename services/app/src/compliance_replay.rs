@@ -8,6 +8,7 @@ use attune_db::jobs::JobRow;
 use attune_domain::OrgKind;
 use attune_domain::OrgScope;
 use attune_domain::compliance::{Assessment, AssessmentInput, DeploymentContext, Hyperparameters, Policy, assess};
+use attune_domain::pools::{AuditFee, PoolPolicy};
 use sqlx::PgConnection;
 
 use crate::error::AppError;
@@ -35,6 +36,7 @@ pub async fn replay(conn: &mut PgConnection, job: &JobRow, measured_flops: Optio
     let hyperparameters: Hyperparameters =
         serde_json::from_value(job.hyperparameters.clone()).context("stored hyperparameters do not read back")?;
     let facts = crate::assessments::base_model_facts(&model);
+    let audit_fee = replayed_audit_fee(&job.assessment)?;
     let input = AssessmentInput {
         model: &facts,
         method: job.method.clone(),
@@ -45,8 +47,21 @@ pub async fn replay(conn: &mut PgConnection, job: &JobRow, measured_flops: Optio
         dataset_has_personal_data: groups.iter().any(|g| g.pii_records > 0),
         dataset_has_special_category_data: groups.iter().any(|g| g.special_records > 0),
         measured_flops,
+        audit_fee: audit_fee.as_ref(),
     };
     Ok(assess(policy, &input)?)
+}
+
+/// The audit fee of a stored assessment, recomputed from its basis (pool and member count, or the
+/// platform's review) under the pools policy it names; `None` for an assessment priced before pools
+/// (the compliance policy's flat fee).
+pub fn replayed_audit_fee(stored: &serde_json::Value) -> Result<Option<AuditFee>, AppError> {
+    let Some(raw) = stored.get("audit_fee").filter(|v| !v.is_null()) else { return Ok(None) };
+    let fee: AuditFee = serde_json::from_value(raw.clone()).context("a stored audit fee does not read back")?;
+    let policy = PoolPolicy::by_version(&fee.policy.version).ok_or_else(|| {
+        AppError::Unexpected(anyhow::anyhow!("the audit fee names pools policy {}, which this build lacks", fee.policy.version))
+    })?;
+    Ok(Some(policy.recompute(&fee)))
 }
 
 /// Where a replay without measurements disagrees with the stored assessment (tier, role,
@@ -63,6 +78,9 @@ pub fn differences(stored: &serde_json::Value, replayed: &Assessment) -> Vec<Str
     let replayed_ids: Vec<&str> = replayed.obligations.iter().map(|o| o.id.as_str()).collect();
     if stored_ids != replayed_ids {
         out.push(format!("obligations {replayed_ids:?} (stored {stored_ids:?})"));
+    }
+    if stored["quote"]["amount"].as_str() != Some(replayed.quote.amount.to_string().as_str()) {
+        out.push(format!("quote {} (stored {})", replayed.quote.amount, stored["quote"]["amount"]));
     }
     out
 }

@@ -41,6 +41,14 @@ pub async fn transition(conn: &mut PgConnection, t: &Transition<'_>) -> Result<(
     if !attune_db::jobs::transition(conn, t.job_id, t.from.as_str(), t.to.as_str()).await? {
         return Err(AppError::conflict("wrong-state", format!("The job is no longer {}.", t.from.as_str())));
     }
+    // Every way into review opens the pool's task for the round (a job in no pool waits for the
+    // platform's own review); a job that leaves for good withdraws it.
+    if t.to == JobStatus::Audit {
+        crate::audit_tasks::open_round(conn, t.job_id).await?;
+    }
+    if matches!(t.to, JobStatus::Cancelled | JobStatus::CancelRequested | JobStatus::Refunded) {
+        crate::audit_tasks::withdraw(conn, t.job_id).await?;
+    }
     // Every way into the queue dispatches: the shard plan and its runs are stored with the move.
     if t.to == JobStatus::Queued {
         let job = attune_db::jobs::get(conn, &attune_domain::OrgScope::Platform, t.job_id).await?.ok_or(AppError::NotFound)?;
@@ -250,6 +258,12 @@ pub async fn put_document(
     let mut tx = pool.begin().await.context("failed to begin a document")?;
     let job = attune_db::jobs::get_for_update(&mut tx, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
     let template = templates.get(template_id).ok_or(AppError::NotFound)?;
+    if template.generated {
+        return Err(AppError::conflict(
+            "generated-document",
+            format!("The platform generates the {} from the dataset; it is not filed.", template.title),
+        ));
+    }
     let status = current_status(&job.status)?;
     if matches!(status, JobStatus::Completed | JobStatus::Refunded | JobStatus::Cancelled | JobStatus::CancelRequested) {
         return Err(AppError::conflict("wrong-state", format!("A job that is {} takes no more documents.", status.label().to_lowercase())));
@@ -316,6 +330,8 @@ pub async fn put_document(
         .await?;
     }
     let status = advance_paid(&mut tx, chain, id).await?;
+    // A filed (or revised) registration or remediation plan can earn or lapse the safe harbour.
+    crate::safe_harbour::refresh(&mut tx, id).await?;
     tx.commit().await.context("failed to commit a document")?;
     Ok(DocumentSaved { revision, satisfied, blocked_by, reopened, status })
 }

@@ -1,4 +1,5 @@
-//! The review of a job that needs one (`audit`), until audit pools exist: a platform admin reads the
+//! The platform's own review of a job whose organisation is in no audit pool (it paid the non-pooled
+//! fee; a pool member's job is reviewed by its pool, `audit_tasks`): a platform admin reads the
 //! assessment, the gate and the documents and approves — the `POOL_REVIEW` obligation is satisfied
 //! by that review, recorded as an admin's, and the job moves on to the queue once nothing blocking
 //! is open — or requests changes, which sends it back to the buyer (`changes_requested`); a revised
@@ -17,7 +18,7 @@ use crate::chain::Chain;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
 
-/// The review obligation an admin's approval satisfies (until audit pools take it over).
+/// The review obligation a pool's (or for a job in no pool, an admin's) approval satisfies.
 pub const REVIEW_OBLIGATION: &str = "POOL_REVIEW";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +75,11 @@ pub async fn decide(
     if status != JobStatus::Audit {
         return Err(AppError::conflict("wrong-state", format!("Only a job in review can be reviewed; this one is {}.", job.status)));
     }
+    if job.audit_pool_id.is_some() {
+        return Err(AppError::conflict("pool-reviews", "This job's organisation is in an audit pool: the pool's auditor reviews it."));
+    }
     let detail = json!({"decision": decision.as_str(), "reviewer": actor.user_id, "reviewer_email": actor.email, "notes": notes,
-        "review": "platform admin (audit pools are not available yet)"});
+        "review": "platform (the organisation is in no audit pool)"});
     attune_db::jobs::insert_event(
         &mut tx,
         &attune_db::jobs::NewEvent {

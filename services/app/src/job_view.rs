@@ -28,9 +28,9 @@ pub struct JobView {
     #[schema(value_type = Object)]
     pub assessment: serde_json::Value,
     pub payment: PaymentView,
-    /// The audit pool's review, when one is required (arrives with audit pools).
-    #[schema(value_type = Option<Object>)]
-    pub audit: Option<serde_json::Value>,
+    /// The review, when one is required: by the organisation's audit pool or, for an organisation
+    /// in no pool, by the platform; its status, fee and rounds.
+    pub audit: Option<AuditView>,
     #[schema(value_type = Vec<Object>)]
     pub shards: Vec<serde_json::Value>,
     pub progress: Progress,
@@ -55,6 +55,21 @@ pub struct PaymentView {
     pub token: String,
     /// Integer base units of the token.
     pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditView {
+    /// `pending` (not paid yet), `open`, `claimed`, `changes_requested` or `approved`.
+    pub status: String,
+    /// `pool` or `platform`.
+    pub reviewer: String,
+    pub pool_id: Option<Uuid>,
+    pub pool: Option<String>,
+    /// The audit fee as quoted, and how it was computed.
+    #[schema(value_type = Option<Object>)]
+    pub fee: Option<serde_json::Value>,
+    /// The pool's review rounds, oldest first.
+    pub rounds: Vec<crate::audit_tasks::TaskView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -126,6 +141,7 @@ pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> R
     let runs = attune_db::shard_runs::runs_of_job(conn, id).await?;
     let delivered = attune_db::certificates::delivered(conn, id).await?;
     let certificate = attune_db::certificates::current(conn, id).await?;
+    let audit = audit_view(conn, &job, &obligations).await?;
     let mut v = view(job, obligations, documents, runs);
     v.artifacts = delivered
         .iter()
@@ -134,6 +150,7 @@ pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> R
                 "download_url": format!("/api/v1/jobs/{id}/artifacts/{}/{}", d.shard_index, d.name)})
         })
         .collect();
+    v.audit = audit;
     v.certificate = certificate.map(|c| {
         serde_json::json!({"sha256": c.sha256, "version": c.version, "issued_at": c.created_at,
             "anchor": c.anchor_tx_hash.map(|tx| serde_json::json!({"tx_hash": tx, "block": c.anchor_block})),
@@ -325,4 +342,31 @@ pub async fn loss_history(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Vec<
         }
     }
     Ok(out)
+}
+
+async fn audit_view(
+    conn: &mut PgConnection,
+    job: &JobRow,
+    obligations: &[attune_db::job_obligations::ObligationRow],
+) -> Result<Option<AuditView>, AppError> {
+    if !job.audit_required {
+        return Ok(None);
+    }
+    let fee = job.assessment.get("audit_fee").filter(|f| !f.is_null()).cloned();
+    let approved = obligations.iter().any(|o| o.obligation_id == crate::job_review::REVIEW_OBLIGATION && o.status == "satisfied");
+    let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Draft);
+    let Some(pool_id) = job.audit_pool_id else {
+        let status = match status {
+            _ if approved => "approved",
+            JobStatus::Audit => "open",
+            JobStatus::ChangesRequested => "changes_requested",
+            _ => "pending",
+        };
+        return Ok(Some(AuditView { status: status.into(), reviewer: "platform".into(), pool_id: None, pool: None, fee, rounds: vec![] }));
+    };
+    let pool = attune_db::pools::get(conn, pool_id).await?.map(|p| p.name);
+    let rounds: Vec<crate::audit_tasks::TaskView> =
+        attune_db::audit_tasks::for_job(conn, job.id).await?.into_iter().map(crate::audit_tasks::TaskView::from).collect();
+    let status = rounds.last().map_or("pending", |t| t.status.as_str()).to_owned();
+    Ok(Some(AuditView { status, reviewer: "pool".into(), pool_id: Some(pool_id), pool, fee, rounds }))
 }

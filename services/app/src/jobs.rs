@@ -121,6 +121,8 @@ pub async fn create(
     }
 
     let facts = crate::assessments::base_model_facts(&model);
+    // A review is priced at the organisation's pool's spread fee, or the platform's own review.
+    let (audit_fee, audit_pool_id) = crate::pools::fee_for(&mut tx, actor.organization_id).await?;
     let input = AssessmentInput {
         model: &facts,
         method: request.method.clone(),
@@ -131,6 +133,7 @@ pub async fn create(
         dataset_has_personal_data: judged.pii_records > 0,
         dataset_has_special_category_data: judged.special_records > 0,
         measured_flops: None,
+        audit_fee: Some(&audit_fee),
     };
     let assessment = run_engine(policy, &input)?;
     if assessment.risk_tier == RiskTier::Prohibited {
@@ -176,6 +179,7 @@ pub async fn create(
             accepted_records: i64::try_from(judged.accepted_records).unwrap_or(i64::MAX),
             accepted_tokens: i64::try_from(judged.accepted_tokens).unwrap_or(i64::MAX),
             training_summary: &json!({}),
+            audit_pool_id: audit_pool_id.filter(|_| assessment.audit_required),
         },
     )
     .await?;

@@ -71,6 +71,11 @@ impl OperatorDesk {
                 {
                     attune_db::erasure::set_anchor(&mut tx, erasure, &hash, block).await?;
                 }
+                if row.kind == "anchor"
+                    && let Some(certificate) = row.subject.strip_prefix("safe_harbour:").and_then(|id| Uuid::parse_str(id).ok())
+                {
+                    attune_db::safe_harbour::set_anchor(&mut tx, certificate, &hash, block).await?;
+                }
             }
             Ok(Some((hash, block, false))) => {
                 attune_db::chain::finish_tx(&mut tx, row.id, "failed", Some(&hash), Some(block), Some("the transaction reverted")).await?;

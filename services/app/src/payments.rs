@@ -160,7 +160,7 @@ pub(crate) async fn issue_quote(
             Payee::Provider => provider_wallet.ok_or_else(|| {
                 AppError::conflict("provider-wallet-missing", "The model's provider has no verified wallet to be paid to yet.")
             })?,
-            Payee::Compute | Payee::Platform | Payee::AuditPool => chain.treasury,
+            Payee::Compute | Payee::Platform | Payee::AuditPool | Payee::PlatformReview => chain.treasury,
         };
         lines.push((to, line.amount));
     }

@@ -26,13 +26,15 @@ pub struct JobRow {
     pub accepted_records: i64,
     pub accepted_tokens: i64,
     pub training_summary: serde_json::Value,
+    /// The audit pool that reviews the job (none: the platform's own review).
+    pub audit_pool_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment, risk_tier,
-    audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens, training_summary, created_at,
-    updated_at";
+    audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens, training_summary, audit_pool_id,
+    created_at, updated_at";
 
 pub struct NewJob<'a> {
     pub id: Uuid,
@@ -54,14 +56,15 @@ pub struct NewJob<'a> {
     pub accepted_records: i64,
     pub accepted_tokens: i64,
     pub training_summary: &'a serde_json::Value,
+    pub audit_pool_id: Option<Uuid>,
 }
 
 pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> anyhow::Result<()> {
     sqlx::query(
         "insert into job (id, organization_id, created_by, base_model_id, dataset_id, status, method, hyperparameters, deployment,
             assessment, risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
-            training_summary)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            training_summary, audit_pool_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(j.id)
     .bind(j.organization_id)
@@ -82,6 +85,7 @@ pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> anyhow::Result<(
     .bind(j.accepted_records)
     .bind(j.accepted_tokens)
     .bind(j.training_summary)
+    .bind(j.audit_pool_id)
     .execute(conn)
     .await
     .context("failed to insert a job")?;
@@ -315,13 +319,15 @@ pub async fn creator_email(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Res
         .context("failed to read a job's creator")
 }
 
-/// Jobs waiting for a review (`audit`), oldest first.
+/// Jobs waiting for the platform's own review (`audit`, in no pool), oldest first.
 pub async fn awaiting_review(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<JobRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from job where status = 'audit' order by updated_at limit $1")))
-        .bind(limit)
-        .fetch_all(conn)
-        .await
-        .context("failed to list jobs awaiting review")
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from job where status = 'audit' and audit_pool_id is null order by updated_at limit $1"
+    )))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .context("failed to list jobs awaiting review")
 }
 
 /// The newest review decision recorded on a job (the `detail` of its last `review` event).

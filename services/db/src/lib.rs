@@ -2,6 +2,7 @@
 //! pooled connection or an open transaction) so the caller decides the transaction boundary.
 
 pub mod audit;
+pub mod audit_tasks;
 pub mod certificates;
 pub mod chain;
 pub mod dataset_gate;
@@ -17,6 +18,8 @@ pub mod onramp_view;
 pub mod organizations;
 pub mod outbox;
 pub mod payments;
+pub mod pools;
+pub mod safe_harbour;
 pub mod screening;
 pub mod sessions;
 pub mod shard_artifacts;

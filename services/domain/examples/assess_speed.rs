@@ -61,6 +61,7 @@ fn main() {
                 dataset_has_personal_data: i % 2 == 0,
                 dataset_has_special_category_data: false,
                 measured_flops: None,
+                audit_fee: None,
             };
             black_box(assess(policy, &input).unwrap());
         }

@@ -17,6 +17,7 @@ pub mod job;
 pub mod jurisdictions;
 pub mod notification;
 pub mod optout;
+pub mod pools;
 pub mod provenance;
 pub mod review;
 pub mod sanctions;

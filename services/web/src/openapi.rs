@@ -72,11 +72,25 @@ use crate::api;
         api::job_results::certificate,
         api::job_results::artifact,
         api::job_reviews::review,
+        api::pools::create,
+        api::pools::list,
+        api::pools::get,
+        api::pools::join,
+        api::pools::leave,
+        api::pools::add_auditor,
+        api::pools::findings,
+        api::pools::tasks,
+        api::pools::task,
+        api::pools::claim,
+        api::pools::decide,
+        api::pools::safe_harbour,
+        api::templates::list,
+        api::templates::get,
         api::workers::complete,
         api::workers::fail,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "erasure"), (name = "payments"), (name = "screening"), (name = "kyc"), (name = "workers"))
+    tags((name = "accounts"), (name = "admin"), (name = "service"), (name = "wallets"), (name = "models"), (name = "assessments"), (name = "datasets"), (name = "jobs"), (name = "erasure"), (name = "pools"), (name = "payments"), (name = "screening"), (name = "kyc"), (name = "workers"))
 )]
 pub struct ApiDoc;
 

@@ -28,6 +28,10 @@ pub struct Assessment {
     /// From policy v2: Attune's own measures (not legal duties) and why they attach.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platform_measures: Vec<PlatformMeasure>,
+    /// Who reviews the job and how its audit fee was priced (pools policy), when a review is
+    /// required and the fee was priced for the buyer's organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_fee: Option<crate::pools::AuditFee>,
     /// Declared facts that point at a prohibited practice the buyer did not declare: a reviewer
     /// must clear them before dispatch.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -126,6 +130,8 @@ pub enum Payee {
     Compute,
     Platform,
     AuditPool,
+    /// The platform's own review of a job whose organisation is in no audit pool.
+    PlatformReview,
 }
 
 /// What a payee is paid for.

@@ -93,6 +93,9 @@ pub struct AssessmentInput<'a> {
     /// Training compute measured by the workers, once training has reported it: provider status
     /// uses the larger of this and the estimate.
     pub measured_flops: Option<f64>,
+    /// The audit fee priced for the buyer's organisation (its pool's, or the platform's own review);
+    /// `None` takes the policy's flat `audit_pool_fee`.
+    pub audit_fee: Option<&'a crate::pools::AuditFee>,
 }
 
 /// The input after parsing: every vocabulary word resolved against the policy.

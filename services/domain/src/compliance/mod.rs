@@ -38,6 +38,16 @@ use facts::Facts;
 use obligations::ObligationFacts;
 use tier::DerogationOutcome;
 
+/// What a job's review adds to its price.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditCharge<'a> {
+    NotRequired,
+    /// The policy's flat audit fee (a job quoted before pools priced reviews).
+    PolicyFlat,
+    /// The fee priced for the buyer's organisation (its pool's, or the platform's own review).
+    Priced(&'a crate::pools::AuditFee),
+}
+
 /// The price a job of this size costs at the listing's price (licence fee) under `policy`: what a
 /// payment for the job is measured against. `None` for an unknown method or a run too large to price.
 pub fn list_price(
@@ -47,11 +57,16 @@ pub fn list_price(
     tokens: u64,
     epochs: u32,
     licence_fee: u128,
-    audit_required: bool,
+    audit: AuditCharge<'_>,
 ) -> Option<u128> {
     let method = method.parse::<vocab::TrainingMethod>().ok()?;
     let exact = compute::exact_flops(policy.compute(), method, parameter_count, tokens, epochs)?;
-    quote::price(policy.pricing(), exact, licence_fee, audit_required).map(|q| q.amount)
+    let (required, fee) = match audit {
+        AuditCharge::NotRequired => (false, None),
+        AuditCharge::PolicyFlat => (true, None),
+        AuditCharge::Priced(fee) => (true, Some(fee)),
+    };
+    quote::price(policy.pricing(), exact, licence_fee, required, fee).map(|q| q.amount)
 }
 
 /// Assesses one proposed fine-tune against `policy`. Bad input is a `ValidationErrors` naming each
@@ -130,7 +145,7 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
         },
     );
 
-    let Some(quote) = quote::price(policy.pricing(), exact, model.licence_fee, audit_required) else {
+    let Some(quote) = quote::price(policy.pricing(), exact, model.licence_fee, audit_required, input.audit_fee) else {
         let mut errors = ValidationErrors::new();
         errors.push("base_model_id", "the model's licence fee is too large to quote");
         return Err(errors);
@@ -169,5 +184,6 @@ pub fn assess(policy: &Policy, input: &AssessmentInput<'_>) -> Result<Assessment
         roles,
         platform_measures: selected.measures,
         review_flags,
+        audit_fee: input.audit_fee.filter(|_| audit_required).cloned(),
     })
 }

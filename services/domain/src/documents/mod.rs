@@ -12,6 +12,7 @@ use crate::provenance::sha256_hex;
 
 const V1_TEXT: &str = include_str!("../../policy/templates-v1.toml");
 const V2_TEXT: &str = include_str!("../../policy/templates-v2.toml");
+const V3_TEXT: &str = include_str!("../../policy/templates-v3.toml");
 
 /// The template ids the compliance policy refers to; every catalogue must define them.
 pub const REQUIRED_TEMPLATE_IDS: [&str; 5] = ["lia", "fria", "risk_assessment", "model_card", "registration"];
@@ -25,6 +26,10 @@ pub struct Template {
     /// Answers that keep the obligations open: the document is filed, but by what it says it
     /// cannot satisfy them (from templates-v2).
     pub blockers: Vec<Blocker>,
+    /// The document's body with a `{{field}}` placeholder per field (from templates-v3; empty before).
+    pub markdown: String,
+    /// The platform generates this document; a buyer cannot file it.
+    pub generated: bool,
 }
 
 /// An answer that keeps a document from satisfying its obligations, and why.
@@ -40,6 +45,45 @@ impl Template {
     pub fn blocking_answers(&self, normalised: &serde_json::Map<String, serde_json::Value>) -> Vec<&Blocker> {
         self.blockers.iter().filter(|b| normalised.get(&b.field) == Some(&b.equals)).collect()
     }
+
+    /// The filed document as markdown: each placeholder replaced by its answer (booleans as Yes or
+    /// No, a field left empty as an em dash). Answers are not scanned again, so an answer that
+    /// contains braces stays as written.
+    pub fn render(&self, fields: &serde_json::Map<String, serde_json::Value>) -> String {
+        let mut out = String::with_capacity(self.markdown.len() * 2);
+        let mut rest = self.markdown.as_str();
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let answer = match fields.get(&after[..end]) {
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                Some(serde_json::Value::Bool(b)) => if *b { "Yes" } else { "No" }.to_owned(),
+                Some(v) if !v.is_null() && !v.is_string() => v.to_string(),
+                _ => "—".to_owned(),
+            };
+            out.push_str(&answer);
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The `{{name}}` placeholders of a markdown body, in order.
+fn placeholders(markdown: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = markdown;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push(&after[..end]);
+        rest = &after[end + 2..];
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +137,10 @@ struct RawTemplate {
     field: Vec<RawField>,
     #[serde(default)]
     blocker: Vec<RawBlocker>,
+    #[serde(default)]
+    markdown: String,
+    #[serde(default)]
+    generated: bool,
 }
 
 #[derive(Deserialize)]
@@ -124,9 +172,22 @@ impl DocumentTemplates {
         Self::parse(V1_TEXT)
     }
 
-    /// The catalogue new documents are filed under.
-    pub fn current() -> Result<Self, String> {
+    /// templates-v2, kept so the documents filed under it can be read against it.
+    pub fn v2() -> Result<Self, String> {
         Self::parse(V2_TEXT)
+    }
+
+    /// The catalogue new documents are filed under: every template has its markdown, and the
+    /// remediation plan of the safe harbour is among them.
+    pub fn current() -> Result<Self, String> {
+        let catalogue = Self::parse(V3_TEXT)?;
+        if let Some(t) = catalogue.templates.iter().find(|t| t.markdown.trim().is_empty()) {
+            return Err(format!("document templates: template {:?} has no markdown", t.id));
+        }
+        if catalogue.get("remediation_plan").is_none() {
+            return Err("document templates: template \"remediation_plan\" is missing".into());
+        }
+        Ok(catalogue)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -206,7 +267,16 @@ fn build_template(raw: RawTemplate) -> Result<Template, String> {
         }
         blockers.push(Blocker { field: b.field, equals: b.equals, reason: b.reason });
     }
-    Ok(Template { id: raw.id, title: raw.title, article: raw.article, fields, blockers })
+    if !raw.markdown.is_empty() {
+        let used = placeholders(&raw.markdown);
+        if let Some(unknown) = used.iter().find(|p| !fields.iter().any(|f| f.name == **p)) {
+            return Err(format!("template {:?}: the markdown names an unknown field {unknown:?}", raw.id));
+        }
+        if let Some(f) = fields.iter().find(|f| used.iter().filter(|p| **p == f.name).count() != 1) {
+            return Err(format!("template {:?}: the markdown must place field {:?} exactly once", raw.id, f.name));
+        }
+    }
+    Ok(Template { id: raw.id, title: raw.title, article: raw.article, fields, blockers, markdown: raw.markdown, generated: raw.generated })
 }
 
 fn build_field(raw: RawField) -> Result<TemplateField, String> {

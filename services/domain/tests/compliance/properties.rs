@@ -133,7 +133,7 @@ proptest! {
         prop_assert_eq!(q.breakdown.iter().map(|l| l.amount).sum::<u128>(), q.amount);
         prop_assert!(q.amount >= case.model.licence_fee);
         prop_assert!(q.breakdown.iter().all(|l| l.amount > 0));
-        prop_assert_eq!(q.breakdown.iter().any(|l| l.payee == Payee::AuditPool), a.audit_required);
+        prop_assert_eq!(q.breakdown.iter().any(|l| matches!(l.payee, Payee::AuditPool | Payee::PlatformReview)), a.audit_required);
         let compute = q.breakdown.iter().find(|l| l.payee == Payee::Compute).map(|l| l.amount);
         prop_assert!(compute >= Some(u128::from(policy().pricing().minimum_compute_charge)));
         prop_assert_eq!(a.obligations.iter().any(|o| o.id == "POOL_REVIEW"), a.audit_required);

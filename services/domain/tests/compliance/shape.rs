@@ -162,3 +162,32 @@ fn v2_adds_classification_roles_and_measures_and_v1_keeps_its_shape() {
     let back: Assessment = serde_json::from_value(v2).unwrap();
     assert!(back.roles.unwrap().high_risk_provider.applies);
 }
+
+#[test]
+fn a_priced_audit_fee_replaces_the_flat_one_and_names_its_reviewer() {
+    use attune_domain::pools::PoolPolicy;
+    let mut case = Case::v2();
+    case.deployment.expected_monthly_users = 1_000_000;
+    case.deployment.public_facing = true;
+    let pools = PoolPolicy::current().unwrap();
+
+    case.audit_fee = Some(pools.pooled_fee(20));
+    let pooled = case.assess();
+    assert!(pooled.audit_required);
+    let line = pooled.quote.breakdown.iter().find(|l| l.role == PayeeRole::AuditFee).expect("an audit line");
+    assert_eq!((line.payee, line.amount), (Payee::AuditPool, 45_000_000));
+    assert_eq!(pooled.audit_fee.as_ref().map(|f| f.members), Some(20));
+
+    case.audit_fee = Some(pools.non_pooled_fee());
+    let alone = case.assess();
+    let line = alone.quote.breakdown.iter().find(|l| l.role == PayeeRole::AuditFee).expect("an audit line");
+    assert_eq!((line.payee, line.amount), (Payee::PlatformReview, 400_000_000));
+    assert_eq!(alone.quote.amount - pooled.quote.amount, 400_000_000 - 45_000_000);
+
+    // No review, no fee: the priced fee is not recorded either.
+    let mut quiet = Case::v2();
+    quiet.audit_fee = Some(pools.pooled_fee(20));
+    let a = quiet.assess();
+    assert!(!a.audit_required);
+    assert!(a.audit_fee.is_none() && a.quote.breakdown.iter().all(|l| l.role != PayeeRole::AuditFee));
+}

@@ -28,6 +28,7 @@ pub struct Case {
     pub personal_data: bool,
     pub special_category_data: bool,
     pub measured_flops: Option<f64>,
+    pub audit_fee: Option<attune_domain::pools::AuditFee>,
     pub policy: &'static Policy,
 }
 
@@ -68,6 +69,7 @@ impl Case {
             personal_data: false,
             special_category_data: false,
             measured_flops: None,
+            audit_fee: None,
             policy: policy(),
         }
     }
@@ -90,6 +92,7 @@ impl Case {
                 dataset_has_personal_data: self.personal_data,
                 dataset_has_special_category_data: self.special_category_data,
                 measured_flops: self.measured_flops,
+                audit_fee: self.audit_fee.as_ref(),
             },
         )
     }

@@ -15,8 +15,10 @@ pub mod onramp;
 pub mod optout;
 pub mod organizations;
 pub mod payments;
+pub mod pools;
 pub mod screening;
 pub mod service;
+pub mod templates;
 pub mod wallets;
 pub mod workers;
 
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     job_reviews::configure(cfg);
     erasure::configure(cfg);
     payments::configure(cfg);
+    pools::configure(cfg);
+    templates::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);
     onramp::configure(cfg);
