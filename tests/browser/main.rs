@@ -10,6 +10,7 @@ mod datasets_jobs;
 mod driver;
 mod erasure;
 mod payment;
+mod pools;
 mod provenance;
 mod training;
 

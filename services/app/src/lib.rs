@@ -42,6 +42,7 @@ pub mod platform_staff;
 pub mod pools;
 mod provenance_checks;
 pub mod registration_limit;
+pub mod registry;
 pub mod safe_harbour;
 pub mod sanctions_refresh;
 pub mod screening;

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod payments;
 pub mod pools;
+pub mod registry;
 pub mod safe_harbour;
 pub mod screening;
 pub mod sessions;

@@ -84,6 +84,8 @@ use crate::api;
         api::pools::claim,
         api::pools::decide,
         api::pools::safe_harbour,
+        api::registry::list,
+        api::registry::csv,
         api::templates::list,
         api::templates::get,
         api::workers::complete,

@@ -485,6 +485,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .route("/healthz", web::get().to(api::service::healthz))
+            .route("/registry.csv", web::get().to(api::registry::csv))
             .route("/readyz", web::get().to(api::service::readyz))
             .service(
                 web::scope("/api")

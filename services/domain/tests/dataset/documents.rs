@@ -120,7 +120,7 @@ fn a_broken_catalogue_is_refused() {
 /// templates-v2: a document satisfies its obligations by what it says.
 #[test]
 fn v2_blockers_name_the_answers_that_keep_obligations_open() {
-    let v2 = DocumentTemplates::current().unwrap();
+    let v2 = DocumentTemplates::v2().unwrap();
     assert_eq!(v2.reference().version, "templates-v2");
     let lia = v2.get("lia").unwrap();
     let mut fields = complete_lia();
@@ -141,4 +141,28 @@ fn v2_blockers_name_the_answers_that_keep_obligations_open() {
     // A blocker must name a field and a value the field can take.
     let text = include_str!("../../policy/templates-v2.toml").replacen("equals = \"rights_override\"", "equals = \"maybe\"", 1);
     assert!(DocumentTemplates::parse(&text).unwrap_err().contains("blocker"));
+}
+
+/// templates-v3: every template carries its markdown, each field placed once; the remediation plan
+/// of the safe harbour is filed like any document; the training content summary is the platform's.
+#[test]
+fn v3_templates_render_their_markdown_and_the_summary_is_generated() {
+    let v3 = DocumentTemplates::current().unwrap();
+    assert_eq!(v3.reference().version, "templates-v3");
+    let lia = v3.get("lia").unwrap();
+    let fields = lia.validate(&complete_lia(), &[]).unwrap();
+    let rendered = lia.render(&fields);
+    assert!(rendered.starts_with("# "), "{rendered}");
+    assert!(!rendered.contains("{{"), "every placeholder filled: {rendered}");
+    assert!(rendered.contains(fields["purpose"].as_str().unwrap()));
+    let plan = v3.get("remediation_plan").unwrap();
+    assert!(!plan.generated && plan.fields.iter().any(|f| f.name == "withdrawal_procedure" && f.required));
+    assert!(v3.get("training_content_summary").unwrap().generated);
+    for t in v3.templates() {
+        assert!(!t.markdown.is_empty(), "{} has markdown", t.id);
+    }
+    // A placeholder for a field the template lacks, or a field placed twice, is refused.
+    let text = include_str!("../../policy/templates-v3.toml");
+    assert!(DocumentTemplates::parse(&text.replacen("{{purpose}}", "{{porpoise}}", 1)).is_err());
+    assert!(DocumentTemplates::parse(&text.replacen("{{purpose}}", "{{purpose}} {{purpose}}", 1)).is_err());
 }

@@ -16,6 +16,7 @@ pub mod optout;
 pub mod organizations;
 pub mod payments;
 pub mod pools;
+pub mod registry;
 pub mod screening;
 pub mod service;
 pub mod templates;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     erasure::configure(cfg);
     payments::configure(cfg);
     pools::configure(cfg);
+    registry::configure(cfg);
     templates::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);

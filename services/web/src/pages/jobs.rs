@@ -254,9 +254,13 @@ async fn render(
     let jurisdictions: Vec<String> = job.deployment["jurisdictions"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
     let mut templates: Vec<String> = Vec::new();
     for o in &job.obligations {
-        if !o.template.is_empty() && state.templates.get(&o.template).is_some() && !templates.contains(&o.template) {
+        if state.templates.get(&o.template).is_some_and(|t| !t.generated) && !templates.contains(&o.template) {
             templates.push(o.template.clone());
         }
+    }
+    // A job reviewed by its pool can earn the safe harbour, which asks for a remediation plan.
+    if job.audit.as_ref().is_some_and(|a| a.reviewer == "pool") && state.templates.get("remediation_plan").is_some() {
+        templates.push("remediation_plan".to_owned());
     }
     let forms = templates
         .iter()

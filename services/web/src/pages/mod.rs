@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod assess;
+mod audit_tasks;
 mod cases;
 mod catalogue;
 mod classification;
@@ -14,8 +15,10 @@ mod jobs;
 mod loss_chart;
 mod organizations;
 mod pay_by_card;
+mod pools;
 mod provider;
 mod reviews;
+mod safe_harbour;
 mod settlement;
 mod wallets;
 
@@ -25,6 +28,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::Actor;
+use attune_app::error::AppError;
 use attune_domain::PlatformRole;
 
 use crate::csrf;
@@ -48,6 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     jobs::configure(cfg);
     pay_by_card::configure(cfg);
     settlement::configure(cfg);
+    pools::configure(cfg);
+    safe_harbour::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))
         .route("/static/wizard.js", web::get().to(wizard_script));
@@ -160,6 +166,35 @@ pub async fn message(
     let (link_href, link_text) = link.map_or((String::new(), String::new()), |(h, t)| (h.to_string(), t.to_string()));
     let body = MessagePage { layout: page_layout(&page), heading: heading.into(), message: message.into(), link_href, link_text }.render();
     page.render(status, body)
+}
+
+/// The page for a use case's refusal: what was wrong, and a way back. `what` names what failed to
+/// happen, for the unexpected case (which is logged, not shown).
+pub async fn app_error(req: &HttpRequest, state: &AppState, e: AppError, what: &str, back: Option<(&str, &str)>) -> HttpResponse {
+    match e {
+        AppError::Validation(v) => {
+            let text = v.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+            message(req, state, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &text, back).await
+        }
+        AppError::Refused { detail, .. } => message(req, state, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &detail, back).await,
+        AppError::NotFound => message(req, state, StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.", back).await,
+        AppError::Conflict { detail, .. } => message(req, state, StatusCode::CONFLICT, "Not now", &detail, back).await,
+        AppError::Forbidden(_) => {
+            message(req, state, StatusCode::FORBIDDEN, "Not allowed", "Your account's role does not allow this.", back).await
+        }
+        AppError::Unexpected(e) => {
+            tracing::error!(error = ?e, "{what} failed");
+            message(
+                req,
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                &format!("{what} did not happen; try again."),
+                back,
+            )
+            .await
+        }
+    }
 }
 
 /// The HTML 404 for everything outside `/api`.
