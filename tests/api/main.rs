@@ -31,4 +31,5 @@ mod screening;
 mod service;
 mod settlement;
 mod training;
+mod transition;
 mod wallets;

@@ -16,6 +16,17 @@ use crate::error::AppError;
 /// Replays `job`'s assessment under its own policy version; `measured_flops` is the compute the
 /// workers reported, when training has reported it.
 pub async fn replay(conn: &mut PgConnection, job: &JobRow, measured_flops: Option<f64>) -> Result<Assessment, AppError> {
+    let deployment: DeploymentContext = serde_json::from_value(job.deployment.clone()).context("a stored deployment does not read back")?;
+    replay_with(conn, job, measured_flops, &deployment).await
+}
+
+/// As [`replay`], with the deployment as it is now (reported usage) instead of as it was quoted.
+pub async fn replay_with(
+    conn: &mut PgConnection,
+    job: &JobRow,
+    measured_flops: Option<f64>,
+    deployment: &DeploymentContext,
+) -> Result<Assessment, AppError> {
     let policy = Policy::by_version(&job.policy_version)
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("job {} names policy {}, which this build lacks", job.id, job.policy_version)))?
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the compliance policy could not be loaded: {e}")))?;
@@ -32,7 +43,6 @@ pub async fn replay(conn: &mut PgConnection, job: &JobRow, measured_flops: Optio
     let org = attune_db::organizations::get(conn, OrgScope::Platform, job.organization_id).await?.ok_or(AppError::NotFound)?;
     let organization_kind: OrgKind = org.kind.parse().map_err(|e: String| AppError::Unexpected(anyhow::anyhow!(e)))?;
     let groups = attune_db::jobs::accepted_groups(conn, job.id, job.dataset_id).await?;
-    let deployment: DeploymentContext = serde_json::from_value(job.deployment.clone()).context("a stored deployment does not read back")?;
     let hyperparameters: Hyperparameters =
         serde_json::from_value(job.hyperparameters.clone()).context("stored hyperparameters do not read back")?;
     let facts = crate::assessments::base_model_facts(&model);
@@ -42,7 +52,7 @@ pub async fn replay(conn: &mut PgConnection, job: &JobRow, measured_flops: Optio
         method: job.method.clone(),
         hyperparameters: &hyperparameters,
         tokens: Some(u64::try_from(job.accepted_tokens).unwrap_or(0)),
-        deployment: &deployment,
+        deployment,
         organization_kind,
         dataset_has_personal_data: groups.iter().any(|g| g.pii_records > 0),
         dataset_has_special_category_data: groups.iter().any(|g| g.special_records > 0),

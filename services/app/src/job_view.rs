@@ -28,6 +28,9 @@ pub struct JobView {
     #[schema(value_type = Object)]
     pub assessment: serde_json::Value,
     pub payment: PaymentView,
+    /// The deployment's tier under its latest usage report (`POST /jobs/{id}/indicators`); null
+    /// until one is made (the assessment's tier stands).
+    pub deployed_risk_tier: Option<String>,
     /// The review, when one is required: by the organisation's audit pool or, for an organisation
     /// in no pool, by the platform; its status, fee and rounds.
     pub audit: Option<AuditView>,
@@ -89,6 +92,11 @@ pub struct ObligationView {
     /// `gate`, `platform`, `generated` or `document:<template>`.
     pub satisfied_by: Option<String>,
     pub satisfied_at: Option<DateTime<Utc>>,
+    /// For an obligation phased in by a usage report (graduated transition): its phase and due date,
+    /// and whether it is open past that date.
+    pub phase: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -179,6 +187,7 @@ fn view(
         deployment: job.deployment,
         assessment: job.assessment,
         payment: PaymentView { status: payment_status(status).to_owned(), token, amount: job.quote_amount },
+        deployed_risk_tier: job.deployed_risk_tier,
         audit: None,
         shards,
         progress: Progress { percent },
@@ -195,9 +204,12 @@ fn view(
                 title: o.title,
                 blocking: o.blocking,
                 template: o.template,
+                overdue: o.status == "open" && o.due_at.is_some_and(|d| d < Utc::now()),
                 status: o.status,
                 satisfied_by: o.satisfied_by,
                 satisfied_at: o.satisfied_at,
+                phase: o.phase,
+                due_at: o.due_at,
             })
             .collect(),
         documents: documents

@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod erasure;
 pub mod erasure_retrain;
 pub mod error;
+pub mod graduated_transition;
 pub mod job_artifacts;
 pub mod job_lifecycle;
 pub mod job_review;

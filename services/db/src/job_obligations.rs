@@ -15,6 +15,9 @@ pub struct ObligationRow {
     pub status: String,
     pub satisfied_by: Option<String>,
     pub satisfied_at: Option<DateTime<Utc>>,
+    /// Set for an obligation a usage report phased in (graduated transition), with its due date.
+    pub phase: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewObligation<'a> {
@@ -52,7 +55,7 @@ pub async fn insert(conn: &mut PgConnection, job_id: Uuid, items: &[NewObligatio
 
 pub async fn list(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<ObligationRow>> {
     sqlx::query_as(
-        "select obligation_id, article, title, blocking, template, status, satisfied_by, satisfied_at from job_obligation
+        "select obligation_id, article, title, blocking, template, status, satisfied_by, satisfied_at, phase, due_at from job_obligation
          where job_id = $1 order by position",
     )
     .bind(job_id)
@@ -101,11 +104,12 @@ pub async fn reopen_with_template(conn: &mut PgConnection, job_id: Uuid, templat
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Blocking obligations still open, excluding the ones a later stage satisfies (`except`).
+/// Blocking obligations still open, excluding the ones a later stage satisfies (`except`). An
+/// obligation phased in after the job was quoted (graduated transition) has a due date instead.
 pub async fn open_blocking(conn: &mut PgConnection, job_id: Uuid, except: &[&str]) -> anyhow::Result<Vec<String>> {
     let except: Vec<String> = except.iter().map(|s| (*s).to_owned()).collect();
     let rows: Vec<(String,)> = sqlx::query_as(
-        "select obligation_id from job_obligation where job_id = $1 and blocking and status = 'open'
+        "select obligation_id from job_obligation where job_id = $1 and blocking and status = 'open' and phase is null
             and not (obligation_id = any($2)) order by position",
     )
     .bind(job_id)

@@ -28,13 +28,15 @@ pub struct JobRow {
     pub training_summary: serde_json::Value,
     /// The audit pool that reviews the job (none: the platform's own review).
     pub audit_pool_id: Option<Uuid>,
+    /// The tier under the latest usage report (graduated transition), when one was made.
+    pub deployed_risk_tier: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment, risk_tier,
     audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens, training_summary, audit_pool_id,
-    created_at, updated_at";
+    deployed_risk_tier, created_at, updated_at";
 
 pub struct NewJob<'a> {
     pub id: Uuid,

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod dataset_gate;
 pub mod datasets;
 pub mod erasure;
+pub mod graduated;
 pub mod idempotency;
 pub mod job_obligations;
 pub mod jobs;

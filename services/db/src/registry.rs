@@ -33,7 +33,7 @@ pub struct RegistryRow {
 /// Newest registration first, after the `(registered_at, job_id)` keyset position when given.
 pub async fn page(conn: &mut PgConnection, after: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> anyhow::Result<Vec<RegistryRow>> {
     sqlx::query_as(
-        "select j.id as job_id, r.registered_at, j.risk_tier, j.deployment->'sectors' as sectors,
+        "select j.id as job_id, r.registered_at, coalesce(j.deployed_risk_tier, j.risk_tier) as risk_tier, j.deployment->'sectors' as sectors,
                 j.deployment->'jurisdictions' as jurisdictions, j.assessment->>'provider_role' as provider_role, j.policy_version,
                 m.name as model_name, m.version as model_version, mo.name as model_provider,
                 c.sha256 as certificate_sha256, c.version as certificate_version, c.anchor_tx_hash, c.anchor_block,

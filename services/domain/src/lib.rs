@@ -24,6 +24,7 @@ pub mod sanctions;
 pub mod scope;
 pub mod settlement;
 pub mod sisa;
+pub mod transition;
 pub mod validation;
 pub mod vocabulary;
 pub mod webhook_signature;

@@ -86,6 +86,8 @@ use crate::api;
         api::pools::safe_harbour,
         api::registry::list,
         api::registry::csv,
+        api::transition::report,
+        api::transition::overdue,
         api::templates::list,
         api::templates::get,
         api::workers::complete,

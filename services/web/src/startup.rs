@@ -181,6 +181,11 @@ impl Application {
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
             }
             tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx.clone())));
+            tasks.push(tokio::spawn(attune_app::graduated_transition::run_reminders(
+                state.pool.clone(),
+                std::time::Duration::from_secs(3600),
+                shutdown_rx.clone(),
+            )));
         }
         if demo_model {
             let wallet = alloy::signers::local::PrivateKeySigner::from_slice(&crate::training_setup::derive_key(

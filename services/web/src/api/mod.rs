@@ -20,6 +20,7 @@ pub mod registry;
 pub mod screening;
 pub mod service;
 pub mod templates;
+pub mod transition;
 pub mod wallets;
 pub mod workers;
 
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pools::configure(cfg);
     registry::configure(cfg);
     templates::configure(cfg);
+    transition::configure(cfg);
     screening::configure(cfg);
     kyc::configure(cfg);
     onramp::configure(cfg);

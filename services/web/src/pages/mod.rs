@@ -13,6 +13,7 @@ mod erasure;
 mod identity;
 mod jobs;
 mod loss_chart;
+mod obligations;
 mod organizations;
 mod pay_by_card;
 mod pools;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pay_by_card::configure(cfg);
     settlement::configure(cfg);
     pools::configure(cfg);
+    obligations::configure(cfg);
     safe_harbour::configure(cfg);
     cfg.route("/", web::get().to(home))
         .route("/static/style.css", web::get().to(stylesheet))
