@@ -26,6 +26,7 @@ mod optout;
 mod pages;
 mod payment_pages;
 mod pools;
+mod registry;
 mod sanctions_refresh;
 mod screening;
 mod service;

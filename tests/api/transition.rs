@@ -107,6 +107,10 @@ async fn usage_that_crosses_into_the_medium_tier_phases_its_obligations_in_with_
     assert!(
         overdue["items"].as_array().unwrap().iter().any(|o| o["job_id"] == job.as_str() && o["obligation_id"] == "SIMPLIFIED_REGISTRATION")
     );
+    let page = app.page_session(&admin).await.get(app.url("/admin/obligations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&job) && page.contains("SIMPLIFIED_REGISTRATION"), "the admins' page lists it");
+    let page = app.page_session(&buyer).await.get(app.url(&format!("/jobs/{job}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("overdue since"), "the job's page says so");
 
     // Usage falls back: the tier follows; nothing already phased in is withdrawn.
     let fell: Value =
