@@ -348,6 +348,24 @@ async fn the_pools_auditor_requests_changes_approves_the_revision_and_the_job_ea
     let harbour: Value = p.app.get(&format!("/api/v1/orgs/{org}/safe-harbour"), Some(&p.buyer.token)).await.json().await.unwrap();
     assert_eq!(harbour["certificate"]["anchor"]["kind"], 4, "{harbour}");
 
+    // A year passes without renewal (the clock, which no feature moves): the upkeep sweep lapses the
+    // certificate; renewing earns a new one.
+    let first_certificate = harbour["certificate"]["id"].as_str().unwrap().to_owned();
+    sqlx::query("update audit_pool_member set renewed_at = now() - interval '400 days' where organization_id = $1 and ended_at is null")
+        .bind(org)
+        .execute(&p.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(attune_app::safe_harbour::sweep(&p.app.pool).await.unwrap(), 1);
+    let harbour: Value = p.app.get(&format!("/api/v1/orgs/{org}/safe-harbour"), Some(&p.buyer.token)).await.json().await.unwrap();
+    assert_eq!(harbour["certificate"]["status"], "lapsed", "{harbour}");
+    assert!(harbour["certificate"]["lapse_reason"].as_str().unwrap().contains("membership lapsed"), "{harbour}");
+    let (status, _) = p.post(&format!("/api/v1/pools/{}/members", p.pool), &json!({}), &p.buyer).await;
+    assert_eq!(status, StatusCode::OK, "renewed");
+    let harbour: Value = p.app.get(&format!("/api/v1/orgs/{org}/safe-harbour"), Some(&p.buyer.token)).await.json().await.unwrap();
+    assert_eq!(harbour["certificate"]["status"], "active");
+    assert_ne!(harbour["certificate"]["id"], first_certificate.as_str(), "a new certificate, the lapsed one kept");
+
     // Leaving the pool lapses it, with why.
     let res = p.app.api.delete(p.app.url(&format!("/api/v1/pools/{}/members", p.pool))).bearer_auth(&p.buyer.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

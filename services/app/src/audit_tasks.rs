@@ -36,7 +36,9 @@ pub struct TaskView {
     pub status: String,
     pub organization: String,
     pub risk_tier: String,
-    pub claimed_by: Option<String>,
+    /// The auditor who claimed it (their user id and name).
+    pub claimed_by: Option<Uuid>,
+    pub auditor: Option<String>,
     pub claimed_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     /// Seconds from opening to decision, once decided.
@@ -58,7 +60,8 @@ impl From<TaskRow> for TaskView {
             status: t.status,
             organization: t.organization,
             risk_tier: t.risk_tier,
-            claimed_by: t.claimed_by_email,
+            claimed_by: t.claimed_by,
+            auditor: t.auditor,
             claimed_at: t.claimed_at,
             decided_at: t.decided_at,
             notes: t.notes,
@@ -276,7 +279,7 @@ pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<TaskDetail, A
         }
     }
     let model = attune_db::models::get(&mut conn, job.base_model_id).await?.context("the job's model vanished")?;
-    let library = crate::pools::findings(pool, actor, task.pool_id).await?;
+    let library = crate::pools::library(&mut conn, task.pool_id).await?;
     Ok(TaskDetail {
         task: task.into(),
         previous_rounds,

@@ -220,13 +220,19 @@ pub async fn send_reminders(pool: &PgPool) -> anyhow::Result<usize> {
     Ok(sent)
 }
 
-/// The reminder loop of a replica.
-pub async fn run_reminders(pool: PgPool, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// The compliance upkeep of a replica: obligation reminders, and the safe-harbour certificates whose
+/// conditions ran out while nobody was looking (a membership term that ended).
+pub async fn run_upkeep(pool: PgPool, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     loop {
         match send_reminders(&pool).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminders = n, "obligation reminders sent"),
             Err(e) => tracing::warn!(error = ?e, "sending obligation reminders failed"),
+        }
+        match crate::safe_harbour::sweep(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(lapsed = n, "safe-harbour certificates lapsed"),
+            Err(e) => tracing::warn!(error = ?e, "the safe-harbour sweep failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}

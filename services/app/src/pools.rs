@@ -329,7 +329,12 @@ pub async fn findings(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Vec<Find
     if !audits(&mut conn, actor, id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(attune_db::pools::findings(&mut conn, id)
+    Ok(library(&mut conn, id).await?)
+}
+
+/// A pool's findings library, most used first.
+pub(crate) async fn library(conn: &mut PgConnection, pool_id: Uuid) -> anyhow::Result<Vec<FindingView>> {
+    Ok(attune_db::pools::findings(conn, pool_id)
         .await?
         .into_iter()
         .map(|f| FindingView { id: f.id, title: f.title, severity: f.severity, detail: f.detail, uses: f.uses })

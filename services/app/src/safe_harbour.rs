@@ -101,7 +101,7 @@ async fn facts(conn: &mut PgConnection, job: &attune_db::jobs::JobRow) -> anyhow
     };
     let tasks = attune_db::audit_tasks::for_job(conn, job.id).await?;
     let pool_review = match tasks.iter().rev().find(|t| t.status == "approved") {
-        Some(t) => Ok(json!({"task_id": t.id, "pool_id": t.pool_id, "round": t.round, "auditor": t.claimed_by_email,
+        Some(t) => Ok(json!({"task_id": t.id, "pool_id": t.pool_id, "round": t.round, "auditor": t.auditor,
             "decided_at": t.decided_at, "turnaround_s": t.decided_at.map(|d| (d - t.created_at).num_seconds())})),
         None if pool.is_none() => Err("the job was not reviewed by an audit pool".to_owned()),
         None => Err("the pool's auditor has not approved the job yet".to_owned()),
@@ -187,6 +187,20 @@ async fn issue(conn: &mut PgConnection, job: &attune_db::jobs::JobRow, condition
         .await?;
     }
     Ok(())
+}
+
+/// Re-evaluates every certificate in force, so one whose condition ran out (a membership term that
+/// ended) lapses without anyone reading it; how many lapsed.
+pub async fn sweep(pool: &PgPool) -> anyhow::Result<usize> {
+    let mut tx = pool.begin().await.context("failed to begin the safe-harbour sweep")?;
+    let mut lapsed = 0;
+    for job_id in attune_db::safe_harbour::jobs_in_force(&mut tx, 1000).await? {
+        if !refresh(&mut tx, job_id).await?.iter().all(|c| c.met) {
+            lapsed += 1;
+        }
+    }
+    tx.commit().await.context("failed to commit the safe-harbour sweep")?;
+    Ok(lapsed)
 }
 
 /// Lapses every certificate of an organisation (it left its pool).

@@ -113,3 +113,14 @@ pub async fn candidate_jobs(conn: &mut PgConnection, organization_id: Uuid, limi
     .context("failed to list an organisation's jobs")?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// Jobs with a certificate in force, oldest first.
+pub async fn jobs_in_force(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<Uuid>> {
+    let rows: Vec<(Uuid,)> =
+        sqlx::query_as("select job_id from safe_harbour_certificate where status = 'active' order by issued_at limit $1")
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+            .context("failed to list certificates in force")?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

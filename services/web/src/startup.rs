@@ -181,7 +181,7 @@ impl Application {
                 tasks.push(tokio::spawn(desk.run(shutdown_rx.clone())));
             }
             tasks.push(tokio::spawn(session_sweeper(state.pool.clone(), shutdown_rx.clone())));
-            tasks.push(tokio::spawn(attune_app::graduated_transition::run_reminders(
+            tasks.push(tokio::spawn(attune_app::graduated_transition::run_upkeep(
                 state.pool.clone(),
                 std::time::Duration::from_secs(3600),
                 shutdown_rx.clone(),

@@ -79,7 +79,7 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid
                     }
                 })
                 .collect();
-            let mine = t.task.claimed_by.as_deref() == Some(actor.email.as_str());
+            let mine = t.task.claimed_by == Some(actor.user_id);
             let body = TaskPage { layout: page_layout(&page), t, reasons, documents, mine }.render();
             page.render(StatusCode::OK, body)
         }
