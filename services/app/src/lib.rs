@@ -7,6 +7,7 @@ pub mod aggregation;
 pub mod artifact_store;
 pub mod assessments;
 pub mod audit;
+pub mod audit_evidence;
 pub mod audit_tasks;
 pub mod cases;
 pub mod chain;

@@ -2,7 +2,8 @@
 //! registry").
 
 use actix_web::{HttpResponse, web};
-use attune_app::audit_tasks::{Decided, FindingInput, TaskDetail, TaskView};
+use attune_app::audit_evidence::TaskDetail;
+use attune_app::audit_tasks::{Decided, FindingInput, TaskView};
 use attune_app::pools::{AuditorView, FindingView, Joined, PoolSummary, PoolView};
 use attune_app::safe_harbour::SafeHarbourView;
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,7 @@ pub async fn task(
     Authenticated(actor): Authenticated,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(attune_app::audit_tasks::get(&state.pool, &actor, path.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(attune_app::audit_evidence::get(&state.pool, &actor, path.into_inner()).await?))
 }
 
 /// Claim an open task.

@@ -4,7 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use attune_app::audit_tasks::{FindingInput, TaskDetail, TaskView};
+use attune_app::audit_evidence::TaskDetail;
+use attune_app::audit_tasks::{FindingInput, TaskView};
 use uuid::Uuid;
 
 use super::pools::form;
@@ -59,7 +60,7 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid
         Ok(x) => x,
         Err(r) => return r,
     };
-    match attune_app::audit_tasks::get(&state.pool, &actor, path.into_inner()).await {
+    match attune_app::audit_evidence::get(&state.pool, &actor, path.into_inner()).await {
         Ok(t) => {
             let reasons = t.job.assessment["reasons"]
                 .as_array()
