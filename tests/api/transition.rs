@@ -67,14 +67,15 @@ async fn usage_that_crosses_into_the_medium_tier_phases_its_obligations_in_with_
     let phased = grown["obligations"].as_array().unwrap();
     let phase_of = |id: &str| phased.iter().find(|o| o["id"] == id).map(|o| o["phase"].as_str().unwrap().to_owned());
     assert_eq!(phase_of("SIMPLIFIED_REGISTRATION").as_deref(), Some("documentation"), "{grown}");
-    assert_eq!(phase_of("POOL_REVIEW").as_deref(), Some("assessment"), "{grown}");
+    assert_eq!(phase_of("POOL_REVIEW"), None, "the review before training is not phased in after it: {grown}");
     let due = |id: &str| phased.iter().find(|o| o["id"] == id).unwrap()["due_at"].as_str().unwrap().to_owned();
-    assert!(due("SIMPLIFIED_REGISTRATION") < due("POOL_REVIEW"), "documentation is due before the assessments");
+    assert_eq!(phase_of("PLATFORM_MONITORING").as_deref(), Some("monitoring"), "{grown}");
+    assert!(due("SIMPLIFIED_REGISTRATION") < due("PLATFORM_MONITORING"), "documentation is due before monitoring");
     let view: Value = app.get(&format!("/api/v1/jobs/{job}"), Some(&buyer.token)).await.json().await.unwrap();
     assert_eq!(view["deployed_risk_tier"], "medium");
     assert_eq!(view["assessment"]["risk_tier"], "low", "the quoted assessment stays as it was");
-    let review = view["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "POOL_REVIEW").unwrap();
-    assert_eq!((review["phase"].as_str(), review["overdue"].as_bool()), (Some("assessment"), Some(false)));
+    let monitoring = view["obligations"].as_array().unwrap().iter().find(|o| o["id"] == "PLATFORM_MONITORING").unwrap();
+    assert_eq!((monitoring["phase"].as_str(), monitoring["overdue"].as_bool()), (Some("monitoring"), Some(false)));
     assert!(subjects_to(&app, &buyer.email).await.iter().any(|s| s.contains("phased in")));
     // The same report again phases in nothing more.
     let again: Value = app

@@ -2,7 +2,8 @@
 //! (`POST /api/v1/jobs/{id}/indicators`); the job's assessment is replayed under its own policy with
 //! that usage, and when the deployment crosses into a higher tier the obligations the new tier
 //! brings phase in with due dates from `policy/transition-v1.toml` — documentation first, then the
-//! assessments, then monitoring — instead of at once. The buyer is mailed the schedule, reminded
+//! assessments, then monitoring — instead of at once (an obligation that only gates dispatch, the
+//! pool review, is not phased in after the fact). The buyer is mailed the schedule, reminded
 //! before each due date and once it has passed; overdue obligations show on the job and to admins.
 
 use std::time::Duration;
@@ -83,7 +84,7 @@ pub async fn report(
     let existing: Vec<String> = attune_db::job_obligations::list(&mut tx, job_id).await?.into_iter().map(|o| o.obligation_id).collect();
     let now = Utc::now();
     let mut phased = Vec::new();
-    for o in replayed.obligations.iter().filter(|o| !existing.contains(&o.id)) {
+    for o in replayed.obligations.iter().filter(|o| !existing.contains(&o.id) && transition.phases_in(&o.id)) {
         let phase = transition.phase_for(&o.id);
         let due_at = now + chrono::Duration::days(i64::from(phase.due_days));
         let added = attune_db::graduated::insert_phased(

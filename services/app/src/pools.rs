@@ -223,7 +223,12 @@ pub async fn join(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Joined, AppE
         ));
     }
     let renewed = match attune_db::pools::membership(&mut tx, actor.organization_id).await? {
-        Some(m) if m.pool_id == id => attune_db::pools::renew(&mut tx, m.id).await?,
+        Some(m) if m.pool_id == id => {
+            if !attune_db::pools::renew(&mut tx, m.id).await? {
+                return Err(AppError::conflict("wrong-state", "The membership ended while it was being renewed."));
+            }
+            true
+        }
         Some(_) => {
             return Err(AppError::conflict("in-another-pool", "The organisation is a member of another pool; leave it first."));
         }

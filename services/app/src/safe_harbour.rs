@@ -229,10 +229,18 @@ pub async fn standing(pool: &PgPool, actor: &Actor, organization_id: Uuid, job_i
         return Err(AppError::NotFound);
     }
     let mut tx = pool.begin().await.context("failed to begin a safe-harbour reading")?;
-    let candidates = attune_db::safe_harbour::candidate_jobs(&mut tx, organization_id, 20).await?;
+    let mut candidates = attune_db::safe_harbour::candidate_jobs(&mut tx, organization_id, 20).await?;
     let chosen = match job_id {
         Some(id) if candidates.contains(&id) => Some(id),
-        Some(_) => return Err(AppError::field("job_id", "no such job of this organisation")),
+        Some(id) => {
+            // An older job of the organisation, past the twenty newest.
+            let job = attune_db::jobs::get(&mut tx, &OrgScope::Platform, id).await?;
+            if job.is_none_or(|j| j.organization_id != organization_id) {
+                return Err(AppError::field("job_id", "no such job of this organisation"));
+            }
+            candidates.push(id);
+            Some(id)
+        }
         None => candidates.first().copied(),
     };
     let mut jobs = Vec::new();

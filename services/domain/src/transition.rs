@@ -20,6 +20,7 @@ pub struct Phase {
 pub struct TransitionPolicy {
     version: String,
     default_phase: String,
+    dispatch_only: Vec<String>,
     reminder_days_before: Vec<u32>,
     phase: Vec<Phase>,
 }
@@ -65,6 +66,11 @@ impl TransitionPolicy {
         &self.phase
     }
 
+    /// Whether a grown deployment gets the obligation at all (not one that only gates dispatch).
+    pub fn phases_in(&self, obligation_id: &str) -> bool {
+        !self.dispatch_only.iter().any(|o| o == obligation_id)
+    }
+
     /// The phase an obligation phases in with (its own, else the default).
     pub fn phase_for(&self, obligation_id: &str) -> &Phase {
         self.phase
@@ -91,6 +97,7 @@ mod tests {
         assert_eq!(p.phase_for("AIA_ART13_TRANSPARENCY").id, "documentation");
         assert_eq!(p.phase_for("AIA_ART72_POST_MARKET").id, "monitoring");
         assert_eq!(p.phase_for("SOMETHING_NEW").id, "assessment");
+        assert!(!p.phases_in("POOL_REVIEW") && p.phases_in("AIA_ART9_RISK_MGMT"));
         let days: Vec<u32> = p.phases().iter().map(|ph| ph.due_days).collect();
         assert!(days.windows(2).all(|w| w[0] < w[1]), "{days:?}");
     }
@@ -98,7 +105,11 @@ mod tests {
     #[test]
     fn every_listed_obligation_is_one_the_compliance_policy_defines() {
         let compliance = crate::compliance::Policy::current().unwrap();
-        for phase in TransitionPolicy::current().unwrap().phases() {
+        let transition = TransitionPolicy::current().unwrap();
+        for id in &transition.dispatch_only {
+            assert!(compliance.obligations().iter().any(|o| &o.id == id), "{id}");
+        }
+        for phase in transition.phases() {
             for id in &phase.obligations {
                 assert!(compliance.obligations().iter().any(|o| &o.id == id), "{id} of phase {} is not in the policy", phase.id);
             }
