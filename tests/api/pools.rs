@@ -239,6 +239,24 @@ async fn the_pools_auditor_requests_changes_approves_the_revision_and_the_job_ea
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, _) = p.post(&format!("/api/v1/audit-tasks/{task}/decision"), &json!({"decision": "approve"}), &p.auditor).await;
     assert_eq!(status, StatusCode::CONFLICT, "claim first");
+    // A buyer who is also the pool's auditor does not review their own organisation's job.
+    let res =
+        p.app.post_json(&format!("/api/v1/admin/users/{}/roles", p.buyer.id), &json!({"roles": ["auditor"]}), Some(&p.admin.token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = p.app.post_json(&format!("/api/v1/pools/{}/auditors", p.pool), &json!({"user_id": p.buyer.id}), Some(&p.admin.token)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let own = TestUser {
+        id: p.buyer.id,
+        organization_id: p.buyer.organization_id,
+        email: p.buyer.email.clone(),
+        password: p.buyer.password.clone(),
+        token: p.app.token_for(&p.buyer.email, &p.buyer.password).await,
+    };
+    let (status, body) = p.post(&format!("/api/v1/audit-tasks/{task}/claim"), &json!({}), &own).await;
+    assert_eq!((status, body["type"].as_str().map(|t| t.ends_with("/conflict-of-interest"))), (StatusCode::CONFLICT, Some(true)), "{body}");
+    // Without the role, the attachment to the pool gives the buyer nothing.
+    let res = p.app.post_json(&format!("/api/v1/admin/users/{}/roles", p.buyer.id), &json!({"roles": []}), Some(&p.admin.token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
 
     // The auditor claims it and reads the evidence.
     let (status, claimed) = p.post(&format!("/api/v1/audit-tasks/{task}/claim"), &json!({}), &p.auditor).await;

@@ -11,6 +11,7 @@ use attune_db::audit_tasks::TaskRow;
 use attune_domain::OrgScope;
 use attune_domain::job::JobStatus;
 use attune_domain::notification::OutgoingEmail;
+use attune_domain::pools::AuditTaskStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,7 +26,12 @@ use crate::job_review::{Decision, REVIEW_OBLIGATION};
 use crate::pools::audits;
 
 const SEVERITIES: [&str; 4] = ["info", "minor", "major", "critical"];
-const STATUSES: [&str; 5] = ["open", "claimed", "approved", "changes_requested", "withdrawn"];
+
+/// A stored task's status as its type.
+fn status_of(task: &TaskRow) -> Result<AuditTaskStatus, AppError> {
+    AuditTaskStatus::parse(&task.status)
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a stored task status is unknown: {}", task.status)))
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TaskView {
@@ -110,7 +116,7 @@ pub(crate) async fn withdraw(conn: &mut PgConnection, job_id: Uuid) -> anyhow::R
 pub async fn list(pool: &PgPool, actor: &Actor, status: Option<&str>) -> Result<Vec<TaskView>, AppError> {
     let statuses: Vec<&str> = match status {
         None => vec![],
-        Some(s) if STATUSES.contains(&s) => vec![s],
+        Some(s) if AuditTaskStatus::parse(s).is_some() => vec![s],
         Some(_) => return Err(AppError::field("status", "must be open, claimed, approved, changes_requested or withdrawn")),
     };
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
@@ -138,7 +144,10 @@ pub(crate) async fn auditable(conn: &mut PgConnection, actor: &Actor, id: Uuid, 
 pub async fn claim(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<TaskView, AppError> {
     let mut tx = pool.begin().await.context("failed to begin a claim")?;
     let task = auditable(&mut tx, actor, id, true).await?;
-    if !attune_db::audit_tasks::claim(&mut tx, id, actor.user_id).await? {
+    if task.organization_id == actor.organization_id {
+        return Err(AppError::conflict("conflict-of-interest", "An auditor does not review their own organisation's job."));
+    }
+    if !status_of(&task)?.can_move_to(AuditTaskStatus::Claimed) || !attune_db::audit_tasks::claim(&mut tx, id, actor.user_id).await? {
         return Err(AppError::conflict("wrong-state", format!("Only an open task can be claimed; this one is {}.", task.status)));
     }
     attune_db::audit::append(&mut tx, &actor.audit_id(), "audit_task.claimed", &format!("audit_task:{id}"), &json!({"job": task.job_id}))
@@ -232,7 +241,11 @@ pub async fn decide(
     }
     let mut tx = pool.begin().await.context("failed to begin a decision")?;
     let task = auditable(&mut tx, actor, id, true).await?;
-    if task.status != "claimed" || task.claimed_by != Some(actor.user_id) {
+    let to = match decision {
+        Decision::Approve => AuditTaskStatus::Approved,
+        Decision::ChangesRequested => AuditTaskStatus::ChangesRequested,
+    };
+    if !status_of(&task)?.can_move_to(to) || task.claimed_by != Some(actor.user_id) {
         return Err(AppError::conflict("wrong-state", "Only the auditor who claimed the task decides it; claim it first."));
     }
     let job = attune_db::jobs::get_for_update(&mut tx, &OrgScope::Platform, task.job_id).await?.context("the task's job vanished")?;
@@ -242,11 +255,7 @@ pub async fn decide(
     }
     let recorded = resolve_findings(&mut tx, actor, task.pool_id, findings).await?;
     let findings_json = serde_json::Value::Array(recorded.clone());
-    let task_status = match decision {
-        Decision::Approve => "approved",
-        Decision::ChangesRequested => "changes_requested",
-    };
-    if !attune_db::audit_tasks::decide(&mut tx, id, actor.user_id, task_status, notes, &findings_json).await? {
+    if !attune_db::audit_tasks::decide(&mut tx, id, actor.user_id, to.as_str(), notes, &findings_json).await? {
         return Err(AppError::conflict("wrong-state", "The task changed while it was being decided."));
     }
     let pool_row = attune_db::pools::get(&mut tx, task.pool_id).await?.context("the task's pool vanished")?;

@@ -7,7 +7,7 @@
 use anyhow::Context;
 use attune_db::safe_harbour::CertificateRow;
 use attune_domain::OrgScope;
-use attune_domain::pools::{Condition, SafeHarbourFacts, evaluate};
+use attune_domain::pools::{AuditTaskStatus, CertificateStatus, Condition, SafeHarbourFacts, evaluate};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -100,7 +100,7 @@ async fn facts(conn: &mut PgConnection, job: &attune_db::jobs::JobRow) -> anyhow
         (Some(_), None) => Err("the job was not registered through an audit pool (its organisation was in none)".to_owned()),
     };
     let tasks = attune_db::audit_tasks::for_job(conn, job.id).await?;
-    let pool_review = match tasks.iter().rev().find(|t| t.status == "approved") {
+    let pool_review = match tasks.iter().rev().find(|t| AuditTaskStatus::parse(&t.status) == Some(AuditTaskStatus::Approved)) {
         Some(t) => Ok(json!({"task_id": t.id, "pool_id": t.pool_id, "round": t.round, "auditor": t.auditor,
             "decided_at": t.decided_at, "turnaround_s": t.decided_at.map(|d| (d - t.created_at).num_seconds())})),
         None if pool.is_none() => Err("the job was not reviewed by an audit pool".to_owned()),
@@ -132,7 +132,9 @@ pub(crate) async fn refresh(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Re
     let job = attune_db::jobs::get(conn, &OrgScope::Platform, job_id).await?.context("the job vanished")?;
     let conditions = evaluate(policy.conditions(), &facts(conn, &job).await?);
     let all_met = conditions.iter().all(|c| c.met);
-    let current = attune_db::safe_harbour::latest(conn, job_id).await?.filter(|c| c.status == "active");
+    let current = attune_db::safe_harbour::latest(conn, job_id)
+        .await?
+        .filter(|c| CertificateStatus::parse(&c.status) == Some(CertificateStatus::Active));
     match (all_met, current) {
         (true, None) => issue(conn, &job, &conditions).await?,
         (false, Some(c)) => {

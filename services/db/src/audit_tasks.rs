@@ -20,13 +20,15 @@ pub struct TaskRow {
     pub findings: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub organization: String,
+    /// The job's organisation.
+    pub organization_id: Uuid,
     pub risk_tier: String,
     /// The claiming auditor's name.
     pub auditor: Option<String>,
 }
 
 const COLUMNS: &str = "t.id, t.job_id, t.pool_id, t.round, t.status, t.claimed_by, t.claimed_at, t.decided_at, t.notes, t.findings,
-    t.created_at, o.name as organization, j.risk_tier, u.name as auditor";
+    t.created_at, o.name as organization, j.organization_id, j.risk_tier, u.name as auditor";
 const FROM: &str = "audit_task t join job j on j.id = t.job_id join organization o on o.id = j.organization_id
     left join app_user u on u.id = t.claimed_by";
 

@@ -4,6 +4,7 @@
 //! sha256 like a policy, so a quoted fee replays.
 
 mod safe_harbour;
+mod task;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,7 @@ use crate::compliance::PolicyRef;
 use crate::provenance::sha256_hex;
 
 pub use safe_harbour::{Condition, ConditionRule, SafeHarbourFacts, evaluate};
+pub use task::{AuditTaskStatus, CertificateStatus};
 
 const V1_TEXT: &str = include_str!("../../policy/pools-v1.toml");
 

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::audit_evidence::TaskDetail;
 use attune_app::audit_tasks::{FindingInput, TaskView};
+use attune_domain::pools::AuditTaskStatus;
 use uuid::Uuid;
 
 use super::pools::form;
@@ -35,7 +36,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     match attune_app::audit_tasks::list(&state.pool, &actor, None).await {
         Ok(all) => {
             let (waiting, decided): (Vec<TaskView>, Vec<TaskView>) =
-                all.into_iter().partition(|t| t.status == "open" || t.status == "claimed");
+                all.into_iter().partition(|t| AuditTaskStatus::parse(&t.status).is_some_and(AuditTaskStatus::is_live));
             let body = TasksPage { layout: page_layout(&page), waiting, decided }.render();
             page.render(StatusCode::OK, body)
         }
