@@ -136,6 +136,11 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
     Ok(t.to_owned())
 }
 
+/// The sectors a pool may serve: the compliance policy's.
+pub fn sectors() -> Vec<String> {
+    Policy::current().map(|p| p.sectors().iter().map(|s| s.id.clone()).collect()).unwrap_or_default()
+}
+
 /// Creates a sector pool (admin).
 pub async fn create(pool: &PgPool, actor: &Actor, name: &str, sector: &str, description: &str) -> Result<PoolSummary, AppError> {
     actor.admin_scope()?;

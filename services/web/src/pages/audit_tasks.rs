@@ -9,8 +9,7 @@ use attune_app::audit_tasks::{FindingInput, TaskView};
 use attune_domain::pools::AuditTaskStatus;
 use uuid::Uuid;
 
-use super::pools::form;
-use super::{Layout, app_error, form_value, form_values, page_layout, redirect, signed_in};
+use super::{Layout, app_error, checked_form as form, form_value, form_values, page_layout, redirect, signed_in};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -170,6 +170,23 @@ pub async fn message(
     page.render(status, body)
 }
 
+/// The form's fields after the CSRF check, and the signed-in actor; or the page to answer with.
+pub async fn checked_form(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &[u8],
+    back: (&str, &str),
+) -> Result<(Vec<(String, String)>, attune_app::Actor), HttpResponse> {
+    let pairs = form_pairs(body);
+    if !csrf::verify(req, state, &form_value(&pairs, "csrf_token")) {
+        return Err(message(req, state, StatusCode::FORBIDDEN, "Form expired", EXPIRED_FORM, Some(back)).await);
+    }
+    match crate::extract::current_actor(req).await.ok().flatten() {
+        Some(actor) => Ok((pairs, actor)),
+        None => Err(redirect("/login")),
+    }
+}
+
 /// The page for a use case's refusal: what was wrong, and a way back. `what` names what failed to
 /// happen, for the unexpected case (which is logged, not shown).
 pub async fn app_error(req: &HttpRequest, state: &AppState, e: AppError, what: &str, back: Option<(&str, &str)>) -> HttpResponse {

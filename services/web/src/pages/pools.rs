@@ -7,8 +7,7 @@ use askama::Template;
 use attune_app::pools::{PoolSummary, PoolView};
 use uuid::Uuid;
 
-use super::{EXPIRED_FORM, Layout, app_error, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
-use crate::csrf;
+use super::{Layout, app_error, checked_form as form, form_value, message, page_layout, redirect, signed_in, usdc};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,30 +41,11 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     };
     match attune_app::pools::list(&state.pool).await {
         Ok(pools) => {
-            let sectors = attune_domain::compliance::Policy::current()
-                .map(|p| p.sectors().iter().map(|s| s.id.clone()).collect())
-                .unwrap_or_default();
+            let sectors = attune_app::pools::sectors();
             let body = PoolsPage { layout: page_layout(&page), pools, sectors }.render();
             page.render(StatusCode::OK, body)
         }
         Err(e) => app_error(&req, &state, e, "Listing the pools", None).await,
-    }
-}
-
-/// The form's fields after the CSRF check, and the signed-in actor; or the page to answer with.
-pub(super) async fn form(
-    req: &HttpRequest,
-    state: &AppState,
-    body: &[u8],
-    back: (&str, &str),
-) -> Result<(Vec<(String, String)>, attune_app::Actor), HttpResponse> {
-    let pairs = form_pairs(body);
-    if !csrf::verify(req, state, &form_value(&pairs, "csrf_token")) {
-        return Err(message(req, state, StatusCode::FORBIDDEN, "Form expired", EXPIRED_FORM, Some(back)).await);
-    }
-    match crate::extract::current_actor(req).await.ok().flatten() {
-        Some(actor) => Ok((pairs, actor)),
-        None => Err(redirect("/login")),
     }
 }
 
