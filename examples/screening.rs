@@ -423,7 +423,7 @@ fn evm(rng: &mut Rng) -> String {
 }
 
 fn main() {
-    let policy = ScreeningPolicy::v1().expect("policy");
+    let policy = ScreeningPolicy::current().expect("policy");
     let pools = Pools {
         arabic_first: words(ARABIC_FIRST),
         arabic_last: words(ARABIC_LAST),

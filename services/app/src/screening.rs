@@ -72,7 +72,7 @@ async fn current_entities(conn: &mut PgConnection) -> anyhow::Result<(Vec<ListEn
 
 impl ScreeningService {
     pub async fn load(pool: &PgPool) -> anyhow::Result<Self> {
-        let policy = ScreeningPolicy::v1().map_err(|e| anyhow::anyhow!("the screening policy: {e}"))?;
+        let policy = ScreeningPolicy::current().map_err(|e| anyhow::anyhow!("the screening policy: {e}"))?;
         let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
         let (entities, version, newest) = current_entities(&mut conn).await?;
         let screener = Screener::build(&entities, &policy);

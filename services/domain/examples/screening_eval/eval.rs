@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use attune_domain::sanctions::ListEntity;
-use attune_domain::sanctions::screening::{NameQuery, Screener, ScreeningPolicy, score};
+use attune_domain::sanctions::screening::{NameQuery, Screener, ScreeningPolicy};
 
 use crate::list::List;
 use crate::names::Culture;
@@ -48,33 +48,26 @@ pub struct Stats {
     pub timed_queries: usize,
 }
 
+/// Failing examples kept per class or kind (`SCREENING_EVAL_EXAMPLES`, default 5).
+pub fn examples_per_class() -> usize {
+    std::env::var("SCREENING_EVAL_EXAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
+}
+
 fn bump(map_entry: &mut Count, hit: bool) {
     map_entry.0 += usize::from(hit);
     map_entry.1 += 1;
 }
 
-/// The expected entity's own score for the query (best name, minus penalties), computed with the
-/// screener's public scoring functions without the candidate index; and the name that scored it.
-fn expected_score(screener: &Screener, policy: &ScreeningPolicy, query: &NameQuery, entity: &ListEntity) -> (f64, String, f64) {
-    let weights = policy.weights();
-    let normalized = screener.normalize(&query.name);
-    let (mut best, mut best_name) = (0.0f64, entity.name.clone());
-    for name in std::iter::once(&entity.name).chain(&entity.aliases) {
-        let values = score::feature_values(&normalized, &screener.normalize(name), &weights);
-        let (s, _) = score::contributions(&values, &weights);
-        if s > best {
-            (best, best_name) = (s, name.clone());
+/// The expected entity's own score for the query (best name, after penalties), bypassing the
+/// candidate index; the name that scored it and the penalties (name-level costs and facts).
+fn expected_score(screener: &Screener, policy: &ScreeningPolicy, query: &NameQuery, entity: &ListEntity) -> (f64, String, String) {
+    match screener.explain(query, &entity.entity_id, policy) {
+        Some(m) => {
+            let penalties = m.penalties.iter().map(|(n, v)| format!("{n} {v:.2}")).collect::<Vec<_>>().join(", ");
+            (m.score, m.matched_name, penalties)
         }
+        None => (0.0, entity.name.clone(), String::new()),
     }
-    let penalties = score::penalties(
-        query.country.as_deref(),
-        &entity.countries,
-        query.birth_year,
-        &score::birth_years(&entity.birth_dates),
-        &policy.penalties(),
-    );
-    let penalty: f64 = penalties.iter().map(|p| p.1).sum();
-    ((best - penalty).clamp(0.0, 1.0), best_name, penalty)
 }
 
 fn facts(query: &NameQuery) -> String {
@@ -114,13 +107,13 @@ pub fn evaluate(split: &'static str, heldout: bool, seed: u64, list: &List, quer
                     bump(stats.culture_recall.entry(culture).or_default(), found);
                 }
                 let examples = stats.misses.entry(class).or_default();
-                if !found && examples.len() < 5 {
+                if !found && examples.len() < examples_per_class() {
                     let (own, via, penalty) = expected_score(&screener, policy, &q.query, e);
                     let retrieved = screener.candidates(&q.query.name, policy).iter().any(|(id, _)| *id == e.entity_id);
                     let returned =
                         results.first().map_or("nothing returned".to_owned(), |m| format!("returned `{}` {:.3}", m.name, m.score));
                     let via = if via == e.name { String::new() } else { format!(" via alias `{via}`") };
-                    let penalty = if penalty > 0.0 { format!(" (after {penalty:.2} penalty)") } else { String::new() };
+                    let penalty = if penalty.is_empty() { String::new() } else { format!(" (after {penalty})") };
                     examples.push(format!(
                         "`{}`{} → expected `{}`: its score {own:.3}{via}{penalty}; {}; {returned}",
                         q.query.name,
@@ -140,7 +133,7 @@ pub fn evaluate(split: &'static str, heldout: bool, seed: u64, list: &List, quer
                 }
                 let examples = stats.false_hits.entry(kind).or_default();
                 if let Some(m) = results.first()
-                    && examples.len() < 5
+                    && examples.len() < examples_per_class()
                 {
                     let more = if results.len() > 1 { format!(" (+{} more)", results.len() - 1) } else { String::new() };
                     let matched = if m.matched_name == m.name { String::new() } else { format!(" via alias `{}`", m.matched_name) };

@@ -33,8 +33,9 @@
 //! words that are not on the list; ordinary companies use other sector words (one in five borrows a
 //! listed brand word). Some clean queries carry a country or birth year, as real requests do.
 //!
-//! Run: `cargo run --release -p attune-domain --example screening_eval -- [--split dev|heldout|both] [--seed N]`
-//! (default: both splits, seed 20240917; `--samples N` also prints N listed entities and N queries
+//! Run: `cargo run --release -p attune-domain --example screening_eval -- [--split dev|heldout|both] [--seed N]
+//! [--policy screening-v1|FILE]` (default: both splits, seed 20240917, the policy in force; a policy
+//! file tries a change without rebuilding; `--samples N` also prints N listed entities and N queries
 //! per split, to eyeball the data).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -69,7 +70,7 @@ const LISTED_QUERIES: usize = 1_000;
 const CLEAN_QUERIES: usize = 1_000;
 
 fn usage() -> ! {
-    eprintln!("usage: screening_eval [--split dev|heldout|both] [--seed N] [--samples N]");
+    eprintln!("usage: screening_eval [--split dev|heldout|both] [--seed N] [--samples N] [--policy VERSION|FILE]");
     std::process::exit(2)
 }
 
@@ -107,12 +108,14 @@ fn main() {
     let mut split = "both".to_owned();
     let mut seed = DEFAULT_SEED;
     let mut samples = 0usize;
+    let mut policy_arg = String::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--split" => split = args.next().unwrap_or_else(|| usage()),
             "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage()),
             "--samples" => samples = args.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage()),
+            "--policy" => policy_arg = args.next().unwrap_or_else(|| usage()),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -123,7 +126,15 @@ fn main() {
         "both" => (true, true),
         _ => usage(),
     };
-    let policy = ScreeningPolicy::v1().expect("the compiled-in screening policy parses");
+    // A version compiled into this build (`screening-v1`), or a policy file to try.
+    let policy = if policy_arg.is_empty() {
+        ScreeningPolicy::current().expect("the compiled-in screening policy parses")
+    } else if let Some(p) = ScreeningPolicy::by_version(&policy_arg) {
+        p
+    } else {
+        let text = std::fs::read_to_string(&policy_arg).unwrap_or_else(|e| panic!("{policy_arg}: {e}"));
+        ScreeningPolicy::parse(&text).unwrap_or_else(|e| panic!("{policy_arg}: {e}"))
+    };
     let reference = policy.reference();
     println!("# Sanctions name screening — independent evaluation\n");
     println!(

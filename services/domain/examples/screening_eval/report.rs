@@ -121,7 +121,11 @@ pub fn print_split(s: &Stats) {
         println!("No failing class or kind in `{}`.\n", s.split);
         return;
     }
-    println!("### What fails in `{}` (up to 5 examples each)\n", s.split);
+    println!(
+        "### What fails in `{}` (up to {} examples each; SCREENING_EVAL_EXAMPLES=N for more)\n",
+        s.split,
+        crate::eval::examples_per_class()
+    );
     for (class, c) in failing_classes {
         println!("**recall: {}** — {}", class.label(), recall_cell(*c));
         for line in s.misses.get(class).into_iter().flatten() {

@@ -6,12 +6,13 @@ mod address;
 mod index;
 mod names;
 mod normalize;
+mod parts;
 
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
 use attune_domain::sanctions::{EntityKind, ListEntity, ListSource};
 
 pub fn policy() -> ScreeningPolicy {
-    ScreeningPolicy::v1().unwrap()
+    ScreeningPolicy::current().unwrap()
 }
 
 pub fn entity(id: &str, kind: EntityKind, name: &str, aliases: &[&str]) -> ListEntity {

@@ -88,7 +88,7 @@ fn country_and_birth_year_mismatches_lower_the_score() {
     // Both penalties push the exact name below the threshold.
     assert!(both.iter().all(|m| m.score < other_country.score));
     let relaxed =
-        ScreeningPolicy::parse(&include_str!("../../policy/screening-v1.toml").replace("match_threshold = 0.84", "match_threshold = 0.5"))
+        ScreeningPolicy::parse(&include_str!("../../policy/screening-v2.toml").replace("match_threshold = 0.84", "match_threshold = 0.5"))
             .unwrap();
     let both = s.screen_name(&NameQuery { name: "Muhammad Yusuf".into(), country: Some("FR".into()), birth_year: Some(1990) }, &relaxed);
     assert_eq!(both[0].penalties.len(), 2);
@@ -96,9 +96,12 @@ fn country_and_birth_year_mismatches_lower_the_score() {
 }
 
 #[test]
-fn every_match_explains_itself() {
-    let s = screener();
-    let m = top(&s, "Yusuf Mohammed").unwrap();
+fn a_screening_v1_match_explains_itself_with_the_logic_v1_features() {
+    // Version 1 stays for replaying its decisions: same list, same query, its own features.
+    let v1 = ScreeningPolicy::v1().unwrap();
+    let s = attune_domain::sanctions::screening::Screener::build(&crate::list(), &v1);
+    let top = |name: &str| s.screen_name(&NameQuery::name(name), &v1).into_iter().next();
+    let m = top("Yusuf Mohammed").unwrap();
     assert_eq!(m.entity_id, "1001");
     assert_eq!(m.name, "Muhammad Yusuf");
     assert_eq!(m.matched_name, "Muhammad Yusuf");
@@ -115,8 +118,23 @@ fn every_match_explains_itself() {
     assert!((0.0..=1.0).contains(&m.score));
 
     // The alias that matched is named.
-    let m = top(&s, "Acme Trading Company").unwrap();
+    let m = top("Acme Trading Company").unwrap();
     assert_eq!(m.name, "Acme Trading LLC");
+}
+
+#[test]
+fn every_match_explains_itself() {
+    let s = screener();
+    let m = top(&s, "Yusuf Mohammed").unwrap();
+    assert_eq!(m.entity_id, "1001");
+    assert_eq!(m.name, "Muhammad Yusuf");
+    assert_eq!(m.programs, vec!["SDGT".to_owned()]);
+    assert!(!m.features.is_empty());
+    let sum = m.features.iter().map(|f| f.1).sum::<f64>() - m.penalties.iter().map(|p| p.1).sum::<f64>();
+    assert!((sum - m.score).abs() < 1e-9, "features minus penalties {sum} != score {}", m.score);
+    assert!((0.0..=1.0).contains(&m.score));
+    let m = top(&s, "Acme Trading Company").unwrap();
+    assert_eq!(m.entity_id, "1004");
 }
 
 #[test]
@@ -131,8 +149,8 @@ fn results_are_above_the_threshold_and_best_first() {
 }
 
 #[test]
-fn the_policy_is_versioned_and_checked() {
-    let p = policy();
+fn the_v1_policy_is_versioned_and_checked() {
+    let p = ScreeningPolicy::v1().unwrap();
     assert_eq!(p.reference().version, "screening-v1");
     assert_eq!(p.reference().sha256.len(), 64);
     assert!(p.review_threshold() >= p.match_threshold());

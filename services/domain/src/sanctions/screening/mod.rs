@@ -3,21 +3,26 @@
 //! and the policy; nothing here does I/O.
 //!
 //! Names are normalised ([`normalize_name`]), indexed by per-token keys ([`index::CandidateIndex`]),
-//! and a query scores only the names that share a key with it ([`score`]). Every match carries its
-//! features with their contributions and its penalties, so a reviewer sees why it matched.
+//! and a query scores only the names that share a key with it, with the scorer the policy names:
+//! [`parts`] (screening-v2, in force) or [`score`] (logic-v1, kept for replay). Every match carries
+//! its features with their contributions and its penalties, so a reviewer sees why it matched.
 
 pub mod address;
 pub mod index;
 pub mod normalize;
+pub mod parts;
 pub mod policy;
 pub mod score;
 
 pub use address::{AddressHit, AddressIndex, normalize_address};
 pub use index::CandidateIndex;
-pub use normalize::{NormalizedName, Normalizer, phonetic_key};
-pub use policy::{IndexRules, NormalizeRules, Penalties, ScreeningPolicy, Thresholds, Variant, Weights};
+pub use normalize::{NormalizedName, Normalizer, Part, phonetic_key};
+pub use parts::NameShape;
+pub use policy::{Algorithm, IndexRules, NormalizeRules, PartsRules, Penalties, ScreeningPolicy, Thresholds, Variant, Weights};
 
-use crate::sanctions::{ListEntity, ListSource};
+use smallvec::SmallVec;
+
+use crate::sanctions::{EntityKind, ListEntity, ListSource};
 
 /// Normalise a name with the policy's tables.
 pub fn normalize_name(raw: &str, policy: &ScreeningPolicy) -> NormalizedName {
@@ -62,9 +67,54 @@ struct EntityInfo {
     entity_id: String,
     name: String,
     source: ListSource,
+    shape: NameShape,
+    /// The id of the entity's name with the most parts.
+    fullest: u32,
     programs: Vec<String>,
     countries: Vec<String>,
     birth_years: Vec<u16>,
+}
+
+/// A name's score before the entity's penalties, with its explanation.
+struct NameScore {
+    score: f64,
+    features: SmallVec<[(&'static str, f64); 5]>,
+    /// Name-level costs (the name-parts scorer's), reported as penalties.
+    costs: SmallVec<[(&'static str, f64); 4]>,
+}
+
+/// Score a query against one listed name; `fullest` is the entity's name with the most parts.
+fn score_name(
+    query: &NormalizedName,
+    listed: &NormalizedName,
+    fullest: &NormalizedName,
+    shape: NameShape,
+    policy: &ScreeningPolicy,
+) -> NameScore {
+    match (policy.algorithm(), policy.weights(), policy.parts()) {
+        (Algorithm::NameParts, _, Some(rules)) => {
+            let mut s = parts::score(query, listed, shape, rules);
+            // An alias is a short form of the person's full name: a part the query adds to the
+            // alias but that contradicts the full name ("Samira Tamer Harbi" against the alias
+            // "Samir Harbi" of "Samir Jamal Harbi") is a conflict, not an optional part.
+            if shape == NameShape::Person && s.query_extra > 0 && fullest.parts.len() > listed.parts.len() {
+                let full = parts::score(query, fullest, shape, rules);
+                if full.conflicts > 0 {
+                    let cost = rules.person.conflicting_part * full.conflicts as f64;
+                    s.costs.push((parts::CONFLICTING_FULL_NAME, cost));
+                    s.score = (s.score - cost).max(0.0);
+                }
+            }
+            NameScore { score: s.score, features: smallvec::smallvec![(parts::NAME_PARTS_ALIGNED, s.aligned)], costs: s.costs }
+        }
+        (Algorithm::LogicV1, Some(weights), _) => {
+            let values = score::feature_values(query, listed, &weights);
+            let (score, features) = score::contributions(&values, &weights);
+            NameScore { score, features: SmallVec::from_slice(&features), costs: SmallVec::new() }
+        }
+        // A parsed policy always has its scorer's rules.
+        _ => NameScore { score: 0.0, features: SmallVec::new(), costs: SmallVec::new() },
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +147,8 @@ impl Screener {
                 entity_id: entity.entity_id.clone(),
                 name: entity.name.clone(),
                 source: entity.source,
+                shape: if entity.kind == EntityKind::Person { NameShape::Person } else { NameShape::Organization },
+                fullest: u32::try_from(names.len()).unwrap_or(u32::MAX),
                 programs: entity.programs.clone(),
                 countries: entity.countries.clone(),
                 birth_years: score::birth_years(&entity.birth_dates),
@@ -108,11 +160,28 @@ impl Screener {
                     continue;
                 }
                 seen.push(norm.literal.clone());
+                let id = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                if let Some(info) = infos.last_mut()
+                    && names
+                        .get(info.fullest as usize)
+                        .is_none_or(|f: &NameRecord| f.entity != entity_idx || f.norm.parts.len() < norm.parts.len())
+                {
+                    info.fullest = id;
+                }
                 names.push(NameRecord { entity: entity_idx, raw: raw.clone(), norm });
             }
         }
-        let index = CandidateIndex::build(names.iter().map(|n| &n.norm), policy.index().prefix_len);
+        let index = CandidateIndex::build(names.iter().map(|n| &n.norm), policy.index());
         Screener { normalizer, entities: infos, names, index, addresses: AddressIndex::build(entities) }
+    }
+
+    /// The name with the most parts of a name's entity (the name itself if none has more).
+    fn fullest<'a>(&'a self, record: &'a NameRecord) -> &'a NormalizedName {
+        self.entities
+            .get(record.entity as usize)
+            .and_then(|e| self.names.get(e.fullest as usize))
+            .filter(|f| f.entity == record.entity)
+            .map_or(&record.norm, |f| &f.norm)
     }
 
     pub fn entity_count(&self) -> usize {
@@ -139,7 +208,7 @@ impl Screener {
 
     /// The index keys of a name (for explanations and tests).
     pub fn keys_of(&self, raw: &str) -> Vec<u64> {
-        index::name_keys(&self.normalizer.normalize(raw), self.index.prefix_len())
+        index::name_keys(&self.normalizer.normalize(raw), self.index.rules())
     }
 
     /// The candidates a query name would be scored against, as `(entity_id, listed name)`.
@@ -161,14 +230,13 @@ impl Screener {
             return Vec::new();
         }
         let rules = policy.index();
-        let weights = policy.weights();
         let threshold = policy.match_threshold();
         // Best (score, name id) per entity among the candidates.
         let mut best: Vec<(u32, f64, u32)> = Vec::new();
         for id in self.index.candidates(&normalized, rules.max_candidates, rules.max_posting_len) {
             let Some(record) = self.names.get(id as usize) else { continue };
-            let values = score::feature_values(&normalized, &record.norm, &weights);
-            let (name_score, _) = score::contributions(&values, &weights);
+            let Some(entity) = self.entities.get(record.entity as usize) else { continue };
+            let name_score = score_name(&normalized, &record.norm, self.fullest(record), entity.shape, policy).score;
             match best.iter_mut().find(|b| b.0 == record.entity) {
                 Some(entry) if entry.1 >= name_score => {}
                 Some(entry) => *entry = (record.entity, name_score, id),
@@ -181,27 +249,61 @@ impl Screener {
             if name_score < threshold {
                 continue;
             }
-            let (Some(entity), Some(record)) = (self.entities.get(entity_idx as usize), self.names.get(id as usize)) else { continue };
-            let values = score::feature_values(&normalized, &record.norm, &weights);
-            let (_, features) = score::contributions(&values, &weights);
-            let penalties =
-                score::penalties(query.country.as_deref(), &entity.countries, query.birth_year, &entity.birth_years, &policy.penalties());
-            let total = (name_score - penalties.iter().map(|p| p.1).sum::<f64>()).clamp(0.0, 1.0);
-            if total < threshold {
-                continue;
+            if let Some(m) = self.explain_name(query, &normalized, entity_idx, id, policy)
+                && m.score >= threshold
+            {
+                out.push(m);
             }
-            out.push(NameMatch {
-                entity_id: entity.entity_id.clone(),
-                name: entity.name.clone(),
-                matched_name: record.raw.clone(),
-                score: total,
-                features,
-                penalties,
-                list: entity.source,
-                programs: entity.programs.clone(),
-            });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entity_id.cmp(&b.entity_id)));
         out
+    }
+
+    /// One entity's best name against the query, scored and explained whatever the score (for
+    /// reviewers and evaluations: it bypasses the candidate index and the threshold).
+    pub fn explain(&self, query: &NameQuery, entity_id: &str, policy: &ScreeningPolicy) -> Option<NameMatch> {
+        let normalized = self.normalizer.normalize(&query.name);
+        let entity_idx = u32::try_from(self.entities.iter().position(|e| e.entity_id == entity_id)?).ok()?;
+        let shape = self.entities.get(entity_idx as usize)?.shape;
+        let (mut best, mut best_id) = (f64::NEG_INFINITY, None);
+        for (id, record) in self.names.iter().enumerate().filter(|(_, r)| r.entity == entity_idx) {
+            let s = score_name(&normalized, &record.norm, self.fullest(record), shape, policy).score;
+            if s > best {
+                (best, best_id) = (s, u32::try_from(id).ok());
+            }
+        }
+        self.explain_name(query, &normalized, entity_idx, best_id?, policy)
+    }
+
+    fn explain_name(
+        &self,
+        query: &NameQuery,
+        normalized: &NormalizedName,
+        entity_idx: u32,
+        id: u32,
+        policy: &ScreeningPolicy,
+    ) -> Option<NameMatch> {
+        let (entity, record) = (self.entities.get(entity_idx as usize)?, self.names.get(id as usize)?);
+        let scored = score_name(normalized, &record.norm, self.fullest(record), entity.shape, policy);
+        let mut penalties: Vec<(String, f64)> = scored.costs.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+        penalties.extend(score::penalties(
+            query.country.as_deref(),
+            &entity.countries,
+            query.birth_year,
+            &entity.birth_years,
+            &policy.penalties(),
+        ));
+        let features_sum: f64 = scored.features.iter().map(|f| f.1).sum();
+        let total = (features_sum - penalties.iter().map(|p| p.1).sum::<f64>()).clamp(0.0, 1.0);
+        Some(NameMatch {
+            entity_id: entity.entity_id.clone(),
+            name: entity.name.clone(),
+            matched_name: record.raw.clone(),
+            score: total,
+            features: scored.features.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect(),
+            penalties,
+            list: entity.source,
+            programs: entity.programs.clone(),
+        })
     }
 }

@@ -1,5 +1,6 @@
-//! Name normalisation: transliteration to ASCII, case, punctuation, legal forms, honorifics,
-//! particles and spelling-variant folding; plus a small consonant-skeleton phonetic key.
+//! Name normalisation: transliteration to ASCII, case, punctuation, joined initials, legal forms
+//! (single words and phrases), honorifics, particles and spelling-variant folding; generic company
+//! words marked; plus a small consonant-skeleton phonetic key.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,6 +19,22 @@ pub struct NormalizedName {
     pub literal: String,
     /// `sorted` joined by a space.
     pub fingerprint: String,
+    /// `tokens` as parts, with their consonant skeletons and whether each is a generic company word.
+    pub parts: Vec<Part>,
+    /// Each two adjacent parts written as one (`joined[i]` joins `parts[i]` and `parts[i + 1]`).
+    pub joined: Vec<Part>,
+}
+
+/// One part of a normalised name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub text: String,
+    /// The spelling before variant folding and its skeleton, when folding changed it (a typo is
+    /// measured on both).
+    pub original: Option<(String, String)>,
+    pub phonetic: String,
+    /// A generic company word (policy `generic_words`): context, not identity.
+    pub generic: bool,
 }
 
 impl NormalizedName {
@@ -29,8 +46,12 @@ impl NormalizedName {
 /// The normalisation tables of a policy, ready for lookups.
 #[derive(Debug, Clone, Default)]
 pub struct Normalizer {
+    join_initials: bool,
     drop: HashSet<String>,
     legal_forms: HashSet<String>,
+    /// Multi-word legal forms, longest first.
+    legal_phrases: Vec<Vec<String>>,
+    generic: HashSet<String>,
     single: HashMap<String, String>,
     pairs: HashMap<(String, String), String>,
 }
@@ -41,7 +62,16 @@ impl Normalizer {
         for word in rules.honorifics.iter().chain(&rules.particles) {
             out.drop.insert(word.trim().to_ascii_lowercase());
         }
+        out.join_initials = rules.join_initials;
         out.legal_forms = rules.legal_forms.iter().map(|w| w.trim().to_ascii_lowercase()).collect();
+        out.legal_phrases = rules
+            .legal_form_phrases
+            .iter()
+            .map(|p| p.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>())
+            .filter(|p| !p.is_empty())
+            .collect();
+        out.legal_phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        out.generic = rules.generic_words.iter().map(|w| w.trim().to_ascii_lowercase()).collect();
         for variant in &rules.variants {
             let canonical = variant.canonical.trim().to_ascii_lowercase();
             for form in &variant.forms {
@@ -73,33 +103,87 @@ impl Normalizer {
                 cleaned.push(' ');
             }
         }
-        let raw_tokens: Vec<&str> = cleaned.split_whitespace().collect();
-        let mut tokens: Vec<String> = Vec::with_capacity(raw_tokens.len());
+        let mut raw_tokens: Vec<String> = cleaned.split_whitespace().map(str::to_owned).collect();
+        if self.join_initials {
+            raw_tokens = join_initials(raw_tokens);
+        }
+        // (token, is a legal form, spelling before variant folding)
+        let mut marked: Vec<(String, bool, Option<String>)> = Vec::with_capacity(raw_tokens.len());
         let mut i = 0;
         while i < raw_tokens.len() {
+            if let Some(phrase) = self.legal_phrases.iter().find(|p| raw_tokens.get(i..i + p.len()) == Some(p.as_slice())) {
+                marked.push((phrase.join(" "), true, None));
+                i += phrase.len();
+                continue;
+            }
             if let Some(next) = raw_tokens.get(i + 1)
-                && let Some(canonical) = self.pairs.get(&(raw_tokens[i].to_owned(), (*next).to_owned()))
+                && let Some(canonical) = self.pairs.get(&(raw_tokens[i].clone(), next.clone()))
             {
-                tokens.push(canonical.clone());
+                marked.push((canonical.clone(), false, None));
                 i += 2;
                 continue;
             }
-            let token = raw_tokens[i];
+            let token = &raw_tokens[i];
             i += 1;
             if self.drop.contains(token) {
                 continue;
             }
-            tokens.push(self.single.get(token).cloned().unwrap_or_else(|| token.to_owned()));
+            let (token, original) = match self.single.get(token) {
+                Some(canonical) => (canonical.clone(), Some(token.clone())),
+                None => (token.clone(), None),
+            };
+            let legal = self.legal_forms.contains(&token);
+            marked.push((token, legal, original));
         }
         // Legal forms go only while another token remains ("AG" alone stays a name).
-        if tokens.iter().any(|t| !self.legal_forms.contains(t)) {
-            tokens.retain(|t| !self.legal_forms.contains(t));
+        if marked.iter().any(|t| !t.1) {
+            marked.retain(|t| !t.1);
         }
+        let parts: Vec<Part> = marked
+            .into_iter()
+            .map(|(text, _, original)| Part {
+                phonetic: phonetic_skeleton(&text),
+                generic: self.generic.contains(&text),
+                original: original.map(|o| {
+                    let skeleton = phonetic_skeleton(&o);
+                    (o, skeleton)
+                }),
+                text,
+            })
+            .collect();
+        let joined = parts
+            .windows(2)
+            .map(|w| {
+                let text = format!("{}{}", w[0].text, w[1].text);
+                Part { phonetic: phonetic_skeleton(&text), generic: w[0].generic && w[1].generic, original: None, text }
+            })
+            .collect();
+        let tokens: Vec<String> = parts.iter().map(|p| p.text.clone()).collect();
         let mut sorted = tokens.clone();
         sorted.sort_unstable();
         let phonetic = sorted.iter().map(|t| phonetic_key(t)).collect();
-        NormalizedName { literal: tokens.join(" "), fingerprint: sorted.join(" "), tokens, sorted, phonetic }
+        NormalizedName { literal: tokens.join(" "), fingerprint: sorted.join(" "), tokens, sorted, phonetic, parts, joined }
     }
+}
+
+/// Runs of two or more single-letter tokens joined into one ("o o o" -> "ooo").
+fn join_initials(tokens: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut run = String::new();
+    for token in tokens {
+        if token.len() == 1 {
+            run.push_str(&token);
+        } else {
+            if !run.is_empty() {
+                out.push(std::mem::take(&mut run));
+            }
+            out.push(token);
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
 }
 
 fn is_vowel(b: u8) -> bool {
@@ -110,6 +194,18 @@ fn is_vowel(b: u8) -> bool {
 /// names): digraphs folded (kh→h, ph→f, sh/ch/zh…), soft letters merged (c/k/q, s/z, v/w), vowels and
 /// `h` dropped after the first letter, repeats collapsed; at most six letters.
 pub fn phonetic_key(token: &str) -> String {
+    skeleton(token, PHONETIC_KEY_LEN)
+}
+
+/// The phonetic key's length.
+pub const PHONETIC_KEY_LEN: usize = 6;
+
+/// The whole consonant skeleton of a token (the phonetic key without its length limit).
+pub fn phonetic_skeleton(token: &str) -> String {
+    skeleton(token, usize::MAX)
+}
+
+fn skeleton(token: &str, max_len: usize) -> String {
     let b = token.as_bytes();
     let mut folded: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -153,7 +249,7 @@ pub fn phonetic_key(token: &str) -> String {
             key.push(keep as char);
             last = keep;
         }
-        if key.len() >= 6 {
+        if key.len() >= max_len {
             break;
         }
     }

@@ -1,21 +1,40 @@
-//! The screening policy (`policy/screening-v1.toml`): normalisation tables, candidate index limits,
-//! feature weights, penalties and thresholds. Data, not code, referenced by version and sha256 from
-//! every screening decision that used it.
+//! The screening policy (`policy/screening-v2.toml`, enforced; `screening-v1.toml` kept for replay):
+//! normalisation tables, candidate index limits, the scorer and its weights or costs, penalties and
+//! thresholds. Data, not code, referenced by version and sha256 from every screening decision that
+//! used it.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::compliance::PolicyRef;
 
-const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
+const V1_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
+const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v2.toml");
+
+/// The scorer a policy names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// OpenSanctions logic-v1 style: token-set Jaro-Winkler, phonetic share, fuzzy overlap, and the
+    /// literal / fingerprint lifts (`score`).
+    #[default]
+    LogicV1,
+    /// Part-by-part alignment with optional and conflicting parts (`parts`).
+    NameParts,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScreeningPolicyFile {
     version: String,
+    #[serde(default)]
+    algorithm: Algorithm,
     thresholds: Thresholds,
     index: IndexRules,
-    weights: Weights,
+    /// The logic-v1 scorer's weights.
+    weights: Option<Weights>,
+    /// The name-parts scorer's rules.
+    parts: Option<PartsRules>,
     penalties: Penalties,
     normalize: NormalizeRules,
 }
@@ -29,10 +48,13 @@ pub struct Thresholds {
     pub review_threshold: f64,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexRules {
     pub prefix_len: usize,
+    /// Also key each token of four letters or more by its one-deletion spellings (typo retrieval).
+    #[serde(default)]
+    pub deletion_keys: bool,
     pub max_candidates: usize,
     pub max_posting_len: usize,
 }
@@ -56,10 +78,75 @@ pub struct Penalties {
     pub dob_year_mismatch: f64,
 }
 
+/// The name-parts scorer (`algorithm = "name-parts"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartsRules {
+    /// Edits allowed from a (shorter) part length on, ascending.
+    pub typo_edits: Vec<TypoEdits>,
+    pub typo_cost: f64,
+    /// Parts too short for an edit still match with two adjacent letters swapped, from this length.
+    pub transpositions_from: usize,
+    /// Parts shorter than this that differ in their first letter are no typo of each other.
+    pub first_letter_typo_min_len: usize,
+    pub phonetic_min_len: usize,
+    pub phonetic_min_key_len: usize,
+    pub phonetic_max_len_diff: usize,
+    pub phonetic_similarity: f64,
+    /// A phonetic match (the mean of `phonetic_similarity` and the spellings' Jaro-Winkler) below
+    /// this is no match.
+    pub phonetic_floor: f64,
+    pub generic_weight: f64,
+    pub person: PersonCosts,
+    pub organization: OrganizationCosts,
+}
+
+impl PartsRules {
+    /// Edits two parts may differ by, from the shorter one's length.
+    pub fn allowed_edits(&self, len: usize) -> usize {
+        self.typo_edits.iter().filter(|t| len >= t.min_len).map(|t| t.edits).max().unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypoEdits {
+    pub min_len: usize,
+    pub edits: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonCosts {
+    pub missing_part: f64,
+    pub conflicting_part: f64,
+    pub too_few_parts: f64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationCosts {
+    pub missing_word: f64,
+    pub extra_word: f64,
+    pub conflicting_word: f64,
+    pub conflicting_generic_word: f64,
+    pub unmatched_generic_word: f64,
+    pub no_distinctive_match: f64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NormalizeRules {
+    /// Join runs of single letters ("o o o" -> "ooo") before anything else.
+    #[serde(default)]
+    pub join_initials: bool,
     pub legal_forms: Vec<String>,
+    /// Multi-word legal forms, dropped as a whole.
+    #[serde(default)]
+    pub legal_form_phrases: Vec<String>,
+    /// Generic company words (context, not identity) for the name-parts scorer.
+    #[serde(default)]
+    pub generic_words: Vec<String>,
     pub honorifics: Vec<String>,
     pub particles: Vec<String>,
     pub variants: Vec<Variant>,
@@ -84,9 +171,19 @@ fn unit(name: &str, value: f64) -> Result<(), String> {
 }
 
 impl ScreeningPolicy {
-    /// The policy compiled into this build.
-    pub fn v1() -> Result<Self, String> {
+    /// The policy in force, compiled into this build.
+    pub fn current() -> Result<Self, String> {
         Self::parse(ENFORCED_TEXT)
+    }
+
+    /// Version 1 (the logic-v1 scorer), kept to replay the decisions it made.
+    pub fn v1() -> Result<Self, String> {
+        Self::parse(V1_TEXT)
+    }
+
+    /// A policy compiled into this build, by version.
+    pub fn by_version(version: &str) -> Option<Self> {
+        [V1_TEXT, ENFORCED_TEXT].into_iter().filter_map(|t| Self::parse(t).ok()).find(|p| p.file.version == version)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -100,21 +197,51 @@ impl ScreeningPolicy {
         if t.review_threshold < t.match_threshold {
             return Err("screening policy: review_threshold must be >= match_threshold".into());
         }
-        let w = file.weights;
-        for (name, value) in [
-            ("weights.token_jaro_winkler", w.token_jaro_winkler),
-            ("weights.phonetic_match", w.phonetic_match),
-            ("weights.name_token_overlap", w.name_token_overlap),
-            ("weights.name_fingerprint", w.name_fingerprint),
-            ("weights.name_literal_match", w.name_literal_match),
-            ("weights.overlap_token_similarity", w.overlap_token_similarity),
-            ("penalties.country_mismatch", file.penalties.country_mismatch),
-            ("penalties.dob_year_mismatch", file.penalties.dob_year_mismatch),
-        ] {
-            unit(name, value)?;
-        }
-        if ((w.token_jaro_winkler + w.phonetic_match + w.name_token_overlap) - 1.0).abs() > 1e-6 {
-            return Err("screening policy: the soft weights (jaro-winkler, phonetic, overlap) must sum to 1".into());
+        unit("penalties.country_mismatch", file.penalties.country_mismatch)?;
+        unit("penalties.dob_year_mismatch", file.penalties.dob_year_mismatch)?;
+        match file.algorithm {
+            Algorithm::LogicV1 => {
+                let Some(w) = file.weights else { return Err("screening policy: the logic-v1 scorer needs [weights]".into()) };
+                for (name, value) in [
+                    ("weights.token_jaro_winkler", w.token_jaro_winkler),
+                    ("weights.phonetic_match", w.phonetic_match),
+                    ("weights.name_token_overlap", w.name_token_overlap),
+                    ("weights.name_fingerprint", w.name_fingerprint),
+                    ("weights.name_literal_match", w.name_literal_match),
+                    ("weights.overlap_token_similarity", w.overlap_token_similarity),
+                ] {
+                    unit(name, value)?;
+                }
+                if ((w.token_jaro_winkler + w.phonetic_match + w.name_token_overlap) - 1.0).abs() > 1e-6 {
+                    return Err("screening policy: the soft weights (jaro-winkler, phonetic, overlap) must sum to 1".into());
+                }
+            }
+            Algorithm::NameParts => {
+                let Some(p) = &file.parts else { return Err("screening policy: the name-parts scorer needs [parts]".into()) };
+                for (name, value) in [
+                    ("parts.typo_cost", p.typo_cost),
+                    ("parts.phonetic_similarity", p.phonetic_similarity),
+                    ("parts.phonetic_floor", p.phonetic_floor),
+                    ("parts.generic_weight", p.generic_weight),
+                    ("parts.person.missing_part", p.person.missing_part),
+                    ("parts.person.conflicting_part", p.person.conflicting_part),
+                    ("parts.person.too_few_parts", p.person.too_few_parts),
+                    ("parts.organization.missing_word", p.organization.missing_word),
+                    ("parts.organization.extra_word", p.organization.extra_word),
+                    ("parts.organization.conflicting_word", p.organization.conflicting_word),
+                    ("parts.organization.conflicting_generic_word", p.organization.conflicting_generic_word),
+                    ("parts.organization.unmatched_generic_word", p.organization.unmatched_generic_word),
+                    ("parts.organization.no_distinctive_match", p.organization.no_distinctive_match),
+                ] {
+                    unit(name, value)?;
+                }
+                if p.typo_edits.windows(2).any(|w| w[1].min_len <= w[0].min_len || w[1].edits < w[0].edits) {
+                    return Err("screening policy: parts.typo_edits must ascend by min_len and edits".into());
+                }
+                if p.typo_edits.iter().any(|t| t.edits > 3) {
+                    return Err("screening policy: parts.typo_edits allows at most 3 edits".into());
+                }
+            }
         }
         let i = file.index;
         if i.prefix_len == 0 || i.max_candidates == 0 || i.max_posting_len == 0 {
@@ -150,8 +277,18 @@ impl ScreeningPolicy {
         self.file.index
     }
 
-    pub fn weights(&self) -> Weights {
+    pub fn algorithm(&self) -> Algorithm {
+        self.file.algorithm
+    }
+
+    /// The logic-v1 weights (`None` for another scorer).
+    pub fn weights(&self) -> Option<Weights> {
         self.file.weights
+    }
+
+    /// The name-parts rules (`None` for another scorer).
+    pub fn parts(&self) -> Option<&PartsRules> {
+        self.file.parts.as_ref()
     }
 
     pub fn penalties(&self) -> Penalties {

@@ -121,7 +121,7 @@ pub fn feature_values(query: &NormalizedName, listed: &NormalizedName, weights: 
 
 /// Feature contributions (summing to the name score) from raw values: the soft features' weighted
 /// sum, then the lift the strong features (fingerprint, literal match) add to reach their weight.
-pub fn contributions(values: &FeatureValues, weights: &Weights) -> (f64, Vec<(String, f64)>) {
+pub fn contributions(values: &FeatureValues, weights: &Weights) -> (f64, [(&'static str, f64); 5]) {
     let jw = weights.token_jaro_winkler * values.token_jaro_winkler;
     let ph = weights.phonetic_match * values.phonetic;
     let ov = weights.name_token_overlap * values.overlap;
@@ -129,12 +129,12 @@ pub fn contributions(values: &FeatureValues, weights: &Weights) -> (f64, Vec<(St
     let fp_lift = (weights.name_fingerprint * values.fingerprint - soft).max(0.0);
     let lit_lift = (weights.name_literal_match * values.literal - soft - fp_lift).max(0.0);
     let score = (soft + fp_lift + lit_lift).clamp(0.0, 1.0);
-    let features = vec![
-        (NAME_LITERAL_MATCH.to_owned(), lit_lift),
-        (NAME_FINGERPRINT.to_owned(), fp_lift),
-        (TOKEN_JARO_WINKLER.to_owned(), jw),
-        (PHONETIC_MATCH.to_owned(), ph),
-        (NAME_TOKEN_OVERLAP.to_owned(), ov),
+    let features = [
+        (NAME_LITERAL_MATCH, lit_lift),
+        (NAME_FINGERPRINT, fp_lift),
+        (TOKEN_JARO_WINKLER, jw),
+        (PHONETIC_MATCH, ph),
+        (NAME_TOKEN_OVERLAP, ov),
     ];
     (score, features)
 }
