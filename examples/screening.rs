@@ -492,6 +492,8 @@ fn main() {
             addresses: entity_addresses,
             identifiers: Vec::new(),
             remarks: String::new(),
+            topics: Some(vec!["sanction".to_owned()]),
+            owners: Vec::new(),
         });
     }
     let build_start = Instant::now();

@@ -86,25 +86,7 @@ async fn a_case_without_a_sanctions_match_below_the_amount_needs_one_admin_and_a
     let app = spawn_app().await;
     let admin = app.new_admin().await;
     // A grey-list jurisdiction: the AML rules put a new wallet under review (no sanctions match).
-    let email = format!("ng-{}@example.org", uuid::Uuid::new_v4().simple());
-    let res = app
-        .post_json(
-            "/api/v1/auth/register",
-            &json!({"email": email, "password": crate::common::PASSWORD, "name": "Test User",
-                    "organization": {"name": "Lagos Labs", "country": "NG", "kind": "sme"}}),
-            None,
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let body: Value = res.json().await.unwrap();
-    let token = app.token_for(&email, crate::common::PASSWORD).await;
-    let user = TestUser {
-        id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
-        organization_id: body["organization"]["id"].as_str().unwrap().parse().unwrap(),
-        email,
-        password: crate::common::PASSWORD.into(),
-        token,
-    };
+    let user = register_org(&app, "Lagos Labs", "NG").await;
     let key = PrivateKeySigner::random();
     app.link_wallet_key(&user, &key).await;
     assert_eq!(wallet_status(&app, &user).await, "under_review");
@@ -259,10 +241,15 @@ async fn a_pep_match_flags_enhanced_due_diligence_without_a_hold() {
         None,
     )
     .await;
-    // A politically exposed person is a risk factor, not a sanctions match: no hold, the level is granted.
+    // A politically exposed person is a risk factor, not a sanctions match: no hold, the level is
+    // granted, and a review case says which it is.
     assert!(!on_hold(&app, &user).await);
     assert_eq!(kyc_level(&app, &user).await, "basic");
-    assert!(cases_of(&app, &admin, "name").await.is_empty());
+    let name_cases = cases_of(&app, &admin, "name").await;
+    assert_eq!(name_cases.len(), 1, "{name_cases:?}");
+    assert_eq!(name_cases[0]["evidence"]["risk"], "pep", "{name_cases:?}");
+    assert!(name_cases[0]["reasons"].to_string().contains("pep.name_match"), "{name_cases:?}");
+    assert!(!name_cases[0]["reasons"].to_string().contains("sanctions.name_match"), "{name_cases:?}");
     let mut conn = app.pool.acquire().await.unwrap();
     assert!(attune_db::screening::organization_pep_match(&mut conn, user.organization_id).await.unwrap());
     drop(conn);
@@ -271,4 +258,91 @@ async fn a_pep_match_flags_enhanced_due_diligence_without_a_hold() {
     assert_eq!(wallet_status(&app, &user).await, "under_review");
     let case = cases_of(&app, &admin, "wallet").await.into_iter().next().unwrap();
     assert!(case["reasons"].to_string().contains("pep_match") && case["reasons"].to_string().contains("edd_threshold"), "{case}");
+}
+
+/// Registers an organisation with this legal name (screened at registration).
+async fn register_org(app: &TestApp, name: &str, country: &str) -> TestUser {
+    let email = format!("org-{}@example.org", uuid::Uuid::new_v4().simple());
+    let res = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "password": crate::common::PASSWORD, "name": "Test User",
+                    "organization": {"name": name, "country": country, "kind": "sme"}}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
+    let body: Value = res.json().await.unwrap();
+    let token = app.token_for(&email, crate::common::PASSWORD).await;
+    TestUser {
+        id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        organization_id: body["organization"]["id"].as_str().unwrap().parse().unwrap(),
+        email,
+        password: crate::common::PASSWORD.into(),
+        token,
+    }
+}
+
+#[tokio::test]
+async fn a_company_owned_half_by_sanctioned_parties_is_held_with_the_path_and_a_crime_listing_is_reviewed_without_a_hold() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let person =
+        |id: &str, name: &str, topics: &[&str]| json!({"id": id, "schema": "Person", "properties": {"name": [name], "topics": topics}});
+    // Companies present as assets only: OpenSanctions marks them `"target": false`.
+    let company = |id: &str, name: &str| json!({"id": id, "schema": "Company", "target": false, "properties": {"name": [name], "jurisdiction": ["cy"]}});
+    let owns = |id: &str, owner: &str, asset: &str, pct: &str| json!({"id": id, "schema": "Ownership", "properties": {"owner": [owner], "asset": [asset], "percentage": [pct]}});
+    let lines = [
+        person("os-p1", "Viktor Ownerov", &["sanction"]),
+        person("os-p2", "Galina Shareva", &["sanction"]),
+        // Owned 30 % + 25 % by two sanctioned persons: together over half.
+        company("os-c1", "Northwind Maritime Quarry"),
+        owns("os-o1", "os-p1", "os-c1", "30"),
+        owns("os-o2", "os-p2", "os-c1", "25"),
+        // Owned 40 % by one: not sanctioned, and no topic of its own: not screened at all.
+        company("os-c2", "Bluefen Orchard Ventures"),
+        owns("os-o3", "os-p1", "os-c2", "40"),
+        // A crime listing.
+        json!({"id": "os-c3", "schema": "Company", "properties": {"name": ["Crimson Lantern Exports"], "topics": ["crime.fraud"]}}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let res = app
+        .api
+        .post(app.url("/api/v1/admin/sanctions/imports?source=opensanctions"))
+        .bearer_auth(&admin.token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
+
+    // The owned company: a sanctions case with the ownership path, and a hold.
+    let owned = register_org(&app, "Northwind Maritime Quarry Ltd", "CY").await;
+    assert!(on_hold(&app, &owned).await);
+    let cases = cases_of(&app, &admin, "name").await;
+    let case = cases.iter().find(|c| c["organization_id"] == owned.organization_id.to_string()).unwrap();
+    assert_eq!(case["evidence"]["risk"], "sanctions", "{case}");
+    let reasons = case["reasons"].to_string();
+    assert!(
+        reasons.contains("sanctions.ownership_50") && reasons.contains("Viktor Ownerov") && reasons.contains("Galina Shareva"),
+        "{reasons}"
+    );
+    let path = case["evidence"]["matches"][0]["ownership"].as_array().unwrap();
+    assert_eq!(path.len(), 2, "{case}");
+    assert_eq!(path[0]["share_bp"], 3000);
+
+    // 40 % by one sanctioned person is not enough: no case, no hold.
+    let minority = register_org(&app, "Bluefen Orchard Ventures", "CY").await;
+    assert!(!on_hold(&app, &minority).await);
+    assert!(cases_of(&app, &admin, "name").await.iter().all(|c| c["organization_id"] != minority.organization_id.to_string()));
+
+    // A crime listing: enhanced due diligence and a review case, no hold.
+    let listed = register_org(&app, "Crimson Lantern Exports", "GB").await;
+    assert!(!on_hold(&app, &listed).await);
+    let cases = cases_of(&app, &admin, "name").await;
+    let case = cases.iter().find(|c| c["organization_id"] == listed.organization_id.to_string()).unwrap();
+    assert_eq!(case["evidence"]["risk"], "crime", "{case}");
+    assert!(case["reasons"].to_string().contains("crime.name_match"), "{case}");
+    let mut conn = app.pool.acquire().await.unwrap();
+    assert!(attune_db::screening::organization_pep_match(&mut conn, listed.organization_id).await.unwrap());
 }

@@ -15,8 +15,8 @@ use std::time::Duration;
 use anyhow::Context;
 use attune_db::screening::{ImportRow, NewCase, NewImport};
 use attune_domain::jurisdictions::Jurisdictions;
-use attune_domain::sanctions::ListEntity;
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
+use attune_domain::sanctions::{ListEntity, MatchRisk};
 use attune_integrations::sanctions::{ImportedList, diff};
 use serde::Serialize;
 use serde_json::json;
@@ -340,10 +340,11 @@ pub async fn open_address_case(
     .await
 }
 
-/// Screens a KYC'd person's name (at the provider's approval and after every import). A sanctions
-/// match not cleared before for this session opens a `name` case and holds the organisation (its
-/// KYC level drops to `none`); a politically-exposed-person match flags the organisation for
-/// enhanced due diligence. `true` when a new case was opened.
+/// Screens a KYC'd person's name (at the provider's approval and after every import). A match not
+/// cleared before for this session opens a `name` case that says what it means: a sanctions match
+/// (the entity's own listing or the 50 % ownership rule, with the path) holds the organisation (its
+/// KYC level drops to `none`); a politically-exposed-person or crime match flags the organisation
+/// for enhanced due diligence and is reviewed without a hold. `true` when a new case was opened.
 pub async fn screen_kyc_name(
     conn: &mut PgConnection,
     service: &ScreeningService,
@@ -376,21 +377,54 @@ async fn screen_name_of(
 ) -> anyhow::Result<bool> {
     let review = crate::cases::review_policy().map_err(|e| anyhow::anyhow!("{e}"))?;
     let (matches, version) = service.screen_name(query);
-    let (peps, listed): (Vec<&NameMatch>, Vec<&NameMatch>) = matches.iter().partition(|m| review.is_pep(&m.programs));
-    if !peps.is_empty() {
+    // What each match means: its topics' risk (sanctions hold; a PEP or crime listing asks for
+    // enhanced due diligence and review). Lists stored before topics were kept carried a PEP's role
+    // among its programmes: the review policy's PEP programmes still read those.
+    let risk_of = |m: &NameMatch| if m.risk == MatchRisk::Sanctions && review.is_pep(&m.programs) { MatchRisk::Pep } else { m.risk };
+    if matches.iter().any(|m| !risk_of(m).holds()) {
         attune_db::screening::set_pep_match(conn, organization_id).await?;
     }
     let mut fresh = Vec::new();
-    for m in listed {
+    for m in &matches {
         if !attune_db::screening::cleared_before(conn, "name", subject, &m.entity_id).await? {
             fresh.push(m);
         }
     }
+    // The case leads with a sanctions match when there is one.
+    fresh.sort_by_key(|m| !risk_of(m).holds());
     let Some(top) = fresh.first() else { return Ok(false) };
+    let holds = risk_of(top).holds();
     let name = &query.name;
-    let reasons = json!([{"rule": "sanctions.name_match", "detail": format!("{name} resembles {} ({}) with score {:.2}", top.matched_name, top.entity_id, top.score)}]);
-    let evidence = json!({"name": name, "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
-        "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs})).collect::<Vec<_>>()});
+    let mut reasons = Vec::new();
+    for risk in [MatchRisk::Sanctions, MatchRisk::Pep, MatchRisk::Crime] {
+        let Some(m) = fresh.iter().find(|m| risk_of(m) == risk) else { continue };
+        let what = match risk {
+            MatchRisk::Sanctions => "a sanctioned party: the organisation is held until an admin decides",
+            MatchRisk::Pep => "a politically exposed person or close associate: enhanced due diligence and review, no hold",
+            MatchRisk::Crime => "a crime or enforcement listing: enhanced due diligence and review, no hold",
+        };
+        reasons.push(json!({"rule": format!("{}.name_match", risk.as_str()),
+            "detail": format!("{name} resembles {} ({}) with score {:.2}: {what}", m.matched_name, m.entity_id, m.score)}));
+        if risk == MatchRisk::Sanctions && !m.ownership.is_empty() {
+            let path: Vec<String> = m
+                .ownership
+                .iter()
+                .map(|s| {
+                    let share = s.share_bp.map_or_else(|| s.relation.clone(), |bp| format!("{}.{:02} %", bp / 100, bp % 100));
+                    format!("{} ← {} ({}, {share})", s.owned_id, s.owner_name, s.owner_id)
+                })
+                .collect();
+            reasons.push(json!({"rule": "sanctions.ownership_50",
+                "detail": format!("{} is owned 50 % or more by sanctioned parties: {}", m.name, path.join("; "))}));
+        }
+    }
+    let reasons = serde_json::Value::Array(reasons);
+    // The screening policy (scorer, tables, thresholds) is recorded beside the list version, so the
+    // decision can be replayed with the policy it was made under.
+    let evidence = json!({"name": name, "policy": service.policy().reference(), "risk": risk_of(top).as_str(),
+        "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
+        "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs, "risk": risk_of(m).as_str(),
+        "topics": m.topics, "ownership": m.ownership})).collect::<Vec<_>>()});
     let (case_id, new) = attune_db::screening::open_case(
         conn,
         &NewCase {
@@ -405,9 +439,9 @@ async fn screen_name_of(
         },
     )
     .await?;
-    // A name hit holds: the organisation's KYC level is not granted and its payments are held
-    // until an admin decides the case.
-    if attune_db::screening::set_organization_hold(conn, organization_id, Some("held")).await? {
+    // A sanctions hit holds: the organisation's KYC level is not granted and its payments are held
+    // until an admin decides the case. A PEP or crime hit is reviewed without a hold.
+    if holds && attune_db::screening::set_organization_hold(conn, organization_id, Some("held")).await? {
         attune_db::kyc::set_level(conn, organization_id, "none").await?;
         attune_db::audit::append(
             conn,

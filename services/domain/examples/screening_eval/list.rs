@@ -182,6 +182,8 @@ impl List {
                 addresses: Vec::new(),
                 identifiers: Vec::new(),
                 remarks: String::new(),
+                topics: Some(vec!["sanction".to_owned()]),
+                owners: Vec::new(),
             };
             for written in std::iter::once(&entity.name).chain(&entity.aliases) {
                 list.add_key(canon.key(written));
@@ -212,6 +214,8 @@ impl List {
                 addresses: Vec::new(),
                 identifiers: Vec::new(),
                 remarks: String::new(),
+                topics: Some(vec!["sanction".to_owned()]),
+                owners: Vec::new(),
             };
             list.companies.push(list.entities.len());
             list.push(entity, Shape::Company(name), canon);

@@ -46,4 +46,23 @@ pub struct ListEntity {
     pub identifiers: Vec<(String, String)>,
     /// Free-text remarks (OFAC Remarks joined with SDN_COMMENTS' continuation).
     pub remarks: String,
+    /// FollowTheMoney topics (`sanction`, `sanction.linked`, `role.pep`, `crime`, …); OFAC entries
+    /// are `sanction`. `None` when the import did not say (lists stored before topics were kept):
+    /// such an entity is read as sanctioned.
+    #[serde(default)]
+    pub topics: Option<Vec<String>>,
+    /// Who owns or controls this entity, as the list records it.
+    #[serde(default)]
+    pub owners: Vec<Owner>,
+}
+
+/// An ownership or control link recorded by a list (OpenSanctions `Ownership`, OFAC's linked
+/// profiles): the owner's id in the same list, its share when the list gives one, and the relation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub owner_id: String,
+    /// The share in basis points (5,000 = 50 %), when the list gives it.
+    pub share_bp: Option<u32>,
+    /// The list's wording of the relation (`Owned or Controlled By`, `ownership`, `shareholder`).
+    pub relation: String,
 }

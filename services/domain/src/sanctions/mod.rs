@@ -2,6 +2,8 @@
 //! name and address matching. Pure: importers (integrations) parse the files, the app stores them.
 
 mod entity;
+pub mod risk;
 pub mod screening;
 
-pub use entity::{EntityKind, ListEntity, ListSource};
+pub use entity::{EntityKind, ListEntity, ListSource, Owner};
+pub use risk::{MatchRisk, OwnershipStep};

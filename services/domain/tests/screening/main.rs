@@ -28,6 +28,8 @@ pub fn entity(id: &str, kind: EntityKind, name: &str, aliases: &[&str]) -> ListE
         addresses: Vec::new(),
         identifiers: Vec::new(),
         remarks: String::new(),
+        topics: Some(vec!["sanction".to_owned()]),
+        owners: Vec::new(),
     }
 }
 

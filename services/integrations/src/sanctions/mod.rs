@@ -341,6 +341,8 @@ mod tests {
             addresses: vec![],
             identifiers: vec![],
             remarks: String::new(),
+            topics: Some(vec!["sanction".to_owned()]),
+            owners: Vec::new(),
         }
     }
 

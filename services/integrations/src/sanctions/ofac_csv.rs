@@ -50,6 +50,9 @@ pub fn import_ofac_csv(sdn: &[u8], alt: &[u8], add: &[u8], comments: Option<&[u8
             identifiers: Vec::new(),
             // Untrimmed: OFAC's 1,000-character cut may fall right after a space.
             remarks: field(&fields, 11).and(fields.get(11)).map(|r| r.trim_start().to_owned()).unwrap_or_default(),
+            // Every SDN entry is a sanctions listing.
+            topics: Some(vec!["sanction".to_owned()]),
+            owners: Vec::new(),
         };
         if let Some(call_sign) = field(&fields, 5) {
             push_unique(&mut entity.identifiers, ("Call Sign".to_owned(), call_sign.to_owned()));

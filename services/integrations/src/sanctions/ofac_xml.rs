@@ -6,13 +6,18 @@
 //! the `Primary="true"` alias is the name, the rest are aliases), its digital currency addresses
 //! (`Feature` whose `FeatureType` is `Digital Currency Address - <currency code>`, e.g. `- ETH`, value in
 //! `FeatureVersion/VersionDetail`) and its programmes (`SanctionsEntry/SanctionsMeasure` of type
-//! `Program`, the code in `Comment`). Not extracted: birth dates, nationalities, identity documents,
-//! addresses' countries and remarks (all in the deeper feature / location / ID-document schema).
+//! `Program`, the code in `Comment`); its birth dates (`Birthdate` features' `DatePeriod/Start`, a
+//! range as `1968 to 1969`); its countries — nationality, citizenship and address locations, each a
+//! `VersionLocation` resolved through `<Locations>` to its `LocationCountry` or, for a nationality, to
+//! the country its only part names, then to the country's `ISO2`; its identity documents
+//! (`<IDRegDocuments>` linked by `IdentityID` to the party's `Identity`, as `(type, number)`); and who
+//! owns or controls it (`ProfileRelationship`s whose type says owned or controlled, `From` owned by
+//! `To`). Every SDN entry is a sanctions listing (topic `sanction`). Not extracted: remarks.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use attune_domain::sanctions::{EntityKind, ListEntity, ListSource};
+use attune_domain::sanctions::{EntityKind, ListEntity, ListSource, Owner};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -25,6 +30,12 @@ const DCA_PREFIX: &str = "Digital Currency Address - ";
 #[derive(Clone, PartialEq, Eq)]
 enum Capture {
     FeatureType(String),
+    Country { id: String, iso2: Option<String> },
+    DocType(String),
+    RelationType(String),
+    LocationValue,
+    DocNumber,
+    BirthPart(&'static str),
     PartySubType { id: String, party_type: String },
     PartyType(String),
     SanctionsType(String),
@@ -39,6 +50,12 @@ impl Capture {
     fn element(&self) -> &'static [u8] {
         match self {
             Self::FeatureType(_) => b"FeatureType",
+            Self::Country { .. } => b"Country",
+            Self::DocType(_) => b"IDRegDocType",
+            Self::RelationType(_) => b"RelationType",
+            Self::LocationValue => b"Value",
+            Self::DocNumber => b"IDRegistrationNo",
+            Self::BirthPart(name) => name.as_bytes(),
             Self::PartySubType { .. } => b"PartySubType",
             Self::PartyType(_) => b"PartyType",
             Self::SanctionsType(_) => b"SanctionsType",
@@ -52,8 +69,20 @@ impl Capture {
 
 #[derive(Default)]
 struct State {
-    // Reference value sets (they precede the parties in the file).
+    // Reference value sets, locations and documents (they precede the parties in the file).
     feature_currencies: HashMap<String, String>,
+    feature_types: HashMap<String, String>,
+    /// Country id → ISO2, and country name (lower case) → ISO2.
+    country_iso2: HashMap<String, String>,
+    country_by_name: HashMap<String, String>,
+    doc_types: HashMap<String, String>,
+    relation_types: HashMap<String, String>,
+    /// Location id → ISO2 of its country.
+    location_country: HashMap<String, String>,
+    location: Option<String>,
+    /// Identity id → its documents `(type, number)`.
+    documents: HashMap<String, Vec<(String, String)>>,
+    document: Option<(String, String)>,
     party_subtypes: HashMap<String, (String, String)>,
     party_types: HashMap<String, String>,
     sanctions_types: HashMap<String, String>,
@@ -65,6 +94,13 @@ struct State {
     alias_primary: bool,
     name_parts: Vec<String>,
     feature_currency: Option<String>,
+    feature_type: String,
+    identities: Vec<String>,
+    /// The birth date being read: `DatePeriod/Start` `From` and `To` parts (year, month, day).
+    in_start: bool,
+    in_to: bool,
+    birth_from: [Option<u32>; 3],
+    birth_to: [Option<u32>; 3],
     // The sanctions entry being read.
     entry_profile: Option<String>,
     program_measure: bool,
@@ -73,11 +109,17 @@ struct State {
     by_profile: HashMap<String, usize>,
 }
 
+/// Feature types whose location is a country of the party.
+const COUNTRY_FEATURES: &[&str] = &["Nationality Country", "Citizenship Country", "Location"];
+
 /// Imports `SDN_ADVANCED.XML`. `version` is the `DateOfIssue` (`2024-01-05`), else `sha256:` + 16 hex
 /// digits of the input.
 pub fn import_ofac_advanced(reader: impl BufRead) -> Result<ImportedList> {
     let mut xml = Reader::from_reader(TrackingReader::new(reader));
     xml.config_mut().trim_text(true);
+    // `<VersionLocation LocationID="…"/>`, `<LocationCountry …/>`, `<ProfileRelationship …/>` are
+    // empty elements: read as a start and an end.
+    xml.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
     let mut st = State::default();
     let mut capture: Option<Capture> = None;
@@ -131,6 +173,21 @@ pub fn import_ofac_advanced(reader: impl BufRead) -> Result<ImportedList> {
     Ok(ImportedList { source: ListSource::OfacSdn, version, sha256, entities: st.entities })
 }
 
+/// A birth date from its `From` (and `To`) parts: `1970-01-12`, `1970-01`, `1970`, or a range of
+/// years `1968 to 1969`.
+fn birth_date(from: [Option<u32>; 3], to: [Option<u32>; 3]) -> Option<String> {
+    let date = match from {
+        [Some(y), Some(m), Some(d)] => format!("{y:04}-{m:02}-{d:02}"),
+        [Some(y), Some(m), None] => format!("{y:04}-{m:02}"),
+        [Some(y), ..] => format!("{y:04}"),
+        _ => return None,
+    };
+    match (from[0], to[0]) {
+        (Some(a), Some(b)) if b != a => Some(format!("{a:04} to {b:04}")),
+        _ => Some(date),
+    }
+}
+
 fn attr(e: &BytesStart<'_>, name: &str, line: u64) -> Result<Option<String>> {
     match e.try_get_attribute(name) {
         Ok(Some(a)) => {
@@ -153,6 +210,57 @@ impl State {
     fn start(&mut self, e: &BytesStart<'_>, line: u64) -> Result<Option<Capture>> {
         Ok(match e.local_name().as_ref() {
             b"FeatureType" => Some(Capture::FeatureType(required(e, "ID", line)?)),
+            b"Country" => Some(Capture::Country { id: required(e, "ID", line)?, iso2: attr(e, "ISO2", line)? }),
+            b"IDRegDocType" => Some(Capture::DocType(required(e, "ID", line)?)),
+            b"RelationType" => Some(Capture::RelationType(required(e, "ID", line)?)),
+            b"Location" if self.party.is_none() => {
+                self.location = Some(required(e, "ID", line)?);
+                None
+            }
+            b"LocationCountry" => {
+                let country = attr(e, "CountryID", line)?.and_then(|id| self.country_iso2.get(&id).cloned());
+                if let (Some(location), Some(iso2)) = (self.location.clone(), country) {
+                    self.location_country.insert(location, iso2);
+                }
+                None
+            }
+            b"Value" if self.location.is_some() => Some(Capture::LocationValue),
+            b"IDRegDocument" => {
+                let kind = attr(e, "IDRegDocTypeID", line)?
+                    .and_then(|id| self.doc_types.get(&id).cloned())
+                    .unwrap_or_else(|| "Document".to_owned());
+                self.document = Some((required(e, "IdentityID", line)?, kind));
+                None
+            }
+            b"IDRegistrationNo" if self.document.is_some() => Some(Capture::DocNumber),
+            b"Identity" if self.party.is_some() => {
+                if let Some(id) = attr(e, "ID", line)? {
+                    self.identities.push(id);
+                }
+                None
+            }
+            b"Start" if self.feature_type == "Birthdate" => {
+                self.in_start = true;
+                None
+            }
+            b"To" if self.in_start => {
+                self.in_to = true;
+                None
+            }
+            b"Year" if self.in_start => Some(Capture::BirthPart("Year")),
+            b"Month" if self.in_start => Some(Capture::BirthPart("Month")),
+            b"Day" if self.in_start => Some(Capture::BirthPart("Day")),
+            b"VersionLocation" if COUNTRY_FEATURES.contains(&self.feature_type.as_str()) => {
+                let country = attr(e, "LocationID", line)?.and_then(|id| self.location_country.get(&id).cloned());
+                if let (Some(p), Some(iso2)) = (self.party.as_mut(), country) {
+                    push_unique_str(&mut p.countries, &iso2);
+                }
+                None
+            }
+            b"ProfileRelationship" => {
+                self.relate(e, line)?;
+                None
+            }
             b"PartySubType" => {
                 Some(Capture::PartySubType { id: required(e, "ID", line)?, party_type: attr(e, "PartyTypeID", line)?.unwrap_or_default() })
             }
@@ -179,6 +287,8 @@ impl State {
                     addresses: Vec::new(),
                     identifiers: Vec::new(),
                     remarks: String::new(),
+                    topics: Some(vec!["sanction".to_owned()]),
+                    owners: Vec::new(),
                 });
                 None
             }
@@ -202,6 +312,9 @@ impl State {
             b"Feature" if self.party.is_some() => {
                 let type_id = attr(e, "FeatureTypeID", line)?.unwrap_or_default();
                 self.feature_currency = self.feature_currencies.get(&type_id).cloned();
+                self.feature_type = self.feature_types.get(&type_id).cloned().unwrap_or_default();
+                self.birth_from = [None; 3];
+                self.birth_to = [None; 3];
                 None
             }
             b"VersionDetail" if self.feature_currency.is_some() => Some(Capture::Address),
@@ -223,7 +336,46 @@ impl State {
         match capture {
             Capture::FeatureType(id) => {
                 if let Some(currency) = text.strip_prefix(DCA_PREFIX) {
-                    self.feature_currencies.insert(id, currency.trim().to_ascii_uppercase());
+                    self.feature_currencies.insert(id.clone(), currency.trim().to_ascii_uppercase());
+                }
+                self.feature_types.insert(id, text.to_owned());
+            }
+            Capture::Country { id, iso2 } => {
+                if let Some(iso2) = iso2.filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic())) {
+                    let iso2 = iso2.to_ascii_uppercase();
+                    self.country_by_name.insert(text.to_lowercase(), iso2.clone());
+                    self.country_iso2.insert(id, iso2);
+                }
+            }
+            Capture::DocType(id) => {
+                self.doc_types.insert(id, text.to_owned());
+            }
+            Capture::RelationType(id) => {
+                self.relation_types.insert(id, text.to_owned());
+            }
+            Capture::LocationValue => {
+                // A location that names a country (a nationality) and has no LocationCountry.
+                if let (Some(location), Some(iso2)) = (self.location.clone(), self.country_by_name.get(&text.to_lowercase()).cloned()) {
+                    self.location_country.entry(location).or_insert(iso2);
+                }
+            }
+            Capture::DocNumber => {
+                if let (Some((identity, kind)), false) = (self.document.as_ref(), text.is_empty()) {
+                    let docs = self.documents.entry(identity.clone()).or_default();
+                    push_unique(docs, (kind.clone(), text.to_owned()));
+                }
+            }
+            Capture::BirthPart(part) => {
+                let n = text.parse::<u32>().map_err(|_| ImportError::record(FILE, line, format!("Birthdate {part} {text:?}")))?;
+                let i = match part {
+                    "Year" => 0,
+                    "Month" => 1,
+                    _ => 2,
+                };
+                if self.in_to {
+                    self.birth_to[i] = Some(n);
+                } else {
+                    self.birth_from[i] = Some(n);
                 }
             }
             Capture::PartySubType { id, party_type } => {
@@ -254,11 +406,12 @@ impl State {
                     push_unique(&mut p.addresses, (currency.clone(), text.to_owned()));
                 }
             }
-            Capture::Program => {
+            Capture::Program if !text.is_empty() => {
                 if let Some(&i) = self.entry_profile.as_ref().and_then(|id| self.by_profile.get(id)) {
                     push_unique_str(&mut self.entities[i].programs, text);
                 }
             }
+            Capture::Program => {}
         }
         Ok(())
     }
@@ -277,7 +430,19 @@ impl State {
                 }
             }
             b"Alias" => self.alias_primary = false,
-            b"Feature" => self.feature_currency = None,
+            b"Feature" => {
+                self.feature_currency = None;
+                self.feature_type.clear();
+            }
+            b"Start" if self.in_start => {
+                self.in_start = false;
+                if let (Some(p), Some(date)) = (self.party.as_mut(), birth_date(self.birth_from, self.birth_to)) {
+                    push_unique_str(&mut p.birth_dates, &date);
+                }
+            }
+            b"To" => self.in_to = false,
+            b"Location" => self.location = None,
+            b"IDRegDocument" => self.document = None,
             b"DistinctParty" => {
                 if let Some(mut p) = self.party.take() {
                     if p.name.is_empty() {
@@ -285,6 +450,11 @@ impl State {
                             return Err(ImportError::record(FILE, line, format!("DistinctParty {} has no name", p.entity_id)));
                         }
                         p.name = p.aliases.remove(0);
+                    }
+                    for identity in std::mem::take(&mut self.identities) {
+                        for doc in self.documents.remove(&identity).unwrap_or_default() {
+                            push_unique(&mut p.identifiers, doc);
+                        }
                     }
                     let profile = self.profile_id.take().unwrap_or_else(|| p.entity_id.clone());
                     self.by_profile.insert(profile, self.entities.len());
@@ -294,6 +464,25 @@ impl State {
             b"SanctionsEntry" => self.entry_profile = None,
             b"SanctionsMeasure" => self.program_measure = false,
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// A `ProfileRelationship` whose type says owned or controlled: `From` is owned or controlled by
+    /// `To`. Relations to a profile not in the file, and other relations (associates, agents), are
+    /// not ownership and are dropped.
+    fn relate(&mut self, e: &BytesStart<'_>, line: u64) -> Result<()> {
+        let relation = attr(e, "RelationTypeID", line)?.and_then(|id| self.relation_types.get(&id).cloned()).unwrap_or_default();
+        let lower = relation.to_lowercase();
+        if !(lower.contains("owned") || lower.contains("controlled")) {
+            return Ok(());
+        }
+        let (Some(from), Some(to)) = (attr(e, "From-ProfileID", line)?, attr(e, "To-ProfileID", line)?) else { return Ok(()) };
+        let (Some(&owned), Some(&owner)) = (self.by_profile.get(&from), self.by_profile.get(&to)) else { return Ok(()) };
+        let owner_id = self.entities[owner].entity_id.clone();
+        let link = Owner { owner_id, share_bp: None, relation };
+        if owned != owner && !self.entities[owned].owners.contains(&link) {
+            self.entities[owned].owners.push(link);
         }
         Ok(())
     }
@@ -338,7 +527,7 @@ mod tests {
         let list = import_ofac_advanced(&bytes[..]).unwrap();
         assert_eq!(list.version, "2024-11-20");
         assert_eq!(list.sha256, sha256_hex(&bytes));
-        assert_eq!(list.entities.len(), 1);
+        assert_eq!(list.entities.len(), 2);
         let e = &list.entities[0];
         assert_eq!(e.source, ListSource::OfacSdn);
         assert_eq!(e.entity_id, "7140");
@@ -353,6 +542,29 @@ mod tests {
             ]
         );
         assert_eq!(e.programs, ["CYBER2", "RUSSIA-EO14024"]);
+        assert_eq!(e.topics.as_deref(), Some(&["sanction".to_owned()][..]));
+    }
+
+    #[test]
+    fn imports_the_full_record_birth_dates_countries_documents_and_owners() {
+        let list = import_ofac_advanced(&fixture()[..]).unwrap();
+        let person = &list.entities[0];
+        assert_eq!(person.birth_dates, ["1970-01-12", "1968 to 1969"]);
+        // The nationality location names its country; resolved through CountryValues.
+        assert_eq!(person.countries, ["RU"]);
+        assert_eq!(person.identifiers, [("Passport".to_owned(), "720000001".to_owned())]);
+        // Its "Associate Of" relation is no ownership.
+        assert!(person.owners.is_empty());
+
+        let company = &list.entities[1];
+        assert_eq!(company.entity_id, "7141");
+        assert_eq!(company.kind, EntityKind::Organization);
+        // An address location with its LocationCountry; the undetermined one has no ISO2.
+        assert_eq!(company.countries, ["CY"]);
+        assert_eq!(company.identifiers, [("Registration Number".to_owned(), "HE 123456".to_owned())]);
+        // Owned or controlled by the person; the link to a profile not in the file is dropped.
+        assert_eq!(company.owners, [Owner { owner_id: "7140".into(), share_bp: None, relation: "Owned or Controlled By".into() }]);
+        assert_eq!(company.programs, ["RUSSIA-EO14024"]);
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! `Person` → Person; `Organization`, `Company`, `LegalEntity`, `PublicBody` → Organization; `Vessel`
 //! → Vessel; `Airplane` → Aircraft. A `CryptoWallet` becomes an address of its `holder` when the holder
 //! is in the file (joined after reading: the order is arbitrary), else an entity of its own (Wallet).
-//! A `Sanction` adds its `program`/`programId` to its `entity`. Other schemas are skipped.
+//! A `Sanction` adds its `program`/`programId` to its `entity`; an `Ownership` adds its `owner` (with
+//! its `percentage`) to its `asset`'s owners. Every entity keeps its `topics` (sanction, role.pep,
+//! crime, …), which decide what a match on it means; one without topics is read as sanctioned unless
+//! marked `"target": false` (a related party only). Other schemas are skipped.
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
-use attune_domain::sanctions::{EntityKind, ListEntity, ListSource};
+use attune_domain::sanctions::{EntityKind, ListEntity, ListSource, Owner};
 use serde::Deserialize;
 
 use super::{ImportError, ImportedList, Result, TrackingReader, push_unique, push_unique_str, version_from_sha};
@@ -22,6 +25,19 @@ struct FtmEntity {
     schema: String,
     #[serde(default)]
     properties: HashMap<String, Vec<serde_json::Value>>,
+    /// OpenSanctions marks the entities a list targets `true` and related parties (owners, assets)
+    /// `false`.
+    #[serde(default)]
+    target: Option<bool>,
+}
+
+impl FtmEntity {
+    /// The entity's topics; `None` (read as sanctioned) when it has none and is not marked as a
+    /// related party only (`"target": false`): a feed that leaves topics out fails closed.
+    fn topics(&self) -> Option<Vec<String>> {
+        let topics: Vec<String> = self.values("topics").map(str::to_owned).collect();
+        if topics.is_empty() && self.target != Some(false) { None } else { Some(topics) }
+    }
 }
 
 impl FtmEntity {
@@ -40,6 +56,7 @@ struct Wallet {
     programs: Vec<String>,
     countries: Vec<String>,
     topics: Vec<String>,
+    listed_topics: Option<Vec<String>>,
 }
 
 const IDENTIFIER_PROPS: &[&str] =
@@ -52,6 +69,8 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut wallets: Vec<Wallet> = Vec::new();
     let mut sanctions: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    // (asset id, its owner)
+    let mut ownerships: Vec<(String, Owner)> = Vec::new();
     let mut line = String::new();
 
     loop {
@@ -80,11 +99,22 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
                     programs: programs(&ftm),
                     countries: countries(&ftm),
                     topics: ftm.values("topics").map(str::to_owned).collect(),
+                    listed_topics: ftm.topics(),
                 });
                 continue;
             }
             "Sanction" => {
                 sanctions.push((ftm.values("entity").map(str::to_owned).collect(), programs(&ftm)));
+                continue;
+            }
+            "Ownership" => {
+                let share_bp = ftm.values("percentage").next().and_then(percent_bp);
+                let relation = ftm.values("role").chain(ftm.values("ownershipType")).next().unwrap_or("ownership").to_owned();
+                for asset in ftm.values("asset") {
+                    for owner in ftm.values("owner") {
+                        ownerships.push((asset.to_owned(), Owner { owner_id: owner.to_owned(), share_bp, relation: relation.clone() }));
+                    }
+                }
                 continue;
             }
             _ => continue,
@@ -122,6 +152,8 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
             addresses: Vec::new(),
             identifiers,
             remarks: remarks.join("\n"),
+            topics: ftm.topics(),
+            owners: Vec::new(),
         };
         if index.insert(ftm.id.clone(), entities.len()).is_some() {
             return Err(ImportError::record(FILE, line_no, format!("duplicate entity id {}", ftm.id)));
@@ -137,6 +169,16 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
                     push_unique_str(&mut entities[i].programs, p);
                 }
             }
+        }
+    }
+
+    // Ownership links join after reading (the order is arbitrary); a link to an asset not in the
+    // file is dropped, one whose owner is not in the file is kept (it counts for nothing).
+    for (asset, owner) in ownerships {
+        if let Some(&i) = index.get(&asset)
+            && !entities[i].owners.contains(&owner)
+        {
+            entities[i].owners.push(owner);
         }
     }
 
@@ -164,6 +206,8 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
                 addresses,
                 identifiers: Vec::new(),
                 remarks: remarks.join("\n"),
+                topics: wallet.listed_topics,
+                owners: Vec::new(),
             });
         } else {
             let mut held_by: Vec<usize> = held_by.into_iter().collect();
@@ -190,6 +234,16 @@ fn programs(ftm: &FtmEntity) -> Vec<String> {
         push_unique_str(&mut out, t);
     }
     out
+}
+
+/// An FtM percentage ("50", "50.5", "33.33%") in basis points; `None` when unreadable or outside 0–100.
+fn percent_bp(text: &str) -> Option<u32> {
+    let value: f64 = text.trim().trim_end_matches('%').trim().parse().ok()?;
+    if !(0.0..=100.0).contains(&value) {
+        return None;
+    }
+    // In [0, 10,000]: the cast cannot truncate.
+    Some((value * 100.0).round() as u32)
 }
 
 /// FtM country codes are ISO 3166-1 alpha-2, lower-case; historical codes (`suhh`) are skipped.
@@ -243,6 +297,34 @@ mod tests {
         assert_eq!(c.identifiers, [("registrationNumber".to_owned(), "DXB-12345".to_owned())]);
         assert!(c.addresses.is_empty());
         assert_eq!(get(&list, "NK-org1").kind, EntityKind::Organization);
+
+        // Topics are kept as the list gives them; an Ownership joins its asset.
+        assert_eq!(p.topics.as_deref(), Some(&["sanction".to_owned()][..]));
+        assert_eq!(get(&list, "NK-org1").topics.as_deref(), Some(&["sanction".to_owned(), "crime.terror".to_owned()][..]));
+        assert_eq!(c.owners, [Owner { owner_id: "NK-person1".into(), share_bp: Some(10_000), relation: "ownership".into() }]);
+        assert!(p.owners.is_empty());
+    }
+
+    #[test]
+    fn an_entity_without_topics_is_read_as_sanctioned_unless_marked_a_related_party() {
+        let input = concat!(
+            "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\"]}}\n",
+            "{\"id\":\"b\",\"schema\":\"Company\",\"target\":false,\"properties\":{\"name\":[\"B\"]}}\n",
+            "{\"id\":\"c\",\"schema\":\"Person\",\"target\":false,\"properties\":{\"name\":[\"C\"],\"topics\":[\"role.pep\"]}}\n",
+        );
+        let list = import_opensanctions(input.as_bytes()).unwrap();
+        assert_eq!(get(&list, "a").topics, None);
+        assert_eq!(get(&list, "b").topics, Some(Vec::new()));
+        assert_eq!(get(&list, "c").topics, Some(vec!["role.pep".to_owned()]));
+    }
+
+    #[test]
+    fn percentages_read_as_basis_points() {
+        assert_eq!(percent_bp("50"), Some(5_000));
+        assert_eq!(percent_bp("33.33%"), Some(3_333));
+        assert_eq!(percent_bp(" 0.5 "), Some(50));
+        assert_eq!(percent_bp("120"), None);
+        assert_eq!(percent_bp("half"), None);
     }
 
     #[test]

@@ -163,7 +163,9 @@ pub struct NameBody {
     pub birth_date: Option<String>,
 }
 
-/// `{matches: [{entity_id, name, matched_name, score, list, programs, features, penalties}], list_version}` (admin).
+/// `{matches: [{entity_id, name, matched_name, score, list, programs, features, penalties, risk, topics,
+/// ownership}], list_version,
+/// policy: {version, sha256}}` (admin): the lists and the screening policy the answer came from.
 #[utoipa::path(post, path = "/api/v1/screening/names", tag = "screening", request_body = NameBody,
     responses((status = 200, body = Object), (status = 403, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn names(
@@ -183,10 +185,11 @@ pub async fn names(
         .iter()
         .map(|m| {
             json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name, "score": m.score, "list": m.list,
-                   "programs": m.programs, "features": m.features, "penalties": m.penalties})
+                   "programs": m.programs, "features": m.features, "penalties": m.penalties, "risk": m.risk, "topics": m.topics,
+                   "ownership": m.ownership})
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"matches": matches, "list_version": version})))
+    Ok(HttpResponse::Ok().json(json!({"matches": matches, "list_version": version, "policy": state.screening.policy().reference()})))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -33,7 +33,7 @@ pub fn normalize_address(raw: &str) -> String {
 }
 
 impl AddressIndex {
-    pub fn build(entities: &[ListEntity]) -> AddressIndex {
+    pub fn build<'a>(entities: impl IntoIterator<Item = &'a ListEntity>) -> AddressIndex {
         let mut by_address = HashMap::new();
         for entity in entities {
             for (currency, address) in &entity.addresses {

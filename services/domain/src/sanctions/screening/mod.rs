@@ -22,7 +22,7 @@ pub use policy::{Algorithm, IndexRules, NormalizeRules, PartsRules, Penalties, S
 
 use smallvec::SmallVec;
 
-use crate::sanctions::{EntityKind, ListEntity, ListSource};
+use crate::sanctions::{EntityKind, ListEntity, ListSource, MatchRisk, OwnershipStep};
 
 /// Normalise a name with the policy's tables.
 pub fn normalize_name(raw: &str, policy: &ScreeningPolicy) -> NormalizedName {
@@ -60,6 +60,13 @@ pub struct NameMatch {
     pub penalties: Vec<(String, f64)>,
     pub list: ListSource,
     pub programs: Vec<String>,
+    /// What the match means: sanctions hold; a PEP or crime listing asks for enhanced due diligence.
+    pub risk: MatchRisk,
+    /// The entity's topics as the list gives them (empty when it gave none).
+    pub topics: Vec<String>,
+    /// When the entity is sanctioned by ownership (the 50 % rule) rather than its own listing: the
+    /// links from it to its sanctioned owners.
+    pub ownership: Vec<OwnershipStep>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +80,9 @@ struct EntityInfo {
     programs: Vec<String>,
     countries: Vec<String>,
     birth_years: Vec<u16>,
+    risk: MatchRisk,
+    topics: Vec<String>,
+    ownership: Vec<OwnershipStep>,
 }
 
 /// A name's score before the entity's penalties, with its explanation.
@@ -136,12 +146,29 @@ pub struct Screener {
 
 impl Screener {
     /// Build the indexes; names are normalised with `policy`'s tables (a query is normalised with
-    /// the same tables, whatever policy it is scored with later).
+    /// the same tables, whatever policy it is scored with later). Each entity's risk comes from its
+    /// topics and the ownership rule; an entity with none (a company present only as an owner or an
+    /// asset) is not screened by name.
     pub fn build(entities: &[ListEntity], policy: &ScreeningPolicy) -> Screener {
         let normalizer = Normalizer::new(policy.normalize_rules());
+        let listed: Vec<Option<MatchRisk>> = entities.iter().map(|e| policy.classify_topics(e.topics.as_deref())).collect();
+        let by_ownership = match policy.ownership() {
+            Some(rules) => {
+                let sanctioned: Vec<bool> = listed.iter().map(|r| *r == Some(MatchRisk::Sanctions)).collect();
+                crate::sanctions::risk::sanctioned_by_ownership(entities, &sanctioned, rules)
+            }
+            None => vec![None; entities.len()],
+        };
         let mut infos = Vec::with_capacity(entities.len());
         let mut names = Vec::new();
-        for entity in entities {
+        // Listed addresses block payments: only a sanctioned entity's count.
+        let mut sanctioned_entities: Vec<&ListEntity> = Vec::new();
+        for ((entity, risk), ownership) in entities.iter().zip(listed).zip(by_ownership) {
+            let risk = if ownership.is_some() { Some(MatchRisk::Sanctions) } else { risk };
+            let Some(risk) = risk else { continue };
+            if risk == MatchRisk::Sanctions {
+                sanctioned_entities.push(entity);
+            }
             let Ok(entity_idx) = u32::try_from(infos.len()) else { break };
             infos.push(EntityInfo {
                 entity_id: entity.entity_id.clone(),
@@ -152,6 +179,9 @@ impl Screener {
                 programs: entity.programs.clone(),
                 countries: entity.countries.clone(),
                 birth_years: score::birth_years(&entity.birth_dates),
+                risk,
+                topics: entity.topics.clone().unwrap_or_default(),
+                ownership: ownership.unwrap_or_default(),
             });
             let mut seen: Vec<String> = Vec::new();
             for raw in std::iter::once(&entity.name).chain(&entity.aliases) {
@@ -172,7 +202,7 @@ impl Screener {
             }
         }
         let index = CandidateIndex::build(names.iter().map(|n| &n.norm), policy.index());
-        Screener { normalizer, entities: infos, names, index, addresses: AddressIndex::build(entities) }
+        Screener { normalizer, entities: infos, names, index, addresses: AddressIndex::build(sanctioned_entities) }
     }
 
     /// The name with the most parts of a name's entity (the name itself if none has more).
@@ -304,6 +334,9 @@ impl Screener {
             penalties,
             list: entity.source,
             programs: entity.programs.clone(),
+            risk: entity.risk,
+            topics: entity.topics.clone(),
+            ownership: entity.ownership.clone(),
         })
     }
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::compliance::PolicyRef;
+use crate::sanctions::risk::{OwnershipRules, TopicRules};
 
 const V1_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
 const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v2.toml");
@@ -37,6 +38,12 @@ struct ScreeningPolicyFile {
     parts: Option<PartsRules>,
     penalties: Penalties,
     normalize: NormalizeRules,
+    /// What a match's topics mean (absent: every match is a sanctions match).
+    #[serde(default)]
+    topics: Option<TopicRules>,
+    /// The 50 % ownership rule (absent: ownership is not followed).
+    #[serde(default)]
+    ownership: Option<OwnershipRules>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -243,6 +250,11 @@ impl ScreeningPolicy {
                 }
             }
         }
+        if let Some(o) = &file.ownership
+            && !(1..=100).contains(&o.threshold_percent)
+        {
+            return Err("screening policy: ownership.threshold_percent must be in 1..=100".into());
+        }
         let i = file.index;
         if i.prefix_len == 0 || i.max_candidates == 0 || i.max_posting_len == 0 {
             return Err("screening policy: index limits must be positive".into());
@@ -284,6 +296,18 @@ impl ScreeningPolicy {
     /// The logic-v1 weights (`None` for another scorer).
     pub fn weights(&self) -> Option<Weights> {
         self.file.weights
+    }
+
+    /// The risk a listed entity's topics carry (`None` when the entity takes no part in name screening).
+    pub fn classify_topics(&self, topics: Option<&[String]>) -> Option<crate::sanctions::MatchRisk> {
+        match &self.file.topics {
+            Some(rules) => rules.classify(topics),
+            None => Some(crate::sanctions::MatchRisk::Sanctions),
+        }
+    }
+
+    pub fn ownership(&self) -> Option<&OwnershipRules> {
+        self.file.ownership.as_ref()
     }
 
     /// The name-parts rules (`None` for another scorer).
