@@ -109,8 +109,10 @@ fn score_name(
             // "Samir Harbi" of "Samir Jamal Harbi") is a conflict, not an optional part.
             if shape == NameShape::Person && s.query_extra > 0 && fullest.parts.len() > listed.parts.len() {
                 let full = parts::score(query, fullest, shape, rules);
-                if full.conflicts > 0 {
-                    let cost = rules.person.conflicting_part * full.conflicts as f64;
+                // Only the parts the query added can contradict the full name.
+                let contradicting = full.conflicts.min(s.query_extra);
+                if contradicting > 0 {
+                    let cost = rules.person.conflicting_part * contradicting as f64;
                     s.costs.push((parts::CONFLICTING_FULL_NAME, cost));
                     s.score = (s.score - cost).max(0.0);
                 }

@@ -58,35 +58,35 @@ pub fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         return None;
     }
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = [0usize; 33];
-    let mut prev = [0usize; 33];
-    let mut cur = [0usize; 33];
-    for (j, cell) in prev.iter_mut().enumerate().take(m + 1) {
-        *cell = j;
+    // Three rolling rows (i - 2, i - 1, i), indexed modulo 3: no row is copied.
+    let mut rows = [[0u8; 33]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(m + 1) {
+        *cell = j as u8;
     }
     // Every cell depends on the two rows above it and grows by 0 or 1 from them: once both of the
     // last two rows exceed `max`, so does the rest.
-    let mut prev_min = 0usize;
+    let mut prev_min = 0u8;
+    let max8 = max.min(32) as u8;
     for i in 1..=n {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        let (cur_i, prev_i, prev2_i) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur_i][0] = i as u8;
+        let mut row_min = i as u8;
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev_i][j] + 1).min(rows[cur_i][j - 1] + 1).min(rows[prev_i][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(rows[prev2_i][j - 2] + 1);
             }
-            cur[j] = v;
+            rows[cur_i][j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > max && prev_min > max {
+        if row_min > max8 && prev_min > max8 {
             return None;
         }
         prev_min = row_min;
-        prev2 = prev;
-        prev = cur;
     }
-    Some(prev[m]).filter(|&d| d <= max)
+    let d = usize::from(rows[n % 3][m]);
+    (d <= max).then_some(d)
 }
 
 /// Whether `b` is `a` with two adjacent letters swapped.
