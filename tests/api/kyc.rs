@@ -141,6 +141,6 @@ async fn an_approved_name_that_resembles_a_listed_one_opens_a_case() {
     let cases: Value = app.get("/api/v1/admin/cases?kind=name", Some(&admin.token)).await.json().await.unwrap();
     let case = &cases["items"][0];
     assert_eq!(case["evidence"]["matches"][0]["entity_id"], "40001", "{cases}");
-    assert_eq!(case["evidence"]["policy"]["version"], "screening-v2", "the case names the screening policy: {cases}");
+    assert_eq!(case["evidence"]["policy"]["version"], "screening-v3", "the case names the screening policy: {cases}");
     assert!(case["score"].as_f64().unwrap() > 0.5);
 }

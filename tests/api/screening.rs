@@ -74,7 +74,7 @@ async fn imports_are_versioned_and_diffed_and_screen_addresses_and_names() {
     assert_eq!(found["matches"][0]["entity_id"], "40001", "{found}");
     assert!(!found["matches"][0]["features"].as_array().unwrap().is_empty());
     assert!(found["list_version"].as_str().unwrap().starts_with("ofac_sdn@"));
-    assert_eq!(found["policy"]["version"], "screening-v2", "the screening policy in force is named: {found}");
+    assert_eq!(found["policy"]["version"], "screening-v3", "the screening policy in force is named: {found}");
     let res = app.post_json("/api/v1/screening/names", &json!({"name": "Иван Тестович"}), Some(&admin.token)).await;
     let found: Value = res.json().await.unwrap();
     assert_eq!(found["matches"][0]["entity_id"], "7140", "Cyrillic script: {found}");

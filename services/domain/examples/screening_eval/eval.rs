@@ -45,6 +45,10 @@ pub struct Stats {
     pub queries_per_second: f64,
     pub p50_us: f64,
     pub p99_us: f64,
+    /// Listed wallet addresses and the mean time of one address lookup (half hits in another case
+    /// than listed, half misses).
+    pub addresses: usize,
+    pub address_ns: f64,
     pub timed_queries: usize,
 }
 
@@ -80,8 +84,18 @@ fn facts(query: &NameQuery) -> String {
 }
 
 pub fn evaluate(split: &'static str, heldout: bool, seed: u64, list: &List, queries: &[Query], policy: &ScreeningPolicy) -> Stats {
+    // Wallet addresses on every third entity, from a generator of their own (the names and
+    // queries are as they were without them).
+    let mut entities = list.entities.clone();
+    let mut addresses = Vec::new();
+    let mut rng = crate::rng::Rng::new(seed ^ 0xADD2_E55E5);
+    for e in entities.iter_mut().step_by(3).take(ADDRESSES) {
+        let address = format!("0x{:016x}{:016x}{:08x}", rng.next_u64(), rng.next_u64(), rng.next_u64() as u32);
+        e.addresses.push(("ETH".to_owned(), address.clone()));
+        addresses.push(address);
+    }
     let started = Instant::now();
-    let screener = Screener::build(&list.entities, policy);
+    let screener = Screener::build(&entities, policy);
     let mut stats = Stats {
         split,
         heldout,
@@ -101,10 +115,12 @@ pub fn evaluate(split: &'static str, heldout: bool, seed: u64, list: &List, quer
             Truth::Listed { class, entity } => {
                 let e = &list.entities[entity];
                 let found = results.iter().any(|m| m.entity_id == e.entity_id);
-                bump(&mut stats.recall, found);
                 bump(stats.by_class.entry(class).or_default(), found);
-                if let Some(culture) = q.culture {
-                    bump(stats.culture_recall.entry(culture).or_default(), found);
+                if class != Class::Combined {
+                    bump(&mut stats.recall, found);
+                    if let Some(culture) = q.culture {
+                        bump(stats.culture_recall.entry(culture).or_default(), found);
+                    }
                 }
                 let examples = stats.misses.entry(class).or_default();
                 if !found && examples.len() < examples_per_class() {
@@ -144,7 +160,37 @@ pub fn evaluate(split: &'static str, heldout: bool, seed: u64, list: &List, quer
         }
     }
     time_queries(&screener, policy, queries, &mut stats);
+    time_addresses(&screener, &addresses, &mut stats);
     stats
+}
+
+/// Listed wallet addresses in the evaluation list.
+const ADDRESSES: usize = 5_000;
+
+/// Address lookups: each listed address upper-cased (a hit) and altered in its last digit (a miss),
+/// repeated for half a second.
+fn time_addresses(screener: &Screener, addresses: &[String], stats: &mut Stats) {
+    let probes: Vec<String> = addresses
+        .iter()
+        .flat_map(|a| {
+            let mut miss = a.clone();
+            let last = if miss.ends_with('0') { '1' } else { '0' };
+            miss.pop();
+            miss.push(last);
+            [format!("0x{}", a[2..].to_uppercase()), miss]
+        })
+        .collect();
+    let (mut lookups, mut hits) = (0usize, 0usize);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(500) {
+        for p in &probes {
+            hits += usize::from(screener.screen_address(black_box(p)).is_some());
+        }
+        lookups += probes.len();
+    }
+    assert_eq!(hits * 2, lookups, "every listed address is found and no altered one is");
+    stats.addresses = screener.addresses().len();
+    stats.address_ns = started.elapsed().as_secs_f64() * 1e9 / lookups as f64;
 }
 
 /// All queries, repeated until at least two seconds have passed, on this one thread.

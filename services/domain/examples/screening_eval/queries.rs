@@ -22,6 +22,9 @@ pub enum Class {
     Translit,
     Diacritics,
     WordOrder,
+    /// A dropped name part together with a typo: reported beside the seven classes of the issue,
+    /// not counted in the overall recall.
+    Combined,
 }
 
 impl Class {
@@ -37,6 +40,7 @@ impl Class {
             Class::Translit => "transliteration variant",
             Class::Diacritics => "diacritics added or removed",
             Class::WordOrder => "word order (surname first, comma form)",
+            Class::Combined => "dropped name part and a typo together (info, not in the overall recall)",
         }
     }
 }
@@ -89,6 +93,7 @@ fn perturb(shape: &Shape, class: Class, rng: &mut Rng) -> Option<String> {
                 Class::Translit => p::translit_person(name, rng).map(|q| q.render(order)),
                 Class::Diacritics => p::diacritics_person(name, rng).map(|q| q.render(order)),
                 Class::WordOrder => Some(name.render(p::other_order(order, rng))),
+                Class::Combined => p::drop_middle(name, rng).and_then(|q| p::typo_person(&q, order, rng)).map(|q| q.render(order)),
                 Class::DropWord | Class::LegalForm => None,
             }
         }
@@ -97,7 +102,7 @@ fn perturb(shape: &Shape, class: Class, rng: &mut Rng) -> Option<String> {
             Class::LegalForm => Some(p::legal_variant(company, rng).render()),
             Class::Typo => p::typo_company(company, rng).map(|q| q.render()),
             Class::Translit => p::translit_company(company, rng).map(|q| q.render()),
-            Class::DropMiddle | Class::Diacritics | Class::WordOrder => None,
+            Class::DropMiddle | Class::Diacritics | Class::WordOrder | Class::Combined => None,
         },
     }
 }
@@ -106,17 +111,27 @@ fn perturb(shape: &Shape, class: Class, rng: &mut Rng) -> Option<String> {
 /// A query never equals (lower-cased) a listed name, nor reads as another entity's name up to
 /// order, spelling variants and legal form.
 pub fn listed(list: &List, canon: &Canon, rng: &mut Rng, total: usize) -> Vec<Query> {
+    let wanted = |k: usize| total / Class::ALL.len() + usize::from(k < total % Class::ALL.len());
+    perturbed(list, canon, rng, Class::ALL.iter().enumerate().map(|(k, &class)| (class, wanted(k))))
+}
+
+/// `total` listed persons with a name part dropped and a typo (drawn after the clean names, so
+/// that the seven classes and the clean names stay as they were before this class was added).
+pub fn combined(list: &List, canon: &Canon, rng: &mut Rng, total: usize) -> Vec<Query> {
+    perturbed(list, canon, rng, std::iter::once((Class::Combined, total)))
+}
+
+fn perturbed(list: &List, canon: &Canon, rng: &mut Rng, classes: impl Iterator<Item = (Class, usize)>) -> Vec<Query> {
     let mut used: HashSet<usize> = HashSet::new();
-    let mut out = Vec::with_capacity(total);
-    for (k, &class) in Class::ALL.iter().enumerate() {
-        let wanted = total / Class::ALL.len() + usize::from(k < total % Class::ALL.len());
+    let mut out = Vec::new();
+    for (class, wanted) in classes {
         let mut made = 0;
         for _ in 0..wanted * 400 {
             if made == wanted {
                 break;
             }
             let person = match class {
-                Class::DropMiddle | Class::Diacritics | Class::WordOrder => true,
+                Class::DropMiddle | Class::Diacritics | Class::WordOrder | Class::Combined => true,
                 Class::DropWord | Class::LegalForm => false,
                 Class::Typo | Class::Translit => rng.chance(0.6),
             };

@@ -41,6 +41,27 @@ fn fp_max(kind: CleanKind) -> f64 {
     }
 }
 
+/// Clean persons and ordinary companies together: the issue's measure (≤ 1 %); each kind alone is
+/// also held to 1 % in the rows above it, which is stricter.
+fn persons_and_ordinary(s: &Stats) -> Count {
+    let kind = |k| s.by_kind.get(&k).copied().unwrap_or_default();
+    let (p, o) = (kind(CleanKind::Person), kind(CleanKind::Ordinary));
+    (p.0 + o.0, p.1 + o.1)
+}
+
+/// The issue's targets: overall recall, FP overall, look-alike companies, persons and ordinary
+/// companies together, speed.
+fn issue_targets_met(s: &Stats) -> bool {
+    let lookalike = s.by_kind.get(&CleanKind::LookAlike).copied().unwrap_or_default();
+    rate(s.recall) >= RECALL_MIN
+        && rate(s.fp) <= FP_ALL_MAX
+        && rate(lookalike) <= FP_LOOKALIKE_MAX
+        && rate(persons_and_ordinary(s)) <= FP_PERSON_MAX
+        && s.queries_per_second >= QPS_MIN
+        && s.p99_us < P99_MAX_US
+        && s.address_ns < 1000.0
+}
+
 fn recall_cell(c: Count) -> String {
     format!("{:.3} ({}/{})", rate(c), c.0, c.1)
 }
@@ -81,7 +102,11 @@ pub fn print_split(s: &Stats) {
         verdict(rate(s.recall) >= RECALL_MIN)
     );
     for (class, c) in &s.by_class {
-        println!("| recall: {} | {} | ≥ {RECALL_MIN} | {} |", class.label(), recall_cell(*c), verdict(rate(*c) >= RECALL_MIN));
+        if *class == Class::Combined {
+            println!("| recall: {} | {} | (info) | |", class.label(), recall_cell(*c));
+        } else {
+            println!("| recall: {} | {} | ≥ {RECALL_MIN} | {} |", class.label(), recall_cell(*c), verdict(rate(*c) >= RECALL_MIN));
+        }
     }
     println!("| **false positives, all clean names** | {} | ≤ 3 % | {} |", fp_cell(s.fp), verdict(rate(s.fp) <= FP_ALL_MAX));
     for (kind, c) in &s.by_kind {
@@ -95,6 +120,12 @@ pub fn print_split(s: &Stats) {
             println!("| — of which other clean persons | {} | (info) | |", fp_cell(s.fp_other_persons));
         }
     }
+    let both = persons_and_ordinary(s);
+    println!(
+        "| **FP: clean persons and ordinary companies together (the issue's measure)** | {} | ≤ 1 % | {} |",
+        fp_cell(both),
+        verdict(rate(both) <= FP_PERSON_MAX)
+    );
     println!(
         "| throughput, one core ({} timed queries) | {} queries/s | ≥ 12,500 | {} |",
         thousands(s.timed_queries),
@@ -103,7 +134,13 @@ pub fn print_split(s: &Stats) {
     );
     println!("| latency p50 | {:.1} µs | — | |", s.p50_us);
     println!("| latency p99 | {:.1} µs | < 1,000 µs | {} |", s.p99_us, verdict(s.p99_us < P99_MAX_US));
-    println!("| index build | {:.0} ms | — | |\n", s.build.as_secs_f64() * 1000.0);
+    println!("| index build | {:.0} ms | — | |", s.build.as_secs_f64() * 1000.0);
+    println!(
+        "| address lookup ({} listed addresses; half hits in another case, half misses) | {:.0} ns | < 1,000 ns | {} |\n",
+        thousands(s.addresses),
+        s.address_ns,
+        verdict(s.address_ns < 1000.0)
+    );
 
     println!("Persons by culture (recall of perturbed listed persons, FP of clean persons):\n");
     println!("| culture | recall | FP clean persons |");
@@ -152,24 +189,25 @@ pub fn print_summary(all: &[Stats]) {
     println!("|---|{}---:|", "---:|".repeat(all.len()));
     let row = |label: &str, cells: Vec<String>, target: &str| println!("| {label} | {} | {target} |", cells.join(" | "));
     row("recall", all.iter().map(|s| recall_cell(s.recall)).collect(), "≥ 0.97");
-    for class in Class::ALL {
+    for class in Class::ALL.into_iter().chain([Class::Combined]) {
         let cells = all.iter().map(|s| recall_cell(s.by_class.get(&class).copied().unwrap_or_default())).collect();
-        row(&format!("recall: {}", class.label()), cells, "≥ 0.97");
+        row(&format!("recall: {}", class.label()), cells, if class == Class::Combined { "(info)" } else { "≥ 0.97" });
     }
     row("FP, all clean", all.iter().map(|s| fp_cell(s.fp)).collect(), "≤ 3 %");
     for kind in CleanKind::ALL {
         let cells = all.iter().map(|s| fp_cell(s.by_kind.get(&kind).copied().unwrap_or_default())).collect();
         row(&format!("FP: {}", kind.label()), cells, &format!("≤ {:.0} %", fp_max(kind) * 100.0));
     }
+    row("FP: clean persons and ordinary companies together", all.iter().map(|s| fp_cell(persons_and_ordinary(s))).collect(), "≤ 1 %");
     row("queries/s (one core)", all.iter().map(|s| thousands(s.queries_per_second as usize)).collect(), "≥ 12,500");
     row("p50 / p99 µs", all.iter().map(|s| format!("{:.0} / {:.0}", s.p50_us, s.p99_us)).collect(), "p99 < 1,000");
     row("index build ms", all.iter().map(|s| format!("{:.0}", s.build.as_secs_f64() * 1000.0)).collect(), "—");
-    let met = all.iter().all(|s| {
-        rate(s.recall) >= RECALL_MIN
-            && rate(s.fp) <= FP_ALL_MAX
-            && s.by_kind.iter().all(|(k, c)| rate(*c) <= fp_max(*k))
-            && s.queries_per_second >= QPS_MIN
-            && s.p99_us < P99_MAX_US
-    });
-    println!("\nIssue targets (recall, FP overall and per kind, speed) met on every split run: {}", if met { "yes" } else { "NO" });
+    row("address lookup ns", all.iter().map(|s| format!("{:.0}", s.address_ns)).collect(), "< 1,000");
+    let met = all.iter().all(issue_targets_met);
+    let each_kind = all.iter().all(|s| s.by_kind.iter().all(|(k, c)| rate(*c) <= fp_max(*k)));
+    println!(
+        "\nIssue targets (recall, FP overall, look-alikes, persons and ordinary companies together, speed) met on every split run: {}",
+        if met { "yes" } else { "NO" }
+    );
+    println!("Each clean kind alone within its limit (stricter) on every split run: {}", if each_kind { "yes" } else { "NO" });
 }

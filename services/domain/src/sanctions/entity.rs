@@ -56,6 +56,27 @@ pub struct ListEntity {
     pub owners: Vec<Owner>,
 }
 
+impl ListEntity {
+    /// An entity with its source, id, kind and primary name, and nothing else yet.
+    pub fn new(source: ListSource, entity_id: impl Into<String>, kind: EntityKind, name: impl Into<String>) -> Self {
+        Self {
+            source,
+            entity_id: entity_id.into(),
+            kind,
+            name: name.into(),
+            aliases: Vec::new(),
+            programs: Vec::new(),
+            countries: Vec::new(),
+            birth_dates: Vec::new(),
+            addresses: Vec::new(),
+            identifiers: Vec::new(),
+            remarks: String::new(),
+            topics: None,
+            owners: Vec::new(),
+        }
+    }
+}
+
 /// An ownership or control link recorded by a list (OpenSanctions `Ownership`, OFAC's linked
 /// profiles): the owner's id in the same list, its share when the list gives one, and the relation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -152,21 +152,10 @@ mod tests {
     use crate::sanctions::{EntityKind, ListSource, Owner};
 
     fn entity(id: &str, owners: &[(&str, Option<u32>)]) -> ListEntity {
-        ListEntity {
-            source: ListSource::OpenSanctions,
-            entity_id: id.into(),
-            kind: EntityKind::Organization,
-            name: format!("Name of {id}"),
-            aliases: Vec::new(),
-            programs: Vec::new(),
-            countries: Vec::new(),
-            birth_dates: Vec::new(),
-            addresses: Vec::new(),
-            identifiers: Vec::new(),
-            remarks: String::new(),
-            topics: Some(Vec::new()),
-            owners: owners.iter().map(|(o, bp)| Owner { owner_id: (*o).into(), share_bp: *bp, relation: "ownership".into() }).collect(),
-        }
+        let mut e = ListEntity::new(ListSource::OpenSanctions, id, EntityKind::Organization, format!("Name of {id}"));
+        e.topics = Some(Vec::new());
+        e.owners = owners.iter().map(|(o, bp)| Owner { owner_id: (*o).into(), share_bp: *bp, relation: "ownership".into() }).collect();
+        e
     }
 
     fn rules() -> OwnershipRules {

@@ -7,6 +7,7 @@ mod index;
 mod names;
 mod normalize;
 mod parts;
+mod v3;
 
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
 use attune_domain::sanctions::{EntityKind, ListEntity, ListSource};
@@ -16,21 +17,11 @@ pub fn policy() -> ScreeningPolicy {
 }
 
 pub fn entity(id: &str, kind: EntityKind, name: &str, aliases: &[&str]) -> ListEntity {
-    ListEntity {
-        source: ListSource::OfacSdn,
-        entity_id: id.to_owned(),
-        kind,
-        name: name.to_owned(),
-        aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
-        programs: vec!["SDGT".to_owned()],
-        countries: Vec::new(),
-        birth_dates: Vec::new(),
-        addresses: Vec::new(),
-        identifiers: Vec::new(),
-        remarks: String::new(),
-        topics: Some(vec!["sanction".to_owned()]),
-        owners: Vec::new(),
-    }
+    let mut e = ListEntity::new(ListSource::OfacSdn, id, kind, name);
+    e.aliases = aliases.iter().map(|a| (*a).to_owned()).collect();
+    e.programs = vec!["SDGT".to_owned()];
+    e.topics = Some(vec!["sanction".to_owned()]);
+    e
 }
 
 pub fn person(id: &str, name: &str) -> ListEntity {

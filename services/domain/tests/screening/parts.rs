@@ -1,4 +1,4 @@
-//! The name-parts scorer (screening-v2): optional parts, conflicts, company words, typos scaled to
+//! The name-parts scorer (screening-v3 in force): optional parts, conflicts, company words, typos scaled to
 //! length, legal forms in every spelling, and the costs named in each match.
 
 use attune_domain::sanctions::screening::{Algorithm, NameQuery, Screener, ScreeningPolicy};
@@ -37,17 +37,18 @@ fn found(s: &Screener, name: &str, id: &str) -> bool {
 #[test]
 fn the_policy_in_force_is_the_name_parts_scorer_and_v1_stays_for_replay() {
     let p = policy();
-    assert_eq!(p.reference().version, "screening-v2");
+    assert_eq!(p.reference().version, "screening-v3");
     assert_eq!(p.algorithm(), Algorithm::NameParts);
     let v1 = ScreeningPolicy::by_version("screening-v1").unwrap();
     assert_eq!(v1.algorithm(), Algorithm::LogicV1);
-    assert_eq!(ScreeningPolicy::by_version("screening-v2").unwrap().reference(), p.reference());
+    assert_eq!(ScreeningPolicy::by_version("screening-v3").unwrap().reference(), p.reference());
+    assert_eq!(ScreeningPolicy::by_version("screening-v2").unwrap().algorithm(), Algorithm::NameParts);
     assert!(ScreeningPolicy::by_version("screening-v9").is_none());
     // A name-parts policy without its rules, or with out-of-range costs, is refused.
-    let text = include_str!("../../policy/screening-v2.toml");
+    let text = include_str!("../../policy/screening-v3.toml");
     assert!(ScreeningPolicy::parse(&text.replace("[parts.person]", "[parts.persons]")).is_err());
     assert!(ScreeningPolicy::parse(&text.replace("conflicting_part = 0.3", "conflicting_part = 1.5")).is_err());
-    assert!(ScreeningPolicy::parse(&text.replace("{ min_len = 8, edits = 2 }", "{ min_len = 2, edits = 2 }")).is_err());
+    assert!(ScreeningPolicy::parse(&text.replace("{ min_len = 9, edits = 2 }", "{ min_len = 2, edits = 2 }")).is_err());
 }
 
 #[test]
@@ -80,7 +81,7 @@ fn a_part_on_each_side_that_matches_nothing_is_a_conflict() {
 #[test]
 fn typo_tolerance_grows_with_the_part_length() {
     let s = Screener::build(&list(), &policy());
-    // One edit in a word of four letters or more; two from eight.
+    // One edit in a word of four letters or more; two from nine.
     assert!(found(&s, "Oleg Viktorovich Sokolv", "2003"));
     assert!(found(&s, "Oleg Viktorvoich Sokolov", "2003"));
     assert!(found(&s, "Oleg Viktrovic Sokolov", "2003"));

@@ -329,21 +329,9 @@ mod tests {
     use attune_domain::sanctions::EntityKind;
 
     fn entity(id: &str, name: &str) -> ListEntity {
-        ListEntity {
-            source: ListSource::Custom,
-            entity_id: id.to_owned(),
-            kind: EntityKind::Person,
-            name: name.to_owned(),
-            aliases: vec![],
-            programs: vec![],
-            countries: vec![],
-            birth_dates: vec![],
-            addresses: vec![],
-            identifiers: vec![],
-            remarks: String::new(),
-            topics: Some(vec!["sanction".to_owned()]),
-            owners: Vec::new(),
-        }
+        let mut e = ListEntity::new(ListSource::Custom, id, EntityKind::Person, name);
+        e.topics = Some(vec!["sanction".to_owned()]);
+        e
     }
 
     fn list(entities: Vec<ListEntity>) -> ImportedList {

@@ -275,21 +275,9 @@ impl State {
             b"Day" if self.in_date_of_issue => Some(Capture::DatePart("Day")),
             b"DistinctParty" => {
                 let fixed_ref = required(e, "FixedRef", line)?;
-                self.party = Some(ListEntity {
-                    source: ListSource::OfacSdn,
-                    entity_id: fixed_ref,
-                    kind: EntityKind::Other,
-                    name: String::new(),
-                    aliases: Vec::new(),
-                    programs: Vec::new(),
-                    countries: Vec::new(),
-                    birth_dates: Vec::new(),
-                    addresses: Vec::new(),
-                    identifiers: Vec::new(),
-                    remarks: String::new(),
-                    topics: Some(vec!["sanction".to_owned()]),
-                    owners: Vec::new(),
-                });
+                let mut party = ListEntity::new(ListSource::OfacSdn, fixed_ref, EntityKind::Other, String::new());
+                party.topics = Some(vec!["sanction".to_owned()]);
+                self.party = Some(party);
                 None
             }
             b"Profile" if self.party.is_some() => {

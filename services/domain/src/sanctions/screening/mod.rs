@@ -4,7 +4,7 @@
 //!
 //! Names are normalised ([`normalize_name`]), indexed by per-token keys ([`index::CandidateIndex`]),
 //! and a query scores only the names that share a key with it, with the scorer the policy names:
-//! [`parts`] (screening-v2, in force) or [`score`] (logic-v1, kept for replay). Every match carries
+//! [`parts`] (screening-v2 and v3, v3 in force) or [`score`] (logic-v1, kept for replay). Every match carries
 //! its features with their contributions and its penalties, so a reviewer sees why it matched.
 
 pub mod address;

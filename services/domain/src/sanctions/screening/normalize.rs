@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::policy::NormalizeRules;
+use smallvec::SmallVec;
+
+use super::policy::{NormalizeRules, SkeletonVersion};
 
 /// A name reduced to comparable tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,9 @@ pub struct Part {
     pub phonetic: String,
     /// A generic company word (policy `generic_words`): context, not identity.
     pub generic: bool,
+    /// For a part written joined to its neighbours by hyphens (Xi-peng, Mohammad-Taghi), the
+    /// index of its hyphenated word in the name: one name written in parts.
+    pub compound: Option<u8>,
 }
 
 impl NormalizedName {
@@ -54,6 +59,7 @@ pub struct Normalizer {
     generic: HashSet<String>,
     single: HashMap<String, String>,
     pairs: HashMap<(String, String), String>,
+    skeleton: SkeletonVersion,
 }
 
 impl Normalizer {
@@ -63,6 +69,7 @@ impl Normalizer {
             out.drop.insert(word.trim().to_ascii_lowercase());
         }
         out.join_initials = rules.join_initials;
+        out.skeleton = rules.skeleton;
         out.legal_forms = rules.legal_forms.iter().map(|w| w.trim().to_ascii_lowercase()).collect();
         out.legal_phrases = rules
             .legal_form_phrases
@@ -99,31 +106,40 @@ impl Normalizer {
                 cleaned.push(c.to_ascii_lowercase());
             } else if c == '\'' || c == '`' || c == '\u{2019}' {
                 // O'Brien -> obrien; Abdul'-Rakhman -> abdul rakhman
+            } else if c == '-' {
+                cleaned.push('-');
             } else {
                 cleaned.push(' ');
             }
         }
-        let mut raw_tokens: Vec<String> = cleaned.split_whitespace().map(str::to_owned).collect();
+        // Tokens with the index of the word (between spaces) they were written in.
+        let mut raw_tokens: Vec<(String, usize)> = cleaned
+            .split_whitespace()
+            .enumerate()
+            .flat_map(|(word, w)| w.split('-').filter(|t| !t.is_empty()).map(move |t| (t.to_owned(), word)))
+            .collect();
         if self.join_initials {
             raw_tokens = join_initials(raw_tokens);
         }
-        // (token, is a legal form, spelling before variant folding)
-        let mut marked: Vec<(String, bool, Option<String>)> = Vec::with_capacity(raw_tokens.len());
+        let texts: Vec<&str> = raw_tokens.iter().map(|t| t.0.as_str()).collect();
+        // (token, is a legal form, spelling before variant folding, word)
+        let mut marked: Vec<(String, bool, Option<String>, usize)> = Vec::with_capacity(raw_tokens.len());
         let mut i = 0;
         while i < raw_tokens.len() {
-            if let Some(phrase) = self.legal_phrases.iter().find(|p| raw_tokens.get(i..i + p.len()) == Some(p.as_slice())) {
-                marked.push((phrase.join(" "), true, None));
+            let word = raw_tokens[i].1;
+            if let Some(phrase) = self.legal_phrases.iter().find(|p| texts.get(i..i + p.len()).is_some_and(|t| t.iter().eq(p.iter()))) {
+                marked.push((phrase.join(" "), true, None, word));
                 i += phrase.len();
                 continue;
             }
             if let Some(next) = raw_tokens.get(i + 1)
-                && let Some(canonical) = self.pairs.get(&(raw_tokens[i].clone(), next.clone()))
+                && let Some(canonical) = self.pairs.get(&(raw_tokens[i].0.clone(), next.0.clone()))
             {
-                marked.push((canonical.clone(), false, None));
+                marked.push((canonical.clone(), false, None, word));
                 i += 2;
                 continue;
             }
-            let token = &raw_tokens[i];
+            let token = &raw_tokens[i].0;
             i += 1;
             if self.drop.contains(token) {
                 continue;
@@ -133,19 +149,23 @@ impl Normalizer {
                 None => (token.clone(), None),
             };
             let legal = self.legal_forms.contains(&token);
-            marked.push((token, legal, original));
+            marked.push((token, legal, original, word));
         }
         // Legal forms go only while another token remains ("AG" alone stays a name).
         if marked.iter().any(|t| !t.1) {
             marked.retain(|t| !t.1);
         }
+        let in_word = |word: usize| marked.iter().filter(|t| t.3 == word).count();
+        let words: Vec<Option<u8>> = marked.iter().map(|t| (in_word(t.3) > 1).then(|| u8::try_from(t.3).unwrap_or(u8::MAX))).collect();
         let parts: Vec<Part> = marked
             .into_iter()
-            .map(|(text, _, original)| Part {
-                phonetic: phonetic_skeleton(&text),
+            .zip(words)
+            .map(|((text, _, original, _), compound)| Part {
+                phonetic: phonetic_skeleton(&text, self.skeleton),
                 generic: self.generic.contains(&text),
+                compound,
                 original: original.map(|o| {
-                    let skeleton = phonetic_skeleton(&o);
+                    let skeleton = phonetic_skeleton(&o, self.skeleton);
                     (o, skeleton)
                 }),
                 text,
@@ -155,7 +175,13 @@ impl Normalizer {
             .windows(2)
             .map(|w| {
                 let text = format!("{}{}", w[0].text, w[1].text);
-                Part { phonetic: phonetic_skeleton(&text), generic: w[0].generic && w[1].generic, original: None, text }
+                Part {
+                    phonetic: phonetic_skeleton(&text, self.skeleton),
+                    generic: w[0].generic && w[1].generic,
+                    compound: None,
+                    original: None,
+                    text,
+                }
             })
             .collect();
         let tokens: Vec<String> = parts.iter().map(|p| p.text.clone()).collect();
@@ -166,23 +192,20 @@ impl Normalizer {
     }
 }
 
-/// Runs of two or more single-letter tokens joined into one ("o o o" -> "ooo").
-fn join_initials(tokens: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
-    let mut run = String::new();
-    for token in tokens {
+/// Runs of two or more single-letter tokens joined into one ("o o o" -> "ooo"), in the word of
+/// the run's first letter.
+fn join_initials(tokens: Vec<(String, usize)>) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::with_capacity(tokens.len());
+    let mut run: Option<(String, usize)> = None;
+    for (token, word) in tokens {
         if token.len() == 1 {
-            run.push_str(&token);
+            run.get_or_insert_with(|| (String::new(), word)).0.push_str(&token);
         } else {
-            if !run.is_empty() {
-                out.push(std::mem::take(&mut run));
-            }
-            out.push(token);
+            out.extend(run.take());
+            out.push((token, word));
         }
     }
-    if !run.is_empty() {
-        out.push(run);
-    }
+    out.extend(run);
     out
 }
 
@@ -194,25 +217,33 @@ fn is_vowel(b: u8) -> bool {
 /// names): digraphs folded (kh→h, ph→f, sh/ch/zh…), soft letters merged (c/k/q, s/z, v/w), vowels and
 /// `h` dropped after the first letter, repeats collapsed; at most six letters.
 pub fn phonetic_key(token: &str) -> String {
-    skeleton(token, PHONETIC_KEY_LEN)
+    skeleton(token, PHONETIC_KEY_LEN, SkeletonVersion::V2)
 }
 
 /// The phonetic key's length.
 pub const PHONETIC_KEY_LEN: usize = 6;
 
-/// The whole consonant skeleton of a token (the phonetic key without its length limit).
-pub fn phonetic_skeleton(token: &str) -> String {
-    skeleton(token, usize::MAX)
+/// The whole consonant skeleton of a token (the phonetic key without its length limit), with
+/// read as `version` says.
+pub fn phonetic_skeleton(token: &str, version: SkeletonVersion) -> String {
+    skeleton(token, usize::MAX, version)
 }
 
-fn skeleton(token: &str, max_len: usize) -> String {
+/// A token's letters with digraphs and soft letters folded (kh -> h, ph -> f, sh -> s, c -> k, …;
+/// for `V3` also gh -> k, tch -> s, a final ff -> v, an initial ye -> e).
+fn fold(token: &str, version: SkeletonVersion) -> SmallVec<[u8; 32]> {
     let b = token.as_bytes();
-    let mut folded: Vec<u8> = Vec::with_capacity(b.len());
+    let v3 = version == SkeletonVersion::V3;
+    let mut folded: SmallVec<[u8; 32]> = SmallVec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         let next = b.get(i + 1).copied().unwrap_or(0);
         let (out, step) = match (c, next) {
+            (b'g', b'h') if v3 => (b'k', 2),
+            (b't', b'c') if v3 && b.get(i + 2) == Some(&b'h') => (b's', 3),
+            (b'f', b'f') if v3 && i + 2 == b.len() => (b'v', 2),
+            (b'y', b'e') if v3 && i == 0 => (b'e', 2),
             (b'k', b'h') | (b'g', b'h') => (b'h', 2),
             (b'p', b'h') => (b'f', 2),
             (b't', b'h') => (b't', 2),
@@ -235,12 +266,44 @@ fn skeleton(token: &str, max_len: usize) -> String {
         folded.push(out);
         i += step;
     }
+    folded
+}
+
+/// A token spelled as its sound: consonants folded as for the skeleton, vowel digraphs read as
+/// one vowel (ee, ii, iy -> i; oo, ou, uu -> u; aa -> a), a final `y` after a consonant as `i`, and
+/// doubled letters once (Mahdee / Mahdi -> mahdi, Ziyad / Zeead -> siad, Yoo / Yu -> yu).
+pub fn sound_spelling(token: &str) -> SmallVec<[u8; 32]> {
+    let folded = fold(token, SkeletonVersion::V3);
+    let mut out: SmallVec<[u8; 32]> = SmallVec::with_capacity(folded.len());
+    let mut i = 0;
+    while i < folded.len() {
+        let (c, next) = (folded[i], folded.get(i + 1).copied().unwrap_or(0));
+        let (letter, step) = match (c, next) {
+            (b'e', b'e') | (b'i', b'i') | (b'i', b'y') => (b'i', 2),
+            (b'o', b'o') | (b'o', b'u') | (b'u', b'u') => (b'u', 2),
+            (b'y', 0) if i > 0 && !is_vowel(folded[i - 1]) => (b'i', 1),
+            _ => (c, 1),
+        };
+        if out.last() != Some(&letter) {
+            out.push(letter);
+        }
+        i += step;
+    }
+    out
+}
+
+fn skeleton(token: &str, max_len: usize, version: SkeletonVersion) -> String {
+    let folded = fold(token, version);
     let mut key = String::with_capacity(6);
     let mut last = 0u8;
     for (pos, &c) in folded.iter().enumerate() {
         let keep = if pos == 0 {
             if is_vowel(c) && c != b'y' { b'a' } else { c }
         } else if is_vowel(c) || c == b'h' {
+            if version == SkeletonVersion::V3 {
+                // A vowel between two equal consonants keeps both (Tamimi -> tmm, Mahmoud -> mmd).
+                last = 0;
+            }
             0
         } else {
             c
@@ -257,8 +320,55 @@ fn skeleton(token: &str, max_len: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::phonetic_key;
+    use super::{SkeletonVersion, phonetic_key, phonetic_skeleton, sound_spelling};
+    use crate::sanctions::screening::ScreeningPolicy;
+    use crate::sanctions::screening::normalize::Normalizer;
+
+    #[test]
+    fn the_v3_skeleton_keeps_consonants_apart_and_reads_romanisations_alike() {
+        let v3 = |t: &str| phonetic_skeleton(t, SkeletonVersion::V3);
+        let v2 = |t: &str| phonetic_skeleton(t, SkeletonVersion::V2);
+        // A vowel between equal consonants keeps both in v3 only.
+        assert_eq!((v2("mahmoud").as_str(), v3("mahmoud").as_str()), ("md", "mmd"));
+        assert_eq!(v3("hassan"), "hsn");
+        // gh reads as q, tch as ch, a final ff as v, an initial ye as e.
+        assert_eq!(v3("sadegh"), v3("sadeq"));
+        assert_ne!(v3("ghasemi"), v3("hashemi"));
+        assert_eq!(v2("ghasemi"), v2("hashemi"));
+        assert_eq!(v3("romanovitch"), v3("romanovich"));
+        assert_eq!(v3("romanoff"), v3("romanov"));
+        assert_eq!(v3("yegor"), v3("egor"));
+        // The index's key is the v2 reading, whatever the policy.
+        assert_eq!(phonetic_key("mahmoud"), "md");
+    }
+
+    #[test]
+    fn sound_spellings_read_vowel_digraphs_as_one_vowel() {
+        let same = |a: &str, b: &str| sound_spelling(a) == sound_spelling(b);
+        assert!(same("mahdee", "mahdi"));
+        assert!(same("zeead", "ziyad"));
+        assert!(same("yoo", "yu"));
+        assert!(same("nakheel", "nakhil"));
+        assert!(!same("suad", "saeed"));
+        assert!(!same("tan", "tian"));
+        assert!(!same("sara", "zahra"));
+    }
+
+    #[test]
+    fn hyphenated_parts_are_marked_as_one_word() {
+        let policy = ScreeningPolicy::current().unwrap();
+        let n = Normalizer::new(policy.normalize_rules());
+        let name = n.normalize("Tan Xi-peng");
+        let words: Vec<Option<u8>> = name.parts.iter().map(|p| p.compound).collect();
+        assert_eq!(words, vec![None, Some(1), Some(1)]);
+        // A particle dropped from a hyphenated word leaves a single part.
+        let name = n.normalize("Mundhir al-Tunisi");
+        assert!(name.parts.iter().all(|p| p.compound.is_none()), "{name:?}");
+        // Initials are still joined.
+        assert_eq!(n.normalize("Sigma O.O.O.").tokens, vec!["sigma"]);
+    }
 
     #[test]
     fn phonetic_keys_fold_transliterations() {

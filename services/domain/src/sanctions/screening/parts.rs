@@ -1,5 +1,5 @@
-//! The name-parts scorer (screening-v2): a query name and a listed name are aligned part by part,
-//! and what did not align is judged by how it failed.
+//! The name-parts scorer (screening-v2 and v3): a query name and a listed name are aligned part by
+//! part, and what did not align is judged by how it failed.
 //!
 //! - Two parts match when equal, within the typos their length allows (not at the first letter of
 //!   a short part), or with the same consonant skeleton and alike spellings; two adjacent parts
@@ -10,12 +10,16 @@
 //!   dropped company word) and costs little; parts left unmatched on both sides are *conflicts* (a
 //!   different given name, another brand word) and cost much. A person needs two matched parts when
 //!   either name has two; a company needs a matched distinctive word.
+//! - Where the policy says so (v3): a person's name resting on one exact part while the query names
+//!   parts the listed name lacks costs more (`few_exact_name_parts`), and so does half of a
+//!   hyphenated name left over (`split_compound_name`); a joined unit matches without misspellings,
+//!   and doubled letters are typos however short the part.
 //!
 //! Every cost is named in the result, so a reviewer sees why a name scored what it did.
 
 use smallvec::SmallVec;
 
-use super::normalize::{NormalizedName, Part};
+use super::normalize::{NormalizedName, Part, sound_spelling};
 use super::policy::PartsRules;
 use super::score::jaro_winkler;
 
@@ -27,6 +31,8 @@ pub const TOO_FEW_NAME_PARTS: &str = "too_few_name_parts";
 pub const CONFLICTING_FULL_NAME: &str = "conflicting_full_name";
 pub const UNMATCHED_GENERIC_WORDS: &str = "unmatched_generic_words";
 pub const NO_DISTINCTIVE_MATCH: &str = "no_distinctive_match";
+pub const FEW_EXACT_NAME_PARTS: &str = "few_exact_name_parts";
+pub const SPLIT_COMPOUND_NAME: &str = "split_compound_name";
 
 /// How a listed name is read: a person's name parts, or an organisation's (vessel's, aircraft's)
 /// distinctive and generic words.
@@ -89,6 +95,11 @@ pub fn bounded_osa(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     (d <= max).then_some(d)
 }
 
+/// The letters of a part with each doubled letter written once (Hassan -> hasan, Yaoo -> yao).
+fn undoubled(s: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    s.iter().enumerate().filter(|&(i, c)| i == 0 || s[i - 1] != *c).map(|(_, c)| *c)
+}
+
 /// Whether `b` is `a` with two adjacent letters swapped.
 fn is_one_transposition(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -99,7 +110,8 @@ fn is_one_transposition(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The similarity of two parts in [0, 1]; 0 when they do not match.
-pub fn part_similarity(a: &str, a_phonetic: &str, b: &str, b_phonetic: &str, rules: &PartsRules) -> f64 {
+/// `typos` is false when misspellings are not to be looked for (two parts read as one).
+pub fn part_similarity(a: &str, a_phonetic: &str, b: &str, b_phonetic: &str, typos: bool, rules: &PartsRules) -> f64 {
     if a == b {
         return 1.0;
     }
@@ -107,23 +119,31 @@ pub fn part_similarity(a: &str, a_phonetic: &str, b: &str, b_phonetic: &str, rul
     // Misspellings seldom touch a name's first letter: a short part that differs there is another
     // name (Jamal / Kamal), not a typo.
     let first_differs = a.as_bytes().first() != b.as_bytes().first();
-    let allowed = if first_differs && shorter < rules.first_letter_typo_min_len { 0 } else { rules.allowed_edits(shorter) };
+    let allowed = if !typos || first_differs && shorter < rules.first_letter_typo_min_len { 0 } else { rules.allowed_edits(shorter) };
     if allowed > 0
         && let Some(d) = bounded_osa(a.as_bytes(), b.as_bytes(), allowed)
     {
         return (1.0 - rules.typo_cost * d as f64).max(0.0);
     }
     if allowed == 0
+        && typos
         && shorter >= rules.transpositions_from
         && !(first_differs && shorter < rules.first_letter_typo_min_len)
         && is_one_transposition(a.as_bytes(), b.as_bytes())
     {
         return 1.0 - rules.typo_cost;
     }
+    if rules.doubled_letters && typos && undoubled(a.as_bytes()).eq(undoubled(b.as_bytes())) {
+        return 1.0 - rules.typo_cost;
+    }
+    let key_long_enough = |len: usize| {
+        len >= rules.phonetic_min_key_len
+            || rules.phonetic_spelled_min_key_len.is_some_and(|min| len >= min) && sound_spelling(a) == sound_spelling(b)
+    };
     if shorter >= rules.phonetic_min_len
         && a.len().abs_diff(b.len()) <= rules.phonetic_max_len_diff
-        && a_phonetic.len() >= rules.phonetic_min_key_len
         && a_phonetic == b_phonetic
+        && key_long_enough(a_phonetic.len())
     {
         // Sounding alike is graded by how alike the spellings are.
         let s = (rules.phonetic_similarity + jaro_winkler(a, b)) / 2.0;
@@ -152,15 +172,25 @@ fn units<'a>(name: &'a NormalizedName, count: usize, merge_pairs: bool) -> Units
     out
 }
 
-fn unit_similarity(q: &Part, l: &Part, rules: &PartsRules) -> f64 {
-    let s = part_similarity(&q.text, &q.phonetic, &l.text, &l.phonetic, rules);
+fn unit_similarity(q: &Unit, l: &Unit, rules: &PartsRules) -> f64 {
+    // Two syllables written as one differ by a letter when one syllable is another (Taek Byung /
+    // Taebyung): unless the policy says otherwise, a joined unit matches without misspellings.
+    let typos = rules.joined_part_typos || q.covers.count_ones() == 1 && l.covers.count_ones() == 1;
+    let (q, l) = (q.part, l.part);
+    let mut s = part_similarity(&q.text, &q.phonetic, &l.text, &l.phonetic, typos, rules);
     if s < 1.0 && (q.original.is_some() || l.original.is_some()) {
         // A typo of a folded spelling ("Sefgey" for "Sergey", folded to "sergei").
         let (qo, qk) = q.original.as_ref().map_or((q.text.as_str(), q.phonetic.as_str()), |o| (o.0.as_str(), o.1.as_str()));
         let (lo, lk) = l.original.as_ref().map_or((l.text.as_str(), l.phonetic.as_str()), |o| (o.0.as_str(), o.1.as_str()));
-        return s.max(part_similarity(qo, qk, lo, lk, rules));
+        s = s.max(part_similarity(qo, qk, lo, lk, typos, rules));
     }
     s
+}
+
+/// Unmatched parts of a hyphenated word of which another part matched.
+fn half_matched_compounds(parts: &[Part], used: u32) -> usize {
+    let matched = |word: u8| parts.iter().enumerate().any(|(i, p)| p.compound == Some(word) && used & (1 << i) != 0);
+    parts.iter().enumerate().filter(|(i, p)| used & (1 << i) == 0 && p.compound.is_some_and(matched)).count()
 }
 
 /// Score a query name against a listed name of the given shape.
@@ -176,7 +206,7 @@ pub fn score(query: &NormalizedName, listed: &NormalizedName, shape: NameShape, 
     let mut pairs: SmallVec<[(f64, u8, u8); 32]> = SmallVec::new();
     for (i, q) in q_units.iter().enumerate() {
         for (j, l) in l_units.iter().enumerate() {
-            let s = unit_similarity(q.part, l.part, rules);
+            let s = unit_similarity(q, l, rules);
             if s > 0.0 {
                 pairs.push((s, i as u8, j as u8));
             }
@@ -189,6 +219,7 @@ pub fn score(query: &NormalizedName, listed: &NormalizedName, shape: NameShape, 
     let organization = shape == NameShape::Organization;
     let weight = |generic: bool| if organization && generic { rules.generic_weight } else { 1.0 };
     let (mut weighted, mut total_weight, mut matched, mut distinctive_matched) = (0.0f64, 0.0f64, 0usize, false);
+    let mut exact = 0usize;
     for (s, i, j) in pairs {
         let (q, l) = (&q_units[i as usize], &l_units[j as usize]);
         if q.covers & q_used != 0 || l.covers & l_used != 0 {
@@ -201,6 +232,7 @@ pub fn score(query: &NormalizedName, listed: &NormalizedName, shape: NameShape, 
         weighted += w * s;
         total_weight += w;
         matched += 1;
+        exact += usize::from(s >= 1.0);
         distinctive_matched |= !generic;
     }
     let aligned = if total_weight > 0.0 { weighted / total_weight } else { 0.0 };
@@ -254,10 +286,18 @@ pub fn score(query: &NormalizedName, listed: &NormalizedName, shape: NameShape, 
     } else {
         let c = rules.person;
         let missing = q_distinct.max(l_distinct) - conflicts;
+        // Half of a hyphenated name matched (Peng of Xi-peng): one name, not two optional ones. A
+        // half facing an unmatched part of the other name is a conflict, costed as such.
+        let split = (half_matched_compounds(qp, q_used) + half_matched_compounds(lp, l_used)).min(missing);
+        cost(SPLIT_COMPOUND_NAME, c.split_compound * split as f64);
         cost(CONFLICTING_NAME_PARTS, c.conflicting_part * conflicts as f64);
         cost(MISSING_NAME_PARTS, c.missing_part * missing as f64);
         if matched < 2 && (qp.len() >= 2 || lp.len() >= 2) {
             cost(TOO_FEW_NAME_PARTS, c.too_few_parts);
+        } else if query_extra > 0 && exact < 2 {
+            // The query names parts the listed name lacks, and only one part is as written: the
+            // listed name is too short to tell a misspelling from another person.
+            cost(FEW_EXACT_NAME_PARTS, c.few_exact_parts);
         }
     }
     let score = (aligned - costs.iter().map(|c| c.1).sum::<f64>()).clamp(0.0, 1.0);

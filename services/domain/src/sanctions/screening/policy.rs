@@ -1,4 +1,5 @@
-//! The screening policy (`policy/screening-v2.toml`, enforced; `screening-v1.toml` kept for replay):
+//! The screening policy (`policy/screening-v3.toml`, enforced; `screening-v1.toml` and
+//! `screening-v2.toml` kept for replay):
 //! normalisation tables, candidate index limits, the scorer and its weights or costs, penalties and
 //! thresholds. Data, not code, referenced by version and sha256 from every screening decision that
 //! used it.
@@ -10,7 +11,8 @@ use crate::compliance::PolicyRef;
 use crate::sanctions::risk::{OwnershipRules, TopicRules};
 
 const V1_TEXT: &str = include_str!("../../../policy/screening-v1.toml");
-const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v2.toml");
+const V2_TEXT: &str = include_str!("../../../policy/screening-v2.toml");
+const ENFORCED_TEXT: &str = include_str!("../../../policy/screening-v3.toml");
 
 /// The scorer a policy names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -94,11 +96,23 @@ pub struct PartsRules {
     pub typo_cost: f64,
     /// Parts too short for an edit still match with two adjacent letters swapped, from this length.
     pub transpositions_from: usize,
+    /// Parts that differ only in doubled letters match (Hasan / Hassan, Yao / Yaoo), however short.
+    #[serde(default)]
+    pub doubled_letters: bool,
     /// Parts shorter than this that differ in their first letter are no typo of each other.
     pub first_letter_typo_min_len: usize,
     pub phonetic_min_len: usize,
     pub phonetic_min_key_len: usize,
+    /// Skeletons at least this long but shorter than `phonetic_min_key_len` match only when the
+    /// parts are spelled alike once vowel digraphs are read as one vowel (Mahdi / Mahdee, Yu / Yoo;
+    /// not Suad / Saeed, Tan / Tian); none when unset.
+    #[serde(default)]
+    pub phonetic_spelled_min_key_len: Option<usize>,
     pub phonetic_max_len_diff: usize,
+    /// Whether two adjacent parts read as one ("Taek Byung" as "taekbyung") may match a part with
+    /// misspellings (screening-v2) or only as spelled or sounding alike.
+    #[serde(default = "yes")]
+    pub joined_part_typos: bool,
     pub phonetic_similarity: f64,
     /// A phonetic match (the mean of `phonetic_similarity` and the spellings' Jaro-Winkler) below
     /// this is no match.
@@ -128,6 +142,13 @@ pub struct PersonCosts {
     pub missing_part: f64,
     pub conflicting_part: f64,
     pub too_few_parts: f64,
+    /// A part missing while fewer than two parts match as written (the others only alike).
+    #[serde(default)]
+    pub few_exact_parts: f64,
+    /// A part of a hyphenated name (Xi-peng, Mohammad-Taghi) left unmatched while another part of
+    /// it matched, on top of `missing_part`.
+    #[serde(default)]
+    pub split_compound: f64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -157,6 +178,23 @@ pub struct NormalizeRules {
     pub honorifics: Vec<String>,
     pub particles: Vec<String>,
     pub variants: Vec<Variant>,
+    /// How a name part's consonant skeleton is read (the name-parts scorer's sound-alike test).
+    #[serde(default)]
+    pub skeleton: SkeletonVersion,
+}
+
+/// How a name part's consonant skeleton is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkeletonVersion {
+    /// As the index's phonetic key, without its length limit (screening-v2): equal consonants
+    /// collapse even with vowels between them (Mahmoud -> md).
+    #[default]
+    V2,
+    /// Only adjacent equal consonants collapse (Mahmoud -> mmd), and common romanisations are read
+    /// alike: `gh` as `q` (Sadegh / Sadeq), `tch` as `ch` (Romanovitch), a final `ff` as `v`
+    /// (Romanoff), an initial `ye` as `e` (Yegor / Egor).
+    V3,
 }
 
 /// Spelling variants of one name token; a form with a space matches two consecutive tokens.
@@ -171,6 +209,10 @@ pub struct Variant {
 pub struct ScreeningPolicy {
     file: ScreeningPolicyFile,
     sha256: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn unit(name: &str, value: f64) -> Result<(), String> {
@@ -190,7 +232,7 @@ impl ScreeningPolicy {
 
     /// A policy compiled into this build, by version.
     pub fn by_version(version: &str) -> Option<Self> {
-        [V1_TEXT, ENFORCED_TEXT].into_iter().filter_map(|t| Self::parse(t).ok()).find(|p| p.file.version == version)
+        [V1_TEXT, V2_TEXT, ENFORCED_TEXT].into_iter().filter_map(|t| Self::parse(t).ok()).find(|p| p.file.version == version)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -233,6 +275,8 @@ impl ScreeningPolicy {
                     ("parts.person.missing_part", p.person.missing_part),
                     ("parts.person.conflicting_part", p.person.conflicting_part),
                     ("parts.person.too_few_parts", p.person.too_few_parts),
+                    ("parts.person.few_exact_parts", p.person.few_exact_parts),
+                    ("parts.person.split_compound", p.person.split_compound),
                     ("parts.organization.missing_word", p.organization.missing_word),
                     ("parts.organization.extra_word", p.organization.extra_word),
                     ("parts.organization.conflicting_word", p.organization.conflicting_word),
