@@ -51,7 +51,7 @@ pub async fn ready_dataset(app: &TestApp, user: &TestUser, records: Vec<Value>) 
     app.get(&format!("/api/v1/datasets/{id}"), Some(&user.token)).await.json().await.unwrap()
 }
 
-async fn ndjson(app: &TestApp, user: &TestUser, name: &str, body: String) -> reqwest::Response {
+pub async fn ndjson(app: &TestApp, user: &TestUser, name: &str, body: String) -> reqwest::Response {
     app.api
         .post(app.url(&format!("/api/v1/datasets?name={name}")))
         .bearer_auth(&user.token)

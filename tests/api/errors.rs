@@ -50,3 +50,32 @@ async fn unknown_routes_and_methods_are_problems() {
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn a_known_path_asked_with_another_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/auth/login".to_owned(), "POST"),
+        (reqwest::Method::TRACE, "/api/v1/me".to_owned(), "GET"),
+        (reqwest::Method::PATCH, "/api/v1/me".to_owned(), "GET"),
+        (reqwest::Method::PUT, format!("/api/v1/datasets/{}", uuid::Uuid::new_v4()), "GET"),
+    ] {
+        let res = app.api.request(method.clone(), app.url(&path)).bearer_auth(&user.token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_problem(&res);
+        let allowed = res.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+        assert!(allowed.as_deref().is_some_and(|a| a.split(", ").any(|m| m == allow)), "{method} {path}: Allow {allowed:?}");
+    }
+    // A known path with an unknown id is still a 404, and an unknown path too.
+    let res = app.get(&format!("/api/v1/datasets/{}", uuid::Uuid::new_v4()), Some(&user.token)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.api.request(reqwest::Method::PUT, app.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The service endpoints answer GET only, and say so.
+    for path in ["/healthz", "/readyz"] {
+        let res = app.api.post(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET"), "{path}");
+    }
+}

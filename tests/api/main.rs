@@ -21,6 +21,7 @@ mod jobs;
 mod kyc;
 mod mail;
 mod models;
+mod nul_input;
 mod onramp;
 mod optout;
 mod pages;

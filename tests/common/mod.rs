@@ -26,7 +26,13 @@ use uuid::Uuid;
 /// test that makes requests before (or without) starting one.
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    // Idle connections are dropped before the server's keep-alive (5 s) would close them, so a
+    // request never goes out on a connection the server is closing (hyper's IncompleteMessage).
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
 }
 
 /// The server the per-test databases are created on (the machine's PostgreSQL by default).

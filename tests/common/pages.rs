@@ -15,7 +15,12 @@ pub fn csrf_token(html: &str) -> String {
 impl TestApp {
     /// A cookie-carrying client that does not follow redirects, logged in through the login form.
     pub async fn page_session(&self, user: &TestUser) -> reqwest::Client {
-        let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         let token = csrf_token(&browser.get(self.url("/login")).send().await.unwrap().text().await.unwrap());
         let res = browser
             .post(self.url("/login"))

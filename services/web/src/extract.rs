@@ -78,8 +78,16 @@ pub fn keyed_json<T: DeserializeOwned>(req: &HttpRequest, body: &serde_json::Val
     Ok((parsed, key.map(|k| (k, attune_app::jobs::request_fingerprint(body)))))
 }
 
-/// Parses JSON, reporting where a value of the wrong shape sits.
+/// Parses JSON, reporting where a value of the wrong shape sits, and naming a string that holds
+/// U+0000 (valid JSON that no text column can store) with 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON can only carry U+0000 escaped; look closer only when the escape appears.
+    if bytes.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = attune_domain::validation::nul_in_json(&value, "")
+    {
+        return Err(ApiError::validation(vec![FieldError::new(field, attune_domain::validation::NUL_MESSAGE)]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(value) => Ok(value),

@@ -1,12 +1,16 @@
-//! Request guards that run before any handler: the registration rate limit (API and form) and
-//! the same-origin check of cookie-authenticated API requests.
+//! Request guards that run before any handler: the registration rate limit (API and form), the
+//! same-origin check of cookie-authenticated API requests, and the refusal of U+0000 in a path, a
+//! query string or a form.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use attune_app::registration_limit::{self, RegistrationLimit, RegistrationLimitError};
+use attune_domain::FieldError;
+use attune_domain::validation::{NUL_MESSAGE, nul_in_pairs};
+use futures_util::StreamExt;
 
 use crate::extract::{SESSION_COOKIE, client_ip};
 use crate::problem::ApiError;
@@ -107,4 +111,64 @@ fn is_same_origin(headers: &header::HeaderMap, public_url: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// U+0000 in the path, the query string or a URL-encoded form: no text column can store it, so
+/// the request is refused here with 422 naming where it was (`path`, `query.<name>`,
+/// `form.<name>`) — problem+json under `/api`, a page elsewhere. JSON bodies are checked where
+/// they are parsed (`extract::parse_json`), dataset records by the record parser.
+pub async fn reject_nul(mut req: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let mut field = nul_in_url(req.uri().path(), req.query_string());
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")));
+    if field.is_none() && is_form {
+        let limit = req.app_data::<web::Data<AppState>>().map_or(2 * 1024 * 1024, |s| s.settings.max_body_bytes);
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > limit {
+                // Too large for any handler: the handler's own limit answers (413) on what is left.
+                body.extend_from_slice(&chunk);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        field = nul_in_form(&body);
+        req.set_payload(actix_web::dev::Payload::from(body));
+    }
+    let Some(field) = field else { return next.call(req).await };
+    if req.path().starts_with("/api/") {
+        return Ok(req.error_response(ApiError::validation(vec![FieldError::new(field, NUL_MESSAGE)])));
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req.error_response(ApiError::validation(vec![FieldError::new(field, NUL_MESSAGE)])));
+    };
+    let http = req.request().clone();
+    let detail = format!("The field {field} contains a character that cannot be stored (U+0000). Remove it and send the form again.");
+    let page = crate::pages::message(&http, &state, StatusCode::UNPROCESSABLE_ENTITY, "Not done", &detail, None).await;
+    Ok(req.into_response(page.map_into_boxed_body()))
+}
+
+/// Where a URL carries U+0000: `path` (written `%00`; a raw NUL cannot reach us) or `query.<name>`.
+pub fn nul_in_url(raw_path: &str, query: &str) -> Option<String> {
+    if raw_path.contains("%00") {
+        return Some("path".to_owned());
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    nul_in_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map(|name| format!("query.{name}"))
+}
+
+/// The field of a URL-encoded form that carries U+0000, as `form.<name>`.
+pub fn nul_in_form(body: &[u8]) -> Option<String> {
+    if !body.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    nul_in_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map(|name| format!("form.{name}"))
 }

@@ -1,6 +1,7 @@
 //! attune-web: the HTTP face of the marketplace (JSON API, HTML UI, service endpoints) and the
 //! `attune` command line.
 
+pub mod allow;
 pub mod api;
 pub mod cli;
 pub mod client_addr;

@@ -39,6 +39,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
+    /// For a 405: the methods the path answers (`Allow`).
+    pub allow: Option<crate::allow::Methods>,
     /// The cause of an unexpected failure: logged, never shown.
     pub cause: Option<anyhow::Error>,
 }
@@ -61,7 +63,7 @@ impl std::fmt::Display for ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, title, detail: detail.into(), errors: Vec::new(), retry_after_secs: None, cause: None }
+        Self { status, code, title, detail: detail.into(), errors: Vec::new(), retry_after_secs: None, allow: None, cause: None }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -84,6 +86,18 @@ impl ApiError {
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+    }
+
+    /// 405: `method` is not answered here; `allow` names what is, when known.
+    pub fn method_not_allowed(method: &actix_web::http::Method, allow: Option<crate::allow::Methods>) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("{method} is not allowed on this route."),
+        );
+        e.allow = allow;
+        e
     }
 
     pub fn not_found() -> Self {
@@ -130,6 +144,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.to_string()));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"attune\"")));
@@ -213,12 +230,7 @@ pub fn problemize<B>(res: actix_web::dev::ServiceResponse<B>) -> actix_web::Resu
     let status = res.status();
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::new(status, "not-found", "Not found", "No such resource or route."),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            status,
-            "method-not-allowed",
-            "Method not allowed",
-            format!("{} is not allowed on this route.", res.request().method()),
-        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(res.request().method(), crate::allow::allowed(res.request().path())),
         StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(status, "payload-too-large", "Payload too large", "The request body is larger than this endpoint accepts.")
         }

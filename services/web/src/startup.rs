@@ -462,6 +462,12 @@ fn security_headers() -> DefaultHeaders {
         .add((HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
 }
 
+/// A service endpoint asked with another method than GET: 405 naming GET.
+async fn get_only(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    crate::problem::ApiError::method_not_allowed(req.method(), Some(crate::allow::Methods::GET)).error_response()
+}
+
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let metrics = PrometheusMetricsBuilder::new("attune")
         .endpoint("/metrics")
@@ -471,6 +477,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::guards::reject_nul))
             .wrap(actix_web::middleware::from_fn(crate::guards::registration_limit))
             .wrap(security_headers())
             .wrap(metrics.clone())
@@ -489,21 +496,16 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(web::FormConfig::default().limit(64 * 1024))
-            .route("/healthz", web::get().to(api::service::healthz))
-            .route("/registry.csv", web::get().to(api::registry::csv))
-            .route("/readyz", web::get().to(api::service::readyz))
+            .service(web::resource("/healthz").route(web::get().to(api::service::healthz)).default_service(web::to(get_only)))
+            .service(web::resource("/registry.csv").route(web::get().to(api::registry::csv)).default_service(web::to(get_only)))
+            .service(web::resource("/readyz").route(web::get().to(api::service::readyz)).default_service(web::to(get_only)))
             .service(
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(crate::guards::api_same_origin))
                     .wrap(ErrorHandlers::new().default_handler(problem::problemize))
                     .service(web::scope("/v1").configure(api::configure))
-                    .default_service(web::to(|| async {
-                        Err::<actix_web::HttpResponse, _>(crate::problem::ApiError::new(
-                            actix_web::http::StatusCode::NOT_FOUND,
-                            "not-found",
-                            "Not found",
-                            "No such resource or route.",
-                        ))
+                    .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                        Err::<actix_web::HttpResponse, _>(crate::allow::unmatched(req.method(), req.path()))
                     })),
             )
             .configure(api::kyc::configure_outside)

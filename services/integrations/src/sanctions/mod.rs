@@ -41,6 +41,9 @@ pub enum ImportError {
         #[source]
         source: io::Error,
     },
+    /// A value no text column can store (U+0000), found in a parsed entity.
+    #[error("{file}: entity {entity}: {field} holds the NUL character (U+0000), which cannot be stored")]
+    Unstorable { file: &'static str, entity: String, field: String },
 }
 
 impl ImportError {
@@ -51,16 +54,29 @@ impl ImportError {
     /// The file at fault.
     pub fn file(&self) -> &'static str {
         match self {
-            Self::Record { file, .. } | Self::Io { file, .. } => file,
+            Self::Record { file, .. } | Self::Io { file, .. } | Self::Unstorable { file, .. } => file,
         }
     }
 
-    /// The 1-based line at fault.
+    /// The 1-based line at fault; 0 when the fault is in an entity rather than on one line.
     pub fn line(&self) -> u64 {
         match self {
             Self::Record { line, .. } | Self::Io { line, .. } => *line,
+            Self::Unstorable { .. } => 0,
         }
     }
+}
+
+/// The list as parsed, once no entity holds U+0000 anywhere (it is stored as `jsonb`, which
+/// refuses the character): the importers' last step.
+pub(crate) fn storable(file: &'static str, list: ImportedList) -> Result<ImportedList> {
+    for entity in &list.entities {
+        let value = serde_json::to_value(entity).unwrap_or_default();
+        if let Some(field) = attune_domain::validation::nul_in_json(&value, "") {
+            return Err(ImportError::Unstorable { file, entity: entity.entity_id.replace('\0', "\\u0000"), field });
+        }
+    }
+    Ok(list)
 }
 
 pub type Result<T, E = ImportError> = std::result::Result<T, E>;

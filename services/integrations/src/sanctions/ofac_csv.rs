@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use attune_domain::sanctions::{EntityKind, ListEntity, ListSource};
 use sha2::{Digest, Sha256};
 
-use super::{ImportError, ImportedList, Result, country_code, push_unique, push_unique_str, version_from_sha};
+use super::{ImportError, ImportedList, Result, country_code, push_unique, push_unique_str, storable, version_from_sha};
 
 const SDN: &str = "SDN.CSV";
 const ALT: &str = "ALT.CSV";
@@ -104,7 +104,7 @@ pub fn import_ofac_csv(sdn: &[u8], alt: &[u8], add: &[u8], comments: Option<&[u8
         hasher.update(bytes);
     }
     let sha256 = hex::encode(hasher.finalize());
-    Ok(ImportedList { source: ListSource::OfacSdn, version: version_from_sha(&sha256), sha256, entities })
+    storable(SDN, ImportedList { source: ListSource::OfacSdn, version: version_from_sha(&sha256), sha256, entities })
 }
 
 /// Parses a header-less OFAC CSV file into `(line, fields)`, skipping blank and Ctrl-Z lines. Bytes

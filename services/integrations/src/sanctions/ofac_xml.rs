@@ -21,7 +21,7 @@ use attune_domain::sanctions::{EntityKind, ListEntity, ListSource, Owner};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::{ImportError, ImportedList, Result, TrackingReader, push_unique, push_unique_str, version_from_sha};
+use super::{ImportError, ImportedList, Result, TrackingReader, push_unique, push_unique_str, storable, version_from_sha};
 
 const FILE: &str = "SDN_ADVANCED.XML";
 const DCA_PREFIX: &str = "Digital Currency Address - ";
@@ -170,7 +170,7 @@ pub fn import_ofac_advanced(reader: impl BufRead) -> Result<ImportedList> {
         [Some(y), Some(m), Some(d)] => format!("{y:04}-{m:02}-{d:02}"),
         _ => version_from_sha(&sha256),
     };
-    Ok(ImportedList { source: ListSource::OfacSdn, version, sha256, entities: st.entities })
+    storable(FILE, ImportedList { source: ListSource::OfacSdn, version, sha256, entities: st.entities })
 }
 
 /// A birth date from its `From` (and `To`) parts: `1970-01-12`, `1970-01`, `1970`, or a range of

@@ -15,7 +15,7 @@ use std::io::BufRead;
 use attune_domain::sanctions::{EntityKind, ListEntity, ListSource, Owner};
 use serde::Deserialize;
 
-use super::{ImportError, ImportedList, Result, TrackingReader, push_unique, push_unique_str, version_from_sha};
+use super::{ImportError, ImportedList, Result, TrackingReader, push_unique, push_unique_str, storable, version_from_sha};
 
 const FILE: &str = "FtM JSON lines";
 
@@ -220,7 +220,7 @@ pub fn import_opensanctions(reader: impl BufRead) -> Result<ImportedList> {
         }
     }
 
-    Ok(ImportedList { source: ListSource::OpenSanctions, version: version_from_sha(&sha256), sha256, entities })
+    storable(FILE, ImportedList { source: ListSource::OpenSanctions, version: version_from_sha(&sha256), sha256, entities })
 }
 
 fn programs(ftm: &FtmEntity) -> Vec<String> {
@@ -362,5 +362,13 @@ mod tests {
         let input = "{\"id\":\"a\",\"schema\":\"Person\",\"properties\":{}}\n";
         let err = import_opensanctions(input.as_bytes()).unwrap_err();
         assert_eq!(err.to_string(), "FtM JSON lines: line 1: Person a has no name");
+    }
+
+    #[test]
+    fn a_nul_anywhere_in_an_entity_is_refused_before_it_could_be_stored() {
+        let input = "{\"id\":\"a\",\"schema\":\"Person\",\"properties\":{\"name\":[\"A\\u0000B\"]}}\n";
+        let err = import_opensanctions(input.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "FtM JSON lines: entity a: name holds the NUL character (U+0000), which cannot be stored");
+        assert_eq!(err.line(), 0);
     }
 }

@@ -22,6 +22,11 @@ pub fn parse_record(value: &Value, prefix: &str) -> Result<DatasetRecord, Valida
         return Err(errors);
     };
     let p = |field: &str| if prefix.is_empty() { field.to_owned() } else { format!("{prefix}.{field}") };
+    // No text column can hold U+0000: refused here, named, before anything is stored.
+    if let Some(field) = crate::validation::nul_in_json(value, prefix) {
+        errors.push(&field, crate::validation::NUL_MESSAGE);
+        return Err(errors);
+    }
     for key in obj.keys().filter(|k| !KEYS.contains(&k.as_str())) {
         errors.push(&p(key), format!("unknown field {key:?}; a record has {}", KEYS.join(", ")));
     }
