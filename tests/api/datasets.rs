@@ -219,3 +219,30 @@ async fn another_organisations_dataset_is_not_found() {
     app.assert_org_scoped(&owner, id, |id| format!("/api/v1/datasets/{id}")).await;
     app.assert_org_scoped(&owner, id, |id| format!("/api/v1/datasets/{id}/records")).await;
 }
+
+#[tokio::test]
+async fn the_dataset_list_pages_with_a_cursor_newest_first() {
+    let app = scanning_app().await;
+    let user = app.new_user().await;
+    let mut made = Vec::new();
+    for i in 0..3 {
+        let res = upload(&app, &user, &format!("set {i}"), vec![own_record("a")]).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        made.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let first: Value = app.get("/api/v1/datasets?limit=2", Some(&user.token)).await.json().await.unwrap();
+    let ids = |page: &Value| page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(ids(&first), vec![made[2].clone(), made[1].clone()], "newest first");
+    let cursor = first["next_cursor"].as_str().expect("a cursor while more remain");
+    let second: Value = app.get(&format!("/api/v1/datasets?limit=2&cursor={cursor}"), Some(&user.token)).await.json().await.unwrap();
+    assert_eq!(ids(&second), vec![made[0].clone()]);
+    assert!(second["next_cursor"].is_null(), "the last page has no cursor: {second}");
+    // Another organisation's datasets are not in anyone else's pages.
+    let other = app.new_user().await;
+    let theirs: Value = app.get("/api/v1/datasets", Some(&other.token)).await.json().await.unwrap();
+    assert!(ids(&theirs).is_empty());
+    let res = app.get("/api/v1/datasets?cursor=not-ours", Some(&user.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "cursor");
+}

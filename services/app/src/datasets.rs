@@ -242,24 +242,35 @@ pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<DatasetView, 
     Ok(DatasetView { dataset, counts, domains })
 }
 
+/// The caller's latest datasets (at most 100), for choosing one on a page.
 pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<DatasetRow>, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::datasets::list(&mut conn, &actor.scope(), 100).await?)
+    Ok(attune_db::datasets::list(&mut conn, &actor.scope(), None, 100).await?)
+}
+
+/// A page of the caller's datasets with their gate counts, newest first.
+pub struct DatasetPage {
+    pub items: Vec<(DatasetRow, GateCounts)>,
+    pub next_cursor: Option<String>,
 }
 
 /// The caller's latest datasets with their gate counts.
-pub async fn list_with_counts(pool: &PgPool, actor: &Actor) -> Result<Vec<(DatasetRow, GateCounts)>, AppError> {
+pub async fn list_with_counts(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<DatasetPage, AppError> {
+    let after = crate::cursor::after(cursor)?;
+    let limit = limit.clamp(1, 100);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let rows = attune_db::datasets::list(&mut conn, &actor.scope(), 100).await?;
+    let mut rows = attune_db::datasets::list(&mut conn, &actor.scope(), after, limit + 1).await?;
+    let next_cursor = crate::cursor::next_page(&mut rows, limit, |d| (d.created_at, d.id));
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
     let counts = attune_db::datasets::gate_counts_many(&mut conn, &ids).await?;
-    Ok(rows
+    let items = rows
         .into_iter()
         .map(|d| {
             let c = counts.iter().find(|(id, _)| *id == d.id).map(|(_, c)| *c).unwrap_or_default();
             (d, c)
         })
-        .collect())
+        .collect();
+    Ok(DatasetPage { items, next_cursor })
 }
 
 pub struct RecordPage {

@@ -281,19 +281,11 @@ pub struct JobPage {
 }
 
 pub async fn list(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<JobPage, AppError> {
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(crate::cursor::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
-    };
+    let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 100);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut rows = attune_db::jobs::list(&mut conn, &actor.scope(), after, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|j| crate::cursor::encode_cursor(j.created_at, j.id))
-    } else {
-        None
-    };
+    let next_cursor = crate::cursor::next_page(&mut rows, limit, |j| (j.created_at, j.id));
     let mut items = Vec::with_capacity(rows.len());
     for job in rows {
         let obligations = attune_db::job_obligations::list(&mut conn, job.id).await?;

@@ -12,7 +12,6 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::cursor::{decode_cursor, encode_cursor};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -98,19 +97,11 @@ impl From<RegistryRow> for RegistryEntry {
 
 /// One page of the registry, newest first (public).
 pub async fn page(pool: &PgPool, cursor: Option<&str>, limit: i64) -> Result<RegistryPage, AppError> {
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
-    };
+    let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 500);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut rows = attune_db::registry::page(&mut conn, after, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        rows.last().map(|r| encode_cursor(r.registered_at, r.job_id))
-    } else {
-        None
-    };
+    let next_cursor = crate::cursor::next_page(&mut rows, limit, |r| (r.registered_at, r.job_id));
     Ok(RegistryPage { items: rows.into_iter().map(RegistryEntry::from).collect(), next_cursor })
 }
 

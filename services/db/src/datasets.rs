@@ -176,11 +176,21 @@ pub async fn get(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> anyhow:
 }
 
 /// A scope's datasets, newest first.
-pub async fn list(conn: &mut PgConnection, scope: &OrgScope, limit: i64) -> anyhow::Result<Vec<DatasetRow>> {
+/// Datasets in scope, newest first, after the `(created_at, id)` of the previous page's last one.
+pub async fn list(
+    conn: &mut PgConnection,
+    scope: &OrgScope,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> anyhow::Result<Vec<DatasetRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from dataset where ($1::uuid is null or organization_id = $1) order by created_at desc, id desc limit $2"
+        "select {COLUMNS} from dataset where ($1::uuid is null or organization_id = $1)
+           and ($2::timestamptz is null or (created_at, id) < ($2, $3))
+         order by created_at desc, id desc limit $4"
     )))
     .bind(scope.organization_filter())
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
     .bind(limit)
     .fetch_all(conn)
     .await

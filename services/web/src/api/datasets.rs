@@ -11,6 +11,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::dto::ListQuery;
 use crate::extract::{ApiJson, Authenticated, parse_json};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -225,12 +226,17 @@ pub struct DatasetList {
     pub next_cursor: Option<String>,
 }
 
-/// The caller's datasets, newest first (the latest 100).
-#[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", responses((status = 200, body = DatasetList)), security(("bearer" = [])))]
-pub async fn list(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
-    let rows = datasets::list_with_counts(&state.pool, &actor).await?;
-    let items = rows.into_iter().map(|(d, counts)| dataset_dto(d, counts, Vec::new())).collect();
-    Ok(HttpResponse::Ok().json(DatasetList { items, next_cursor: None }))
+/// The caller's datasets, newest first, a page at a time (`limit` 1–100, default 50; `cursor` is
+/// the previous page's `next_cursor`, which is null on the last page).
+#[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", params(ListQuery), responses((status = 200, body = DatasetList)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = datasets::list_with_counts(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let items = page.items.into_iter().map(|(d, counts)| dataset_dto(d, counts, Vec::new())).collect();
+    Ok(HttpResponse::Ok().json(DatasetList { items, next_cursor: page.next_cursor }))
 }
 
 /// A dataset with its gate counts, personal-data records and domains.
