@@ -346,3 +346,50 @@ async fn a_company_owned_half_by_sanctioned_parties_is_held_with_the_path_and_a_
     let mut conn = app.pool.acquire().await.unwrap();
     assert!(attune_db::screening::organization_pep_match(&mut conn, listed.organization_id).await.unwrap());
 }
+
+#[tokio::test]
+async fn the_case_queue_pages_by_score_with_a_cursor_and_ties_are_neither_lost_nor_repeated() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    // Three wallets listed after they were linked: three re-screen cases with the same score.
+    let mut users = Vec::new();
+    for _ in 0..3 {
+        let user = app.new_user().await;
+        let key = app.link_wallet(&user).await;
+        users.push(key.address().to_checksum(None));
+    }
+    let remarks = users.iter().map(|a| format!("Digital Currency Address - ETH {a}")).collect::<Vec<_>>().join("; ");
+    let csv = format!(
+        "32001,\"EXAMPLE EXCHANGE LLC\",-0- ,\"CYBER2\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"{remarks}.\"\n\
+         7140,\"TESTOVIC, Ivan Petrovich\",\"individual\",\"CYBER2\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 12 Jan 1970.\"\n"
+    );
+    let report: Value = import_csv(&app, &admin, csv).await.json().await.unwrap();
+    assert_eq!(report["rescreen"]["new_cases"], 3, "{report}");
+    // And name cases with other scores: organisations named like the listed company.
+    register_org(&app, "Example Exchange LLC", "DE").await;
+    register_org(&app, "Example Exchang", "DE").await;
+
+    let all: Value = app.get("/api/v1/admin/cases?limit=200", Some(&admin.token)).await.json().await.unwrap();
+    let all: Vec<(String, f64)> =
+        all["items"].as_array().unwrap().iter().map(|c| (c["id"].as_str().unwrap().to_string(), c["score"].as_f64().unwrap())).collect();
+    assert!(all.len() >= 4, "{all:?}");
+    assert!(all.windows(2).all(|w| w[0].1 >= w[1].1), "highest score first: {all:?}");
+    assert!(all.windows(2).any(|w| w[0].1 > w[1].1) && all.windows(2).any(|w| w[0].1 == w[1].1), "both ties and steps: {all:?}");
+
+    let mut paged = Vec::new();
+    let mut url = "/api/v1/admin/cases?limit=2".to_string();
+    loop {
+        let page: Value = app.get(&url, Some(&admin.token)).await.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        paged.extend(items.iter().map(|c| (c["id"].as_str().unwrap().to_string(), c["score"].as_f64().unwrap())));
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/admin/cases?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all, "the pages together are the whole queue, in its order");
+    let res = app.get("/api/v1/admin/cases?cursor=1_2", Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_problem(&res);
+}

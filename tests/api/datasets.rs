@@ -211,6 +211,40 @@ async fn reviewers_settle_unknown_records_and_buyers_cannot() {
 }
 
 #[tokio::test]
+async fn the_review_queue_pages_with_a_cursor_oldest_dataset_first() {
+    let app = scanning_app().await;
+    let web = outside_web().await;
+    let buyer = app.new_user().await;
+    let broken = |id: &str| web_record(id, &web.url("/broken"));
+    let first = ready_dataset(&app, &buyer, vec![broken("a1"), broken("a2"), broken("a3")]).await;
+    let second = ready_dataset(&app, &buyer, vec![broken("b1"), own_record("o"), broken("b2"), broken("b3")]).await;
+    let admin = app.new_admin().await;
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/admin/dataset-reviews?limit=4".to_string();
+    let mut pages = 0;
+    loop {
+        let page: Value = app.get(&url, Some(&admin.token)).await.json().await.unwrap();
+        pages += 1;
+        for item in page["items"].as_array().unwrap() {
+            seen.push((item["dataset_id"].as_str().unwrap().to_string(), item["record_id"].as_str().unwrap().to_string()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/admin/dataset-reviews?limit=4&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    let (a, b) = (first["id"].as_str().unwrap().to_string(), second["id"].as_str().unwrap().to_string());
+    let expected: Vec<(String, String)> = [(&a, "a1"), (&a, "a2"), (&a, "a3"), (&b, "b1"), (&b, "b2"), (&b, "b3")]
+        .iter()
+        .map(|(d, r)| ((*d).clone(), (*r).to_string()))
+        .collect();
+    assert_eq!(seen, expected, "every record once, in order, across pages");
+    let res = app.get("/api/v1/admin/dataset-reviews?cursor=not-ours", Some(&admin.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
 async fn another_organisations_dataset_is_not_found() {
     let app = scanning_app().await;
     let owner = app.new_user().await;

@@ -54,6 +54,15 @@ async fn imports_are_versioned_and_diffed_and_screen_addresses_and_names() {
     assert_eq!(second["diff"]["previous_version"], first["version"]);
     let imports: Value = app.get("/api/v1/admin/sanctions/imports", Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(imports["items"].as_array().unwrap().len(), 2);
+    assert!(imports["next_cursor"].is_null());
+    // A page at a time, newest first.
+    let page: Value = app.get("/api/v1/admin/sanctions/imports?limit=1", Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(page["items"][0]["version"], second["version"]);
+    let cursor = page["next_cursor"].as_str().expect("a cursor while an older import remains");
+    let url = format!("/api/v1/admin/sanctions/imports?limit=1&cursor={cursor}");
+    let page: Value = app.get(&url, Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(page["items"][0]["version"], first["version"]);
+    assert!(page["next_cursor"].is_null(), "{page}");
 
     // Addresses: exact after normalisation (lower-case finds the EIP-55 listing).
     let res = app

@@ -20,6 +20,7 @@ use attune_domain::settlement::PaymentStatus;
 
 use crate::Actor;
 use crate::chain::Chain;
+use crate::cursor::Page;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
 
@@ -30,10 +31,22 @@ pub fn review_policy() -> Result<&'static ReviewPolicy, AppError> {
     REVIEW_POLICY.as_ref().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the review policy: {e}")))
 }
 
-pub async fn list(pool: &PgPool, actor: &Actor, status: Option<&str>, kind: Option<&str>) -> Result<Vec<CaseRow>, AppError> {
+/// Cases by score, highest first (admin), `limit` (1–200) at a time.
+pub async fn list(
+    pool: &PgPool,
+    actor: &Actor,
+    status: Option<&str>,
+    kind: Option<&str>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page<CaseRow>, AppError> {
     actor.admin_scope()?;
+    let after = crate::cursor::after(cursor)?;
+    let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::screening::list_cases(&mut conn, status, kind, 200).await?)
+    let mut items = attune_db::screening::list_cases(&mut conn, status, kind, after, limit + 1).await?;
+    let next_cursor = crate::cursor::next_page(&mut items, limit, |c| (c.score, c.created_at, c.id));
+    Ok(Page { items, next_cursor })
 }
 
 /// A case, its decisions and, once rejected or blocked, its suspicious-activity report draft.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::Actor;
 use crate::actor::MissingRole;
+use crate::cursor::Page;
 use crate::error::AppError;
 
 pub fn is_reviewer(actor: &Actor) -> bool {
@@ -90,8 +91,12 @@ pub fn parse_status(raw: &str) -> Option<OptoutStatus> {
     }
 }
 
-pub async fn queue(pool: &PgPool, actor: &Actor) -> Result<Vec<ReviewItem>, AppError> {
+pub async fn queue(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<Page<ReviewItem>, AppError> {
     require_reviewer(actor)?;
+    let after = crate::cursor::after(cursor)?;
+    let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::dataset_gate::review_queue(&mut conn, 200).await?)
+    let mut items = attune_db::dataset_gate::review_queue(&mut conn, after, limit + 1).await?;
+    let next_cursor = crate::cursor::next_page(&mut items, limit, |i| (i.created_at, i.dataset_id, i.seq));
+    Ok(Page { items, next_cursor })
 }

@@ -283,19 +283,11 @@ pub struct ModelPage {
 }
 
 pub async fn list(pool: &PgPool, filter: ModelFilter, cursor: Option<&str>, limit: i64) -> Result<ModelPage, AppError> {
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(crate::cursor::decode_cursor(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?),
-    };
+    let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::models::list(&mut conn, &filter, after, limit + 1).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|m| crate::cursor::encode_cursor(m.created_at, m.id))
-    } else {
-        None
-    };
+    let next_cursor = crate::cursor::next_page(&mut items, limit, |m| (m.created_at, m.id));
     Ok(ModelPage { items, next_cursor })
 }
 

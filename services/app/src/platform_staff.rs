@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::Actor;
 use crate::accounts::AccountError;
-use crate::cursor::{decode_cursor, encode_cursor};
 use crate::passwords;
 
 /// Replaces a user's platform roles (admin only). An admin cannot drop their own admin role, so
@@ -60,23 +59,15 @@ pub struct UserPage {
 /// All users, newest first (admin only). The cursor is opaque to clients.
 pub async fn list_users(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<UserPage, AccountError> {
     let scope = actor.admin_scope()?;
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-            let mut e = ValidationErrors::new();
-            e.push("cursor", "is not a cursor this server issued");
-            AccountError::Validation(e)
-        })?),
-    };
+    let after = crate::cursor::after(cursor).map_err(|_| {
+        let mut e = ValidationErrors::new();
+        e.push("cursor", "is not a cursor this server issued");
+        AccountError::Validation(e)
+    })?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::users::list(&mut conn, scope, after, limit + 1).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|u| encode_cursor(u.created_at, u.id))
-    } else {
-        None
-    };
+    let next_cursor = crate::cursor::next_page(&mut items, limit, |u| (u.created_at, u.id));
     Ok(UserPage { items, next_cursor })
 }
 

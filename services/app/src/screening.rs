@@ -154,6 +154,17 @@ pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, li
 }
 
 /// Stores an import (from an admin's upload or the scheduled refresh) and re-screens.
+/// Sanctions-list imports, newest first (admin), `limit` (1–200) at a time.
+pub async fn imports(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<crate::cursor::Page<ImportRow>, AppError> {
+    actor.admin_scope()?;
+    let after = crate::cursor::after(cursor)?;
+    let limit = limit.clamp(1, 200);
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut items = attune_db::screening::list_imports(&mut conn, after, limit + 1).await?;
+    let next_cursor = crate::cursor::next_page(&mut items, limit, |i| (i.created_at, i.id));
+    Ok(crate::cursor::Page { items, next_cursor })
+}
+
 pub async fn store_import(
     pool: &PgPool,
     service: &ScreeningService,

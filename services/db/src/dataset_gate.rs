@@ -128,15 +128,24 @@ pub struct ReviewItem {
     pub created_at: DateTime<Utc>,
 }
 
-/// Records awaiting review across all organisations (reviewers are platform staff), oldest dataset first.
-pub async fn review_queue(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ReviewItem>> {
+/// Records awaiting review across all organisations (reviewers are platform staff), oldest dataset
+/// first; after `after` (the dataset's `created_at` and `id`, the record's `seq`) when given.
+pub async fn review_queue(
+    conn: &mut PgConnection,
+    after: Option<(DateTime<Utc>, Uuid, i64)>,
+    limit: i64,
+) -> anyhow::Result<Vec<ReviewItem>> {
     sqlx::query_as(
         "select d.id as dataset_id, d.name as dataset_name, o.name as organization_name, r.record_id, r.seq, r.source_url, r.optout,
             r.gate_reasons, d.created_at
          from dataset_record r join dataset d on d.id = r.dataset_id join organization o on o.id = d.organization_id
          where r.gate = 'review' and d.status = 'ready'
-         order by d.created_at, r.seq limit $1",
+           and ($1::timestamptz is null or (d.created_at, d.id, r.seq) > ($1, $2, $3))
+         order by d.created_at, d.id, r.seq limit $4",
     )
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
+    .bind(after.map(|a| a.2))
     .bind(limit)
     .fetch_all(conn)
     .await

@@ -80,10 +80,15 @@ pub async fn latest_imports(conn: &mut PgConnection) -> anyhow::Result<Vec<Impor
     .context("failed to read the latest sanctions imports")
 }
 
-pub async fn list_imports(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ImportRow>> {
+/// Imports newest first, after `after` (`created_at`, `id`) when given.
+pub async fn list_imports(conn: &mut PgConnection, after: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> anyhow::Result<Vec<ImportRow>> {
     sqlx::query_as(
-        "select id, source, version, sha256, entities, names, addresses, diff, created_at from sanctions_import order by created_at desc limit $1",
+        "select id, source, version, sha256, entities, names, addresses, diff, created_at from sanctions_import
+         where ($1::timestamptz is null or (created_at, id) < ($1, $2))
+         order by created_at desc, id desc limit $3",
     )
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
     .bind(limit)
     .fetch_all(conn)
     .await
@@ -163,13 +168,24 @@ pub async fn open_case(conn: &mut PgConnection, c: &NewCase<'_>) -> anyhow::Resu
     Ok((id, false))
 }
 
-pub async fn list_cases(conn: &mut PgConnection, status: Option<&str>, kind: Option<&str>, limit: i64) -> anyhow::Result<Vec<CaseRow>> {
+/// Cases by score, highest first, then oldest first; after `after` (`score`, `created_at`, `id`) when given.
+pub async fn list_cases(
+    conn: &mut PgConnection,
+    status: Option<&str>,
+    kind: Option<&str>,
+    after: Option<(f64, DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> anyhow::Result<Vec<CaseRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select {CASE_COLUMNS} from screening_case where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
-         order by score desc, created_at limit $3"
+           and ($3::float8 is null or score < $3 or (score = $3 and (created_at, id) > ($4, $5)))
+         order by score desc, created_at, id limit $6"
     )))
     .bind(status)
     .bind(kind)
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
+    .bind(after.map(|a| a.2))
     .bind(limit)
     .fetch_all(conn)
     .await

@@ -358,18 +358,23 @@ pub async fn review(
 }
 
 /// Records awaiting review across organisations, oldest dataset first (admins and auditors).
-#[utoipa::path(get, path = "/api/v1/admin/dataset-reviews", tag = "datasets",
+#[utoipa::path(get, path = "/api/v1/admin/dataset-reviews", tag = "datasets", params(ListQuery),
     responses((status = 200, description = "{items: [{dataset_id, dataset_name, organization_name, record_id, source_url, optout, reasons}]}", body = Object),
         (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn review_queue(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
-    let items: Vec<serde_json::Value> = attune_app::dataset_review::queue(&state.pool, &actor)
-        .await?
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = attune_app::dataset_review::queue(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let items: Vec<serde_json::Value> = page
+        .items
         .into_iter()
         .map(|i| {
             json!({"dataset_id": i.dataset_id, "dataset_name": i.dataset_name, "organization_name": i.organization_name,
                    "record_id": i.record_id, "line": i.seq, "source_url": i.source_url, "optout": i.optout, "reasons": i.gate_reasons})
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": page.next_cursor})))
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::dto::ListQuery;
 use crate::extract::{ApiJson, Authenticated};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -115,13 +116,15 @@ pub async fn import(
     Ok(HttpResponse::Created().json(report))
 }
 
-/// Every import, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/sanctions/imports", tag = "screening", responses((status = 200, body = Object)), security(("bearer" = [])))]
-pub async fn imports(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
-    actor.admin_scope().map_err(attune_app::error::AppError::from)?;
-    let mut conn = state.pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
-    let items = attune_db::screening::list_imports(&mut conn, 100).await.map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+/// Every import, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/admin/sanctions/imports", tag = "screening", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn imports(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = attune_app::screening::imports(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": page.items, "next_cursor": page.next_cursor})))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -196,6 +199,10 @@ pub async fn names(
 pub struct CaseQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// Open cases sorted by score (admin).
@@ -205,8 +212,11 @@ pub async fn cases(
     Authenticated(actor): Authenticated,
     query: web::Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = attune_app::cases::list(&state.pool, &actor, query.status.as_deref(), query.kind.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+    let q = query.into_inner();
+    let page =
+        attune_app::cases::list(&state.pool, &actor, q.status.as_deref(), q.kind.as_deref(), q.cursor.as_deref(), q.limit.unwrap_or(50))
+            .await?;
+    Ok(HttpResponse::Ok().json(json!({"items": page.items, "next_cursor": page.next_cursor})))
 }
 
 /// A case with all its evidence and its decisions (admin).

@@ -18,6 +18,7 @@ use crate::state::AppState;
 
 const QUEUE: &str = "/admin/cases";
 const STATUSES: [&str; 7] = ["open", "awaiting_second_approval", "info_requested", "approved", "rejected", "blocked", "all"];
+const PAGE_SIZE: i64 = 50;
 const KINDS: [&str; 5] = ["all", "wallet", "payment", "name", "rescreen"];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,12 +72,15 @@ struct QueuePage {
     statuses: Vec<&'static str>,
     kinds: Vec<&'static str>,
     items: Vec<CaseItem>,
+    /// The next page's address, when there are more cases.
+    next: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct QueueQuery {
     status: Option<String>,
     kind: Option<String>,
+    cursor: Option<String>,
 }
 
 async fn queue_page(req: HttpRequest, state: web::Data<AppState>, query: web::Query<QueueQuery>) -> HttpResponse {
@@ -91,12 +95,26 @@ async fn queue_page(req: HttpRequest, state: web::Data<AppState>, query: web::Qu
     let kind = query.kind.clone().filter(|k| KINDS.contains(&k.as_str())).unwrap_or_else(|| "all".to_string());
     let status_filter = (status != "all").then_some(status.as_str());
     let kind_filter = (kind != "all").then_some(kind.as_str());
-    let rows = match cases::list(&state.pool, &actor, status_filter, kind_filter).await {
+    let rows = match cases::list(&state.pool, &actor, status_filter, kind_filter, query.cursor.as_deref(), PAGE_SIZE).await {
         Ok(rows) => rows,
         Err(AppError::Forbidden(_)) => return forbidden(&req, &state).await,
+        Err(AppError::Validation(_)) => {
+            let first = Some((QUEUE, "Back to the first page"));
+            return message(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                "Not a page of this queue",
+                "That page link is not one this site made.",
+                first,
+            )
+            .await;
+        }
         Err(e) => return failed(&req, &state, e).await,
     };
+    let next = rows.next_cursor.map(|c| format!("{QUEUE}?status={status}&kind={kind}&cursor={c}"));
     let items = rows
+        .items
         .iter()
         .map(|c| CaseItem {
             id: c.id,
@@ -108,7 +126,8 @@ async fn queue_page(req: HttpRequest, state: web::Data<AppState>, query: web::Qu
             opened: when(&c.created_at),
         })
         .collect();
-    let body = QueuePage { layout: page_layout(&page), status, kind, statuses: STATUSES.to_vec(), kinds: KINDS.to_vec(), items }.render();
+    let body =
+        QueuePage { layout: page_layout(&page), status, kind, statuses: STATUSES.to_vec(), kinds: KINDS.to_vec(), items, next }.render();
     page.render(StatusCode::OK, body)
 }
 

@@ -35,6 +35,13 @@ struct QueueItem {
 struct QueuePage {
     layout: Layout,
     items: Vec<QueueItem>,
+    /// The next page's cursor, when more records await review.
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct QueueQuery {
+    cursor: Option<String>,
 }
 
 /// Percent-encodes a path segment (record ids may hold `/`, spaces or anything printable).
@@ -54,7 +61,7 @@ async fn forbidden(req: &HttpRequest, state: &AppState) -> HttpResponse {
     .await
 }
 
-async fn queue_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+async fn queue_page(req: HttpRequest, state: web::Data<AppState>, query: web::Query<QueueQuery>) -> HttpResponse {
     let (page, actor) = match signed_in(&req, &state, "Record review").await {
         Ok(p) => p,
         Err(r) => return r,
@@ -62,12 +69,26 @@ async fn queue_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     if !dataset_review::is_reviewer(&actor) {
         return forbidden(&req, &state).await;
     }
-    let queue = match dataset_review::queue(&state.pool, &actor).await {
+    let queue = match dataset_review::queue(&state.pool, &actor, query.cursor.as_deref(), 100).await {
         Ok(q) => q,
         Err(AppError::Forbidden(_)) => return forbidden(&req, &state).await,
+        Err(AppError::Validation(_)) => {
+            let first = Some((QUEUE, "Back to the first page"));
+            return message(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                "Not a page of this queue",
+                "That page link is not one this site made.",
+                first,
+            )
+            .await;
+        }
         Err(e) => return failed(&req, &state, e).await,
     };
+    let next_cursor = queue.next_cursor;
     let items = queue
+        .items
         .into_iter()
         .enumerate()
         .map(|(n, i)| QueueItem {
@@ -79,7 +100,7 @@ async fn queue_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             record: RecordView::new(i.record_id, i.seq, i.source_url, i.optout.as_ref(), &i.gate_reasons),
         })
         .collect();
-    let body = QueuePage { layout: page_layout(&page), items }.render();
+    let body = QueuePage { layout: page_layout(&page), items, next_cursor }.render();
     page.render(StatusCode::OK, body)
 }
 
