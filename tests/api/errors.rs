@@ -73,9 +73,11 @@ async fn a_known_path_asked_with_another_method_is_405_with_allow() {
     let res = app.api.request(reqwest::Method::PUT, app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // The service endpoints answer GET only, and say so.
-    for path in ["/healthz", "/readyz"] {
-        let res = app.api.post(app.url(path)).send().await.unwrap();
+    for path in ["/healthz", "/readyz", "/metrics", "/registry.csv"] {
+        let res = app.api.request(reqwest::Method::TRACE, app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
         assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET"), "{path}");
     }
+    let metrics = app.get("/metrics", None).await;
+    assert_eq!(metrics.status(), StatusCode::OK, "the metrics middleware still answers GET");
 }

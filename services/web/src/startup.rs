@@ -499,6 +499,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .service(web::resource("/healthz").route(web::get().to(api::service::healthz)).default_service(web::to(get_only)))
             .service(web::resource("/registry.csv").route(web::get().to(api::registry::csv)).default_service(web::to(get_only)))
             .service(web::resource("/readyz").route(web::get().to(api::service::readyz)).default_service(web::to(get_only)))
+            // The metrics middleware answers GET itself; any other method is a 405 here.
+            .service(web::resource("/metrics").default_service(web::to(get_only)))
             .service(
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(crate::guards::api_same_origin))

@@ -2,9 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
-use utoipa::OpenApi;
 
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 /// The process is up.
@@ -40,5 +38,5 @@ pub async fn metrics_doc() {}
 /// This document: OpenAPI 3.1, generated from the code.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service", responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(crate::openapi::document())
 }

@@ -1,3 +1,11 @@
+//! The OpenAPI document: generated from the handlers' annotations, then refined (`refine.rs`) with
+//! what annotations cannot say, and served from memory.
+
+mod links;
+mod refine;
+
+use std::sync::LazyLock;
+
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -105,4 +113,15 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     }
+}
+
+static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    refine::refine(&mut doc);
+    doc
+});
+
+/// The document `GET /api/v1/openapi.json` serves.
+pub fn document() -> &'static serde_json::Value {
+    &DOCUMENT
 }
