@@ -41,6 +41,13 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page<CaseRow>, AppError> {
     actor.admin_scope()?;
+    use attune_domain::review::{CASE_KINDS, CASE_STATUSES};
+    if let Some(s) = status.filter(|s| !CASE_STATUSES.contains(s)) {
+        return Err(AppError::field("status", format!("{s:?} is not a case status; one of {}", CASE_STATUSES.join(", "))));
+    }
+    if let Some(k) = kind.filter(|k| !CASE_KINDS.contains(k)) {
+        return Err(AppError::field("kind", format!("{k:?} is not a case kind; one of {}", CASE_KINDS.join(", "))));
+    }
     let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;

@@ -14,8 +14,24 @@ fn micros(at: &DateTime<Utc>) -> String {
     at.timestamp_micros().to_string()
 }
 
+/// Exactly what the documented patterns allow: `-?[0-9]{1,16}` microseconds …
 fn at(micros: &str) -> Option<DateTime<Utc>> {
+    let digits = micros.strip_prefix('-').unwrap_or(micros);
+    if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     DateTime::from_timestamp_micros(micros.parse().ok()?)
+}
+
+/// … and a uuid as 32 lower-case hex digits.
+fn simple_uuid(raw: &str) -> Option<Uuid> {
+    let lower_hex = raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    lower_hex.then(|| Uuid::parse_str(raw).ok()).flatten()
+}
+
+/// A count of at most 18 decimal digits.
+pub fn digits(raw: &str) -> Option<i64> {
+    (!raw.is_empty() && raw.len() <= 18 && raw.bytes().all(|b| b.is_ascii_digit())).then(|| raw.parse().ok()).flatten()
 }
 
 /// `(created_at, id)`: `{micros}_{uuid}`.
@@ -25,7 +41,7 @@ impl CursorKey for (DateTime<Utc>, Uuid) {
     }
     fn decode(cursor: &str) -> Option<Self> {
         let (t, id) = cursor.split_once('_')?;
-        Some((at(t)?, Uuid::parse_str(id).ok()?))
+        Some((at(t)?, simple_uuid(id)?))
     }
 }
 
@@ -36,10 +52,14 @@ impl CursorKey for (f64, DateTime<Utc>, Uuid) {
         format!("s{:016x}_{}", self.0.to_bits(), (self.1, self.2).encode())
     }
     fn decode(cursor: &str) -> Option<Self> {
-        let (score, rest) = cursor.strip_prefix('s')?.split_once('_')?;
-        let score = f64::from_bits(u64::from_str_radix(score, 16).ok()?);
+        let (bits, rest) = cursor.strip_prefix('s')?.split_once('_')?;
+        if bits.len() != 16 || !bits.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return None;
+        }
+        // Any bits: PostgreSQL orders NaN above every number, so even a NaN names a place in the list.
+        let score = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
         let (t, id) = <(DateTime<Utc>, Uuid)>::decode(rest)?;
-        score.is_finite().then_some((score, t, id))
+        Some((score, t, id))
     }
 }
 
@@ -51,7 +71,7 @@ impl CursorKey for (DateTime<Utc>, Uuid, i64) {
     fn decode(cursor: &str) -> Option<Self> {
         let (head, seq) = cursor.rsplit_once('_')?;
         let (t, id) = <(DateTime<Utc>, Uuid)>::decode(head)?;
-        Some((t, id, seq.parse().ok().filter(|s: &i64| *s >= 0)?))
+        Some((t, id, digits(seq)?))
     }
 }
 
@@ -98,9 +118,13 @@ mod tests {
         assert_eq!(<(f64, DateTime<Utc>, Uuid)>::decode(&scored.encode()), Some(scored));
         let seq = (at, id, 41_i64);
         assert_eq!(<(DateTime<Utc>, Uuid, i64)>::decode(&seq.encode()), Some(seq));
-        // One kind of cursor is not another's, and a NaN score is refused.
+        // One kind of cursor is not another's; only the documented spelling is read.
         assert_eq!(<(f64, DateTime<Utc>, Uuid)>::decode(&(at, id).encode()), None);
-        assert_eq!(<(f64, DateTime<Utc>, Uuid)>::decode(&format!("s{:016x}_1_{}", f64::NAN.to_bits(), id.simple())), None);
         assert_eq!(<(DateTime<Utc>, Uuid, i64)>::decode(&format!("{}_-1", (at, id).encode())), None);
+        let upper = format!("1_{}", id.simple().to_string().to_uppercase());
+        for bad in [upper.as_str(), "+1_0190f0c2e0a07000a000000000000000", "12345678901234567_0190f0c2e0a07000a000000000000000"] {
+            assert_eq!(Created::decode(bad), None, "{bad}");
+        }
+        assert!(Created::decode("-1_0190f0c2e0a07000a000000000000000").is_some());
     }
 }

@@ -257,7 +257,7 @@ pub struct DatasetPage {
 /// The caller's latest datasets with their gate counts.
 pub async fn list_with_counts(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<DatasetPage, AppError> {
     let after = crate::cursor::after(cursor)?;
-    let limit = limit.clamp(1, 100);
+    let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut rows = attune_db::datasets::list(&mut conn, &actor.scope(), after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut rows, limit, |d| (d.created_at, d.id));
@@ -294,9 +294,7 @@ pub async fn records(
     }
     let after = match cursor {
         None => 0,
-        Some(c) => {
-            c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?
-        }
+        Some(c) => crate::cursor::digits(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?,
     };
     let limit = limit.clamp(1, 500);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;

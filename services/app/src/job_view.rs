@@ -282,7 +282,7 @@ pub struct JobPage {
 
 pub async fn list(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<JobPage, AppError> {
     let after = crate::cursor::after(cursor)?;
-    let limit = limit.clamp(1, 100);
+    let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut rows = attune_db::jobs::list(&mut conn, &actor.scope(), after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut rows, limit, |j| (j.created_at, j.id));

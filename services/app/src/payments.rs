@@ -20,6 +20,7 @@ use crate::chain::Chain;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentDetail)]
 pub struct PaymentView {
     /// `awaiting`, `confirming`, `review`, `cleared`, `blocked`, `frozen`, `released` or `refunded`.
     pub status: String,

@@ -49,6 +49,7 @@ pub struct JobStanding {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SafeHarbourCertificate)]
 pub struct CertificateView {
     pub id: Uuid,
     pub status: String,

@@ -32,6 +32,8 @@ struct FourEyesFile {
 
 /// The case kinds of the review queue (API.md "Admin review").
 pub const CASE_KINDS: &[&str] = &["payment", "wallet", "name", "rescreen"];
+/// Every status a case can be in (the `screening_case` check constraint).
+pub const CASE_STATUSES: &[&str] = &["open", "awaiting_second_approval", "approved", "rejected", "blocked", "info_requested"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewPolicy {

@@ -88,8 +88,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     {
         return Err(ApiError::validation(vec![FieldError::new(field, attune_domain::validation::NUL_MESSAGE)]));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    // JSON does not tell 3 from 3.0 (JSON Schema calls both integers); integer fields take either.
+    let whole_floats = bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    let parsed = if whole_floats {
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(mut value) => {
+                integral_floats_as_integers(&mut value);
+                serde_path_to_error::deserialize::<_, T>(value)
+            }
+            Err(e) => return Err(ApiError::malformed(format!("The body is not valid JSON: {e}"))),
+        }
+    } else {
+        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(bytes))
+    };
+    match parsed {
         Ok(value) => Ok(value),
         Err(err) => {
             let path = err.path().to_string();
@@ -105,6 +117,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
             Err(ApiError::validation(vec![FieldError::new(field, message)]))
         }
+    }
+}
+
+/// Rewrites every number with no fractional part that fits an integer (`253.0`, `1e3`) as that
+/// integer; floating-point fields read integers as readily, so nothing else changes.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.007_199_254_740_992e15
+            {
+                // Exact below 2^53; the cast cannot truncate.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *value = serde_json::Value::from(whole);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 

@@ -76,6 +76,6 @@ pub async fn list_users(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = accounts::list_users(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let page = accounts::list_users(&state.pool, &actor, query.cursor.as_deref(), query.limit()?).await?;
     Ok(HttpResponse::Ok().json(UserList { items: page.items.into_iter().map(UserDto::from).collect(), next_cursor: page.next_cursor }))
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::dto::ListQuery;
+use crate::api::dto::{ListQuery, page_limit};
 use crate::extract::{ApiJson, Authenticated, parse_json};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -234,7 +234,7 @@ pub async fn list(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = datasets::list_with_counts(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let page = datasets::list_with_counts(&state.pool, &actor, query.cursor.as_deref(), query.limit()?).await?;
     let items = page.items.into_iter().map(|(d, counts)| dataset_dto(d, counts, Vec::new())).collect();
     Ok(HttpResponse::Ok().json(DatasetList { items, next_cursor: page.next_cursor }))
 }
@@ -253,7 +253,11 @@ pub async fn get(state: web::Data<AppState>, Authenticated(actor): Authenticated
 pub struct RecordQuery {
     /// `allowed`, `blocked` or `review`.
     pub gate: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
+    /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -325,7 +329,7 @@ pub async fn records(
         path.into_inner(),
         query.gate.as_deref(),
         query.cursor.as_deref(),
-        query.limit.unwrap_or(100),
+        page_limit(query.limit, 100, 500)?,
     )
     .await?;
     Ok(HttpResponse::Ok().json(RecordList { items: page.items.into_iter().map(record_dto).collect(), next_cursor: page.next_cursor }))
@@ -358,16 +362,28 @@ pub async fn review(
 }
 
 /// Records awaiting review across organisations, oldest dataset first (admins and auditors).
-#[utoipa::path(get, path = "/api/v1/admin/dataset-reviews", tag = "datasets", params(ListQuery),
+/// A page of the review queue.
+#[derive(Deserialize, IntoParams)]
+pub struct ReviewQueueQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}_[0-9a-f]{32}_[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/dataset-reviews", tag = "datasets", params(ReviewQueueQuery),
     responses((status = 200, description = "{items: [{dataset_id, dataset_name, organization_name, record_id, source_url, optout, reasons}]}", body = Object),
         (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn review_queue(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    query: web::Query<ListQuery>,
+    query: web::Query<ReviewQueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = attune_app::dataset_review::queue(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let limit = page_limit(query.limit, 50, 200)?;
+    let page = attune_app::dataset_review::queue(&state.pool, &actor, query.cursor.as_deref(), limit).await?;
     let items: Vec<serde_json::Value> = page
         .items
         .into_iter()

@@ -5,6 +5,8 @@ use attune_db::users::UserRow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::problem::ApiError;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -131,13 +133,31 @@ pub struct UserList {
     pub next_cursor: Option<String>,
 }
 
+/// A page of a list ordered by creation, newest first.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}_[0-9a-f]{32}$")]
     pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        page_limit(self.limit, 50, 200)
+    }
+}
+
+/// A page size: `default` when absent, 422 on `limit` outside 1 to `max`.
+pub fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::validation(vec![attune_domain::FieldError::new("limit", format!("must be 1 to {max}"))])),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,8 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ReviewRequest {
     /// `approve` or `changes_requested`.
     pub decision: String,
-    /// What was reviewed and found; kept on the job's record.
-    #[serde(default)]
+    /// What was reviewed and found (1 to 4000 characters); kept on the job's record.
     pub notes: String,
 }
 

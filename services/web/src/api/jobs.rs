@@ -7,10 +7,11 @@ use attune_app::job_view::{self, EventView, JobView};
 use attune_app::jobs;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::assessments::AssessmentBody;
+use crate::api::dto::ListQuery;
 use crate::extract::{ApiJson, Authenticated};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -68,12 +69,6 @@ pub async fn create(
     Ok(HttpResponse::build(status).json(created.body))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct ListQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct JobList {
     pub items: Vec<JobView>,
@@ -87,7 +82,7 @@ pub async fn list(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = job_view::list(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let page = job_view::list(&state.pool, &actor, query.cursor.as_deref(), query.limit()?).await?;
     Ok(HttpResponse::Ok().json(JobList { items: page.items, next_cursor: page.next_cursor }))
 }
 

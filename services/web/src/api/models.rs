@@ -186,7 +186,11 @@ pub struct ModelQuery {
     pub architecture: Option<String>,
     pub min_params: Option<i64>,
     pub max_params: Option<i64>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}_[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -263,7 +267,7 @@ pub async fn list(state: web::Data<AppState>, _actor: Authenticated, query: web:
         max_params: q.max_params,
         ..Default::default()
     };
-    let page = models::list(&state.pool, filter, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
+    let page = models::list(&state.pool, filter, q.cursor.as_deref(), crate::api::dto::page_limit(q.limit, 50, 200)?).await?;
     Ok(HttpResponse::Ok().json(ModelList { items: page.items.into_iter().map(ModelDto::from).collect(), next_cursor: page.next_cursor }))
 }
 

@@ -15,8 +15,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RegistryQuery {
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,16}_[0-9a-f]{32}$")]
     pub cursor: Option<String>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -25,7 +28,8 @@ pub struct RegistryQuery {
 #[utoipa::path(get, path = "/api/v1/registry", tag = "pools", params(RegistryQuery),
     responses((status = 200, body = RegistryPage), (status = 422, description = "A cursor this server did not issue", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>, query: web::Query<RegistryQuery>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(attune_app::registry::page(&state.pool, query.cursor.as_deref(), query.limit.unwrap_or(100)).await?))
+    Ok(HttpResponse::Ok()
+        .json(attune_app::registry::page(&state.pool, query.cursor.as_deref(), crate::api::dto::page_limit(query.limit, 100, 500)?).await?))
 }
 
 /// The whole registry as CSV.

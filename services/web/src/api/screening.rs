@@ -13,7 +13,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::api::dto::ListQuery;
+use crate::api::dto::{ListQuery, page_limit};
 use crate::extract::{ApiJson, Authenticated};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -123,7 +123,7 @@ pub async fn imports(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = attune_app::screening::imports(&state.pool, &actor, query.cursor.as_deref(), query.limit.unwrap_or(50)).await?;
+    let page = attune_app::screening::imports(&state.pool, &actor, query.cursor.as_deref(), query.limit()?).await?;
     Ok(HttpResponse::Ok().json(json!({"items": page.items, "next_cursor": page.next_cursor})))
 }
 
@@ -132,9 +132,23 @@ pub struct AddressesBody {
     pub addresses: Vec<String>,
 }
 
-/// `[{address, hit, lists, entity_id?}]` (admin).
+/// One screened address.
+#[derive(serde::Serialize, ToSchema)]
+pub struct AddressScreen {
+    /// As asked.
+    pub address: String,
+    pub hit: bool,
+    /// The list versions that name it.
+    pub lists: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// Each address, exact after normalisation (admin).
 #[utoipa::path(post, path = "/api/v1/screening/addresses", tag = "screening", request_body = AddressesBody,
-    responses((status = 200, body = Object), (status = 403, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<AddressScreen>), (status = 403, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn addresses(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -144,15 +158,19 @@ pub async fn addresses(
     if body.0.addresses.len() > 1000 {
         return Err(ApiError::validation(vec![FieldError::new("addresses", "at most 1000 at a time")]));
     }
-    let out: Vec<serde_json::Value> = body
+    let out: Vec<AddressScreen> = body
         .0
         .addresses
-        .iter()
-        .map(|a| match state.screening.screen_address(a) {
-            Some(hit) => {
-                json!({"address": a, "hit": true, "lists": [hit.list_version], "entity_id": hit.entity_id, "currency": hit.currency})
-            }
-            None => json!({"address": a, "hit": false, "lists": []}),
+        .into_iter()
+        .map(|a| match state.screening.screen_address(&a) {
+            Some(hit) => AddressScreen {
+                address: a,
+                hit: true,
+                lists: vec![hit.list_version.to_string()],
+                entity_id: Some(hit.entity_id.to_string()),
+                currency: Some(hit.currency.to_string()),
+            },
+            None => AddressScreen { address: a, hit: false, lists: Vec::new(), entity_id: None, currency: None },
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
@@ -200,8 +218,10 @@ pub struct CaseQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^s[0-9a-f]{16}_-?[0-9]{1,16}_[0-9a-f]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -213,9 +233,15 @@ pub async fn cases(
     query: web::Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let page =
-        attune_app::cases::list(&state.pool, &actor, q.status.as_deref(), q.kind.as_deref(), q.cursor.as_deref(), q.limit.unwrap_or(50))
-            .await?;
+    let page = attune_app::cases::list(
+        &state.pool,
+        &actor,
+        q.status.as_deref(),
+        q.kind.as_deref(),
+        q.cursor.as_deref(),
+        page_limit(q.limit, 50, 200)?,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({"items": page.items, "next_cursor": page.next_cursor})))
 }
 
@@ -235,6 +261,7 @@ pub async fn case(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = CaseDecisionBody)]
 pub struct DecisionBody {
     /// `approve`, `reject`, `block` or `request_info`.
     pub decision: String,

@@ -1,6 +1,7 @@
 //! The OpenAPI document: generated from the handlers' annotations, then refined (`refine.rs`) with
 //! what annotations cannot say, and served from memory.
 
+mod constraints;
 mod links;
 mod refine;
 

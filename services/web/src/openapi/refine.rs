@@ -63,6 +63,7 @@ pub fn refine(doc: &mut Value) {
             }
         }
     }
+    super::constraints::apply(doc);
     super::links::add(doc);
 }
 
