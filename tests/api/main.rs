@@ -23,6 +23,7 @@ mod mail;
 mod models;
 mod nul_input;
 mod onramp;
+mod openapi_contract;
 mod optout;
 mod pages;
 mod payment_pages;

@@ -52,8 +52,11 @@ async fn usage_that_crosses_into_the_medium_tier_phases_its_obligations_in_with_
         StatusCode::NOT_FOUND
     );
 
+    // A count written with a fraction is refused; 900.0 is the integer 900 (JSON does not tell them apart).
+    let res = app.post_json(&path, &json!({"monthly_users": 900.5, "monthly_queries": 9_000}), Some(&buyer.token)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Growth within the tier: nothing changes.
-    let res = app.post_json(&path, &json!({"monthly_users": 900, "monthly_queries": 9_000}), Some(&buyer.token)).await;
+    let res = app.post_json(&path, &json!({"monthly_users": 900.0, "monthly_queries": 9_000}), Some(&buyer.token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let same: Value = res.json().await.unwrap();
     assert_eq!((same["risk_tier"].as_str(), same["changed"].as_bool()), (Some("low"), Some(false)), "{same}");

@@ -218,6 +218,14 @@ pub(crate) fn parse<'p>(policy: &'p Policy, input: &AssessmentInput<'_>) -> Resu
     }
 }
 
+/// Every jurisdiction code `parse_jurisdiction` takes, as it writes them.
+pub fn jurisdiction_codes() -> Vec<String> {
+    let mut codes = vec!["EU".to_string(), "UK".to_string()];
+    codes.extend(crate::account::assigned_country_codes().map(str::to_string));
+    codes.extend(US_STATES.split_ascii_whitespace().map(|s| format!("US-{s}")));
+    codes
+}
+
 /// `EU`, `UK`, `US`, `US-XX` for a US state or territory, or an assigned ISO 3166-1 alpha-2 code.
 pub(crate) fn parse_jurisdiction(raw: &str) -> Result<String, String> {
     let code = raw.trim().to_ascii_uppercase();

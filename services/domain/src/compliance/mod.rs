@@ -25,7 +25,7 @@ mod vocab;
 pub use assessment::{
     Assessment, FlopsEstimate, LegalClassification, Payee, PayeeRole, PlatformMeasure, Quote, QuoteLine, Reason, Role, Roles, amount_string,
 };
-pub use input::{AssessmentInput, BaseModelFacts, DeploymentContext, Derogation, Hyperparameters};
+pub use input::{AssessmentInput, BaseModelFacts, DeploymentContext, Derogation, Hyperparameters, jurisdiction_codes};
 pub use policy::{
     AutonomyPoints, Band, ComputeRules, ConsequentialDecisions, CrossCheck, FriaBasis, FriaRule, Function, GdprRules, Jurisdiction,
     KFactors, LegalBasis, LevelPoints, LicenceVerdict, Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ReachRule,

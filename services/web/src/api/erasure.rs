@@ -42,6 +42,7 @@ pub struct ErasureRequestBody {
         (status = 200, description = "The same subject's earlier request", body = ErasureView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another organisation's data, and not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "An admin named an organisation that does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]

@@ -31,6 +31,14 @@ pub async fn check(
     Authenticated(_actor): Authenticated,
     body: ApiJson<CheckBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // A URL parser would quietly drop tabs and line breaks or escape spaces: a URL carrying them is
+    // not the URL the caller means to check.
+    if body.0.url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::validation(vec![attune_domain::FieldError::new(
+            "url",
+            "must be a URL without spaces or control characters",
+        )]));
+    }
     let verdict = state.scanning.scanner().check(&body.0.url).await.map_err(|e| {
         let message = match e {
             ScanInputError::NotHttp(m) => format!("must be an absolute http(s) URL ({m})"),

@@ -101,6 +101,15 @@ pub async fn import(
     actor.admin_scope().map_err(attune_app::error::AppError::from)?;
     let list = match query.source.as_str() {
         "ofac_sdn_csv" => {
+            if req
+                .headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| !v.starts_with("multipart/form-data"))
+            {
+                let message = "ofac_sdn_csv is uploaded as multipart/form-data parts: sdn.csv, and alt.csv, add.csv, sdn_comments.csv";
+                return Err(ApiError::validation(vec![FieldError::new("source", message)]));
+            }
             let form = Multipart::new(req.headers(), payload);
             let parts = csv_parts(form).await?;
             let part = |n: &str| parts.get(n).map(Vec::as_slice);
@@ -265,7 +274,7 @@ pub async fn case(
 pub struct DecisionBody {
     /// `approve`, `reject`, `block` or `request_info`.
     pub decision: String,
-    #[serde(default)]
+    /// Why: the decision is kept for the auditors.
     pub notes: String,
 }
 
