@@ -1,6 +1,7 @@
 //! A bounded load harness for the API's hot paths. It starts the real server in-process on a fresh
 //! database (like the tests), or targets `--url` of a running one (loopback only), then measures:
-//!   - `GET /api/v1/me` with a bearer token (session lookup + two scoped reads),
+//!   - `GET /api/v1/me` with a bearer token (session lookup + one read of account, organisation and KYC),
+//!   - the main lists a buyer reads: `GET /api/v1/models`, `/datasets`, `/jobs` and the public `/registry`,
 //!   - `GET /healthz` (the framework floor),
 //!   - `POST /api/v1/assessments` (model read + the compliance engine + quote),
 //!   - `POST /api/v1/auth/login` (argon2id dominates, by design).
@@ -158,6 +159,20 @@ async fn main() {
         async move { h.post(format!("{b}/api/v1/assessments")).bearer_auth(t).json(&body).send().await.is_ok_and(|r| r.status() == 200) }
     })
     .await;
+    let records: Vec<serde_json::Value> = (0..20)
+        .map(|i| json!({"id": format!("r{i}"), "text": format!("our own text {i}"), "licence": {"kind": "own"}, "pii_subject_ids": []}))
+        .collect();
+    let res =
+        http.post(format!("{base}/api/v1/datasets")).bearer_auth(&token).json(&json!({"name": "load", "records": records})).send().await;
+    assert!(res.is_ok_and(|r| r.status() == 201), "dataset upload failed");
+    for path in ["/api/v1/models?limit=50", "/api/v1/datasets", "/api/v1/jobs", "/api/v1/registry"] {
+        let (h, b, t) = (http.clone(), base.clone(), token.clone());
+        phase(&format!("GET {}", path.split('?').next().unwrap_or(path)), a.seconds, a.concurrency, move || {
+            let (h, b, t) = (h.clone(), b.clone(), t.clone());
+            async move { h.get(format!("{b}{path}")).bearer_auth(t).send().await.is_ok_and(|r| r.status() == 200) }
+        })
+        .await;
+    }
     let (h, b) = (http.clone(), base.clone());
     phase("POST /api/v1/auth/login", a.seconds, a.concurrency.min(4), move || {
         let (h, b, e) = (h.clone(), b.clone(), email.clone());

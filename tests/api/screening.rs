@@ -55,6 +55,12 @@ async fn imports_are_versioned_and_diffed_and_screen_addresses_and_names() {
     let imports: Value = app.get("/api/v1/admin/sanctions/imports", Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(imports["items"].as_array().unwrap().len(), 2);
     assert!(imports["next_cursor"].is_null());
+    // An empty file would become the new version and clear every match: refused, nothing stored.
+    let res = import_csv(&app, &admin, String::new()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["field"], "file");
+    let after: Value = app.get("/api/v1/admin/sanctions/imports", Some(&admin.token)).await.json().await.unwrap();
+    assert_eq!(after["items"].as_array().unwrap().len(), 2);
     // A page at a time, newest first.
     let page: Value = app.get("/api/v1/admin/sanctions/imports?limit=1", Some(&admin.token)).await.json().await.unwrap();
     assert_eq!(page["items"][0]["version"], second["version"]);

@@ -258,10 +258,16 @@ pub async fn logout(pool: &PgPool, actor: &Actor) -> Result<(), AccountError> {
 
 /// The caller's own account and organisation.
 pub async fn me(pool: &PgPool, actor: &Actor) -> Result<(UserRow, OrganizationRow), AccountError> {
+    let me = me_with_kyc(pool, actor).await?;
+    Ok((me.user, me.organization))
+}
+
+/// The caller's account, organisation and KYC standing, read in one query.
+pub async fn me_with_kyc(pool: &PgPool, actor: &Actor) -> Result<attune_db::users::Me, AccountError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let user = attune_db::users::get(&mut conn, actor.scope(), actor.user_id).await?.ok_or(AccountError::NotFound)?;
-    let org = attune_db::organizations::get(&mut conn, actor.scope(), actor.organization_id).await?.ok_or(AccountError::NotFound)?;
-    Ok((user, org))
+    let mut me = attune_db::users::me(&mut conn, actor.user_id, actor.organization_id).await?.ok_or(AccountError::NotFound)?;
+    me.kyc_status.get_or_insert_with(|| "not_started".to_owned());
+    Ok(me)
 }
 
 /// An organisation and its members, as the caller may see it (another organisation is 404).

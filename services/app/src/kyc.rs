@@ -63,13 +63,6 @@ pub async fn start_session(pool: &PgPool, providers: &KycProviders, actor: &Acto
     Ok(session)
 }
 
-/// `(level, status)` of the caller's organisation, cheaply.
-pub async fn summary(pool: &PgPool, actor: &Actor) -> Result<(String, String), AppError> {
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let (level, status) = attune_db::kyc::summary(&mut conn, actor.organization_id).await?;
-    Ok((level, status.unwrap_or_else(|| "not_started".to_owned())))
-}
-
 pub async fn status(pool: &PgPool, actor: &Actor) -> Result<(String, String, Vec<SessionRow>), AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let level = attune_db::kyc::level(&mut conn, actor.organization_id).await?;

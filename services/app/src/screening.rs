@@ -172,6 +172,11 @@ pub async fn store_import(
     imported_by: Option<Uuid>,
     list: ImportedList,
 ) -> Result<ImportReport, AppError> {
+    // An empty file (a truncated download, the wrong part) would become the new version of the
+    // list and clear every match it held.
+    if list.entities.is_empty() {
+        return Err(AppError::field("file", "lists no entities; an empty list would clear every sanctions match, so it is not imported"));
+    }
     let source = source_name(list.source);
     let mut tx = pool.begin().await.context("failed to begin an import")?;
     let previous: Option<ImportRow> = attune_db::screening::latest_imports(&mut tx).await?.into_iter().find(|i| i.source == source);

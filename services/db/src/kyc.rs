@@ -125,18 +125,6 @@ pub async fn org_risk_facts(conn: &mut PgConnection, organization_id: Uuid) -> a
     .context("failed to read an organisation's risk facts")
 }
 
-/// The level and the latest session's status, in one statement (for `/me`, a hot path).
-pub async fn summary(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<(String, Option<String>)> {
-    sqlx::query_as(
-        "select o.kyc_level, (select s.status from kyc_session s where s.organization_id = o.id order by s.created_at desc limit 1)
-         from organization o where o.id = $1",
-    )
-    .bind(organization_id)
-    .fetch_one(conn)
-    .await
-    .context("failed to read the KYC summary")
-}
-
 /// The names the organisation's approved KYC sessions identified (newest first).
 pub async fn approved_names(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<String>> {
     sqlx::query_scalar(

@@ -204,3 +204,72 @@ pub async fn mark_email_verified(conn: &mut PgConnection, id: Uuid) -> anyhow::R
         .context("failed to mark an e-mail address verified")?;
     Ok(())
 }
+
+/// The caller's account, organisation and KYC standing.
+pub struct Me {
+    pub user: UserRow,
+    pub organization: crate::organizations::OrganizationRow,
+    pub kyc_level: String,
+    /// The newest KYC session's status, if any.
+    pub kyc_status: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MeRow {
+    id: Uuid,
+    organization_id: Uuid,
+    email: String,
+    name: String,
+    email_verified_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    roles: Vec<String>,
+    org_name: String,
+    org_country: String,
+    org_kind: String,
+    org_created_at: DateTime<Utc>,
+    kind_verified_at: Option<DateTime<Utc>>,
+    kind_verified_by: Option<Uuid>,
+    kind_evidence: Option<String>,
+    kyc_level: String,
+    kyc_status: Option<String>,
+}
+
+/// `GET /api/v1/me` in one query: the user with their roles, their organisation, its KYC level and
+/// newest session's status.
+pub async fn me(conn: &mut PgConnection, user_id: Uuid, organization_id: Uuid) -> anyhow::Result<Option<Me>> {
+    let row: Option<MeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {USER_COLUMNS}, o.name as org_name, o.country as org_country, o.kind as org_kind, o.created_at as org_created_at,
+            o.kind_verified_at, o.kind_verified_by, o.kind_evidence, o.kyc_level,
+            (select s.status from kyc_session s where s.organization_id = o.id order by s.created_at desc limit 1) as kyc_status
+         from app_user u join organization o on o.id = u.organization_id
+         where u.id = $1 and u.organization_id = $2"
+    )))
+    .bind(user_id)
+    .bind(organization_id)
+    .fetch_optional(conn)
+    .await
+    .context("failed to read the caller's account")?;
+    Ok(row.map(|r| Me {
+        user: UserRow {
+            id: r.id,
+            organization_id: r.organization_id,
+            email: r.email,
+            name: r.name,
+            email_verified_at: r.email_verified_at,
+            created_at: r.created_at,
+            roles: r.roles,
+        },
+        organization: crate::organizations::OrganizationRow {
+            id: r.organization_id,
+            name: r.org_name,
+            country: r.org_country,
+            kind: r.org_kind,
+            created_at: r.org_created_at,
+            kind_verified_at: r.kind_verified_at,
+            kind_verified_by: r.kind_verified_by,
+            kind_evidence: r.kind_evidence,
+        },
+        kyc_level: r.kyc_level,
+        kyc_status: r.kyc_status,
+    }))
+}

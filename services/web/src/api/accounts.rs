@@ -75,10 +75,10 @@ pub async fn logout(state: web::Data<AppState>, Authenticated(actor): Authentica
     responses((status = 200, body = MeResponse), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
-    let (user, org) = accounts::me(&state.pool, &actor).await?;
-    let (level, status) = attune_app::kyc::summary(&state.pool, &actor).await?;
-    let kyc = KycSummary { level, status };
-    Ok(HttpResponse::Ok().json(MeResponse { user: user.into(), organization: OrganizationWithKyc { organization: org.into(), kyc } }))
+    let me = accounts::me_with_kyc(&state.pool, &actor).await?;
+    let kyc = KycSummary { level: me.kyc_level, status: me.kyc_status.unwrap_or_default() };
+    Ok(HttpResponse::Ok()
+        .json(MeResponse { user: me.user.into(), organization: OrganizationWithKyc { organization: me.organization.into(), kyc } }))
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https.

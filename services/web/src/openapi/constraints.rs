@@ -207,9 +207,11 @@ fn request_bodies() -> Vec<(&'static str, &'static str, Value)> {
             "post",
             json!({
                 "required": true,
-                "description": "`ofac_sdn_csv`: multipart parts `sdn.csv` (required), `alt.csv`, `add.csv`, `sdn_comments.csv`;                                 `ofac_sdn_xml` (SDN_ADVANCED.XML) and `opensanctions` (FollowTheMoney JSON lines): the file as the body.",
+                "description": "`ofac_sdn_csv`: multipart parts `sdn.csv` (required), `alt.csv`, `add.csv`, `sdn_comments.csv`. \
+                                `ofac_sdn_xml` (SDN_ADVANCED.XML) and `opensanctions` (FollowTheMoney JSON lines): the file as the body. \
+                                A file that lists no entities is refused (422 on `file`).",
                 "content": {
-                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "multipart/form-data": {"schema": {"type": "object", "required": ["sdn.csv"], "properties": {
                         "sdn.csv": {"type": "string", "format": "binary"},
                         "alt.csv": {"type": "string", "format": "binary"},
                         "add.csv": {"type": "string", "format": "binary"},
