@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use anyhow::Context;
 use attune_db::screening::{CaseRow, DecisionRow};
 use attune_domain::job::JobStatus;
-use attune_domain::review::ReviewPolicy;
+use attune_domain::review::{CASE_KINDS, CASE_STATUSES, ReviewPolicy};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -41,7 +41,6 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page<CaseRow>, AppError> {
     actor.admin_scope()?;
-    use attune_domain::review::{CASE_KINDS, CASE_STATUSES};
     if let Some(s) = status.filter(|s| !CASE_STATUSES.contains(s)) {
         return Err(AppError::field("status", format!("{s:?} is not a case status; one of {}", CASE_STATUSES.join(", "))));
     }

@@ -24,7 +24,8 @@ const SHARED: [(&str, &str, &str); 8] = [
         "422",
         "ValidationFailed",
         "Invalid fields, each named in `errors[].field` (a dotted path into the body, or the parameter's name). \
-         No string may contain U+0000; unknown body fields are refused.",
+         No string may contain U+0000. Body fields an operation does not name are ignored, except where \
+         its schema says `additionalProperties: false`.",
     ),
     ("429", "TooManyRequests", "Too many attempts; `Retry-After` says when to try again."),
 ];
