@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use anyhow::Context;
-use attune_db::screening::{CaseRow, DecisionRow};
+use attune_db::cases::{CaseRow, DecisionRow};
 use attune_domain::job::JobStatus;
 use attune_domain::review::{CASE_KINDS, CASE_STATUSES, ReviewPolicy};
 use serde_json::json;
@@ -50,7 +50,7 @@ pub async fn list(
     let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let mut items = attune_db::screening::list_cases(&mut conn, status, kind, after, limit + 1).await?;
+    let mut items = attune_db::cases::list_cases(&mut conn, status, kind, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |c| (c.score, c.created_at, c.id));
     Ok(Page { items, next_cursor })
 }
@@ -59,9 +59,9 @@ pub async fn list(
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(CaseRow, Vec<DecisionRow>, Option<serde_json::Value>), AppError> {
     actor.admin_scope()?;
     let mut tx = pool.begin().await.context("failed to begin")?;
-    let case = attune_db::screening::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let decisions = attune_db::screening::decisions(&mut tx, id).await?;
-    let report = attune_db::screening::report_draft(&mut tx, id).await?;
+    let case = attune_db::cases::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let decisions = attune_db::cases::decisions(&mut tx, id).await?;
+    let report = attune_db::cases::report_draft(&mut tx, id).await?;
     tx.commit().await.context("failed to commit")?;
     Ok((case, decisions, report))
 }
@@ -96,11 +96,11 @@ pub async fn decide(
         return Err(AppError::field("notes", "say why: the decision is kept for the auditors"));
     }
     let mut tx = pool.begin().await.context("failed to begin a decision")?;
-    let case = attune_db::screening::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let case = attune_db::cases::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !matches!(case.status.as_str(), "open" | "awaiting_second_approval" | "info_requested") {
         return Err(AppError::conflict("case-closed", format!("The case is already {}.", case.status)));
     }
-    let previous = attune_db::screening::decisions(&mut tx, id).await?;
+    let previous = attune_db::cases::decisions(&mut tx, id).await?;
     let to = match decision {
         "approve" if case.status == "awaiting_second_approval" => {
             if previous.iter().any(|d| d.decision == "approve" && d.admin_id == actor.user_id) {
@@ -114,15 +114,15 @@ pub async fn decide(
         "block" => "blocked",
         _ => "info_requested",
     };
-    if !attune_db::screening::set_case_status(&mut tx, id, &case.status, to).await? {
+    if !attune_db::cases::set_case_status(&mut tx, id, &case.status, to).await? {
         return Err(AppError::conflict("case-changed", "The case was decided meanwhile."));
     }
-    attune_db::screening::add_decision(&mut tx, id, actor.user_id, decision, notes).await?;
+    attune_db::cases::add_decision(&mut tx, id, actor.user_id, decision, notes).await?;
     let sanctions_match = policy.is_sanctions_match(&case.reasons);
     act(&mut tx, chain, &case, to, sanctions_match).await?;
     if matches!(to, "rejected" | "blocked") {
         let draft = report_draft(&mut tx, &case, actor, to, notes, sanctions_match).await?;
-        attune_db::screening::insert_report_draft(&mut tx, id, case.organization_id, to, &draft).await?;
+        attune_db::cases::insert_report_draft(&mut tx, id, case.organization_id, to, &draft).await?;
     }
     attune_db::audit::append(
         &mut tx,

@@ -309,9 +309,9 @@ async fn open_payment_case(
     screening: &ScreeningService,
 ) -> Result<(), AppError> {
     let reasons = json!(decision.hits.iter().map(|h| json!({"rule": h.rule, "detail": h.detail, "score": h.score})).collect::<Vec<_>>());
-    attune_db::screening::open_case(
+    attune_db::cases::open_case(
         conn,
-        &attune_db::screening::NewCase {
+        &attune_db::cases::NewCase {
             kind: "payment",
             subject,
             organization_id: Some(p.organization_id),
@@ -540,9 +540,9 @@ async fn unapply(conn: &mut PgConnection, chain_id: i64, e: &EventRow, screening
             move_job(conn, &p, to, "the funding was reorged out of the chain").await?;
         }
         attune_db::audit::append(conn, "system:chain-watcher", "payment.funding_reorged", &subject, &detail).await?;
-        attune_db::screening::open_case(
+        attune_db::cases::open_case(
             conn,
-            &attune_db::screening::NewCase {
+            &attune_db::cases::NewCase {
                 kind: "payment",
                 subject: &subject,
                 organization_id: Some(p.organization_id),

@@ -13,7 +13,8 @@ use std::sync::{Arc, LazyLock, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use attune_db::screening::{ImportRow, NewCase, NewImport};
+use attune_db::cases::NewCase;
+use attune_db::screening::{ImportRow, NewImport};
 use attune_domain::jurisdictions::Jurisdictions;
 use attune_domain::sanctions::screening::{NameMatch, NameQuery, Screener, ScreeningPolicy};
 use attune_domain::sanctions::{ListEntity, MatchRisk};
@@ -274,7 +275,7 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
             if crate::operator_txs::request_for_job(&mut tx, "unfreeze", p.job_id, &p.job_ref).await? {
                 returned += 1;
                 let reasons = json!([{"rule": "sanctions.delisted", "detail": format!("{payer} is no longer on the lists in force ({})", service.list_version())}]);
-                attune_db::screening::open_case(
+                attune_db::cases::open_case(
                     &mut tx,
                     &NewCase {
                         kind: "rescreen",
@@ -340,7 +341,7 @@ pub async fn open_address_case(
     let reasons = json!([{"rule": "sanctions.address_match", "detail": format!("{address} is listed ({} {}) as entity {}", hit.currency, hit.listed_address, hit.entity_id)}]);
     let evidence = json!({"address": address, "match": hit, "extra": extra});
     let amount = extra.as_ref().and_then(|e| e["amount"].as_str()).map(str::to_owned);
-    attune_db::screening::open_case(
+    attune_db::cases::open_case(
         conn,
         &NewCase {
             kind,
@@ -441,7 +442,7 @@ async fn screen_name_of(
         "matches": fresh.iter().map(|m| json!({"entity_id": m.entity_id, "name": m.name, "matched_name": m.matched_name,
         "score": m.score, "features": m.features, "penalties": m.penalties, "programs": m.programs, "risk": risk_of(m).as_str(),
         "topics": m.topics, "ownership": m.ownership})).collect::<Vec<_>>()});
-    let (case_id, new) = attune_db::screening::open_case(
+    let (case_id, new) = attune_db::cases::open_case(
         conn,
         &NewCase {
             kind: "name",

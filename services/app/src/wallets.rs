@@ -149,9 +149,9 @@ pub async fn link(
     } else if aml_review {
         let reasons =
             json!(decision.hits.iter().map(|h| json!({"rule": h.rule, "detail": h.detail, "score": h.score})).collect::<Vec<_>>());
-        attune_db::screening::open_case(
+        attune_db::cases::open_case(
             &mut tx,
-            &attune_db::screening::NewCase {
+            &attune_db::cases::NewCase {
                 kind: "wallet",
                 subject: &format!("wallet:{}", wallet.address),
                 organization_id: Some(actor.organization_id),

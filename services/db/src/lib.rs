@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_tasks;
+pub mod cases;
 pub mod certificates;
 pub mod chain;
 pub mod dataset_gate;

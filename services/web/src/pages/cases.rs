@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::cases;
 use attune_app::error::AppError;
-use attune_db::screening::{CaseRow, DecisionRow};
+use attune_db::cases::{CaseRow, DecisionRow};
 use attune_domain::PlatformRole;
 use serde::Deserialize;
 use serde_json::Value;
