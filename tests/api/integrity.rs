@@ -201,7 +201,7 @@ async fn a_funding_reorged_out_after_it_was_applied_goes_back_to_review() {
     assert!(case.as_ref().is_some_and(|c| c["reasons"].to_string().contains("funding_reorged")), "{case:?}");
     // The reconciler agrees: the escrow is empty, the payment is under review (no silent 'cleared').
     let escrow = m.app.chain().client.escrow_of(m.payment["job_ref"].as_str().unwrap().parse().unwrap()).await.unwrap();
-    assert_eq!(escrow.1, U256::ZERO);
+    assert_eq!(escrow.amount, U256::ZERO);
 }
 
 #[tokio::test]

@@ -248,7 +248,7 @@ async fn a_payment_from_a_listed_address_is_blocked_frozen_on_chain_and_a_case_i
     m.app.watch().await;
     assert_eq!(crate::settlement::status_of(&m).await, ("frozen".to_string(), "frozen".to_string()));
     let escrow = m.app.chain().client.escrow_of(attune_domain::settlement::job_ref(m.job.parse().unwrap())).await.unwrap();
-    assert_eq!(escrow.2, 4, "frozen on chain");
+    assert_eq!(escrow.state, attune_domain::escrow::EscrowState::Frozen, "frozen on chain");
 
     let cases: Value = m.app.get("/api/v1/admin/cases?kind=payment", Some(&admin.token)).await.json().await.unwrap();
     let case = &cases["items"][0];

@@ -3,9 +3,7 @@
 use std::net::IpAddr;
 
 use anyhow::Context;
-use attune_db::organizations::OrganizationRow;
 use attune_db::sessions::SessionUser;
-use attune_db::users::UserRow;
 use attune_domain::notification::OutgoingEmail;
 use attune_domain::{Country, Email, NewPassword, OrgKind, OrgName, OrgScope, PersonName, PlatformRole, ValidationErrors};
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +14,49 @@ use uuid::Uuid;
 use crate::actor::{Actor, MissingRole};
 use crate::passwords;
 use crate::tokens::{new_token, token_sha256};
+use crate::view::view;
+
+view! {
+    /// An account as its organisation and the platform's staff see it.
+    #[derive(Debug, Clone)]
+    pub struct User from attune_db::users::UserRow {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub email: String,
+        pub name: String,
+        pub email_verified_at: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+        /// Platform roles: `admin`, `auditor`.
+        pub roles: Vec<String>,
+    }
+}
+
+view! {
+    /// An organisation, with whether an admin verified its kind.
+    #[derive(Debug, Clone)]
+    pub struct Organization from attune_db::organizations::OrganizationRow {
+        pub id: Uuid,
+        pub name: String,
+        /// ISO 3166-1 alpha-2.
+        pub country: String,
+        pub kind: String,
+        pub created_at: DateTime<Utc>,
+        /// When an admin verified `kind` with evidence; `None` while it rests on the sign-up form.
+        pub kind_verified_at: Option<DateTime<Utc>>,
+        pub kind_verified_by: Option<Uuid>,
+        pub kind_evidence: Option<String>,
+    }
+}
+
+/// The caller's account, organisation and KYC standing.
+pub struct Me {
+    pub user: User,
+    pub organization: Organization,
+    /// `none`, `basic` or `enhanced`.
+    pub kyc_level: String,
+    /// The newest KYC session's status; `not_started` when there is none.
+    pub kyc_status: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -67,8 +108,8 @@ pub struct RegisterInput {
 }
 
 pub struct Registered {
-    pub user: UserRow,
-    pub organization: OrganizationRow,
+    pub user: User,
+    pub organization: Organization,
 }
 
 struct ParsedRegistration {
@@ -137,7 +178,7 @@ pub async fn register(
     enqueue_verification_mail(&mut tx, policy, user_id, &parsed.email, &parsed.name).await?;
     let user = attune_db::users::get(&mut tx, OrgScope::Platform, user_id).await?.context("the new user vanished")?;
     tx.commit().await.context("failed to commit registration")?;
-    Ok(Registered { user, organization })
+    Ok(Registered { user: user.into(), organization: organization.into() })
 }
 
 async fn enqueue_verification_mail(
@@ -182,7 +223,7 @@ pub async fn verify_email(pool: &PgPool, token: &str) -> Result<Uuid, AccountErr
 pub struct LoggedIn {
     pub token: String,
     pub expires_at: DateTime<Utc>,
-    pub user: UserRow,
+    pub user: User,
 }
 
 /// Checks credentials and opens a session. Unknown e-mail and wrong password answer the same,
@@ -233,7 +274,7 @@ pub async fn login(
     .await?;
     let user = attune_db::users::get(&mut tx, OrgScope::Platform, credentials.id).await?.context("the user vanished")?;
     tx.commit().await.context("failed to commit login")?;
-    Ok(LoggedIn { token, expires_at, user })
+    Ok(LoggedIn { token, expires_at, user: user.into() })
 }
 
 /// The actor behind a session or bearer token, if it is live.
@@ -257,26 +298,30 @@ pub async fn logout(pool: &PgPool, actor: &Actor) -> Result<(), AccountError> {
 }
 
 /// The caller's own account and organisation.
-pub async fn me(pool: &PgPool, actor: &Actor) -> Result<(UserRow, OrganizationRow), AccountError> {
+pub async fn me(pool: &PgPool, actor: &Actor) -> Result<(User, Organization), AccountError> {
     let me = me_with_kyc(pool, actor).await?;
     Ok((me.user, me.organization))
 }
 
 /// The caller's account, organisation and KYC standing, read in one query.
-pub async fn me_with_kyc(pool: &PgPool, actor: &Actor) -> Result<attune_db::users::Me, AccountError> {
+pub async fn me_with_kyc(pool: &PgPool, actor: &Actor) -> Result<Me, AccountError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let mut me = attune_db::users::me(&mut conn, actor.user_id, actor.organization_id).await?.ok_or(AccountError::NotFound)?;
-    me.kyc_status.get_or_insert_with(|| "not_started".to_owned());
-    Ok(me)
+    let me = attune_db::users::me(&mut conn, actor.user_id, actor.organization_id).await?.ok_or(AccountError::NotFound)?;
+    Ok(Me {
+        user: me.user.into(),
+        organization: me.organization.into(),
+        kyc_level: me.kyc_level,
+        kyc_status: me.kyc_status.unwrap_or_else(|| "not_started".to_owned()),
+    })
 }
 
 /// An organisation and its members, as the caller may see it (another organisation is 404).
-pub async fn organization(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(OrganizationRow, Vec<UserRow>), AccountError> {
+pub async fn organization(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(Organization, Vec<User>), AccountError> {
     let scope = if actor.has_role(PlatformRole::Admin) { OrgScope::Platform } else { actor.scope() };
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let org = attune_db::organizations::get(&mut conn, scope, id).await?.ok_or(AccountError::NotFound)?;
     let members = attune_db::users::list(&mut conn, OrgScope::Organization(org.id), None, 500).await?;
-    Ok((org, members))
+    Ok((org.into(), members.into_iter().map(User::from).collect()))
 }
 
 pub use crate::platform_staff::{

@@ -16,8 +16,7 @@ pub enum VerifyError {
 pub async fn verify(pool: &PgPool) -> Result<u64, VerifyError> {
     let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
     // One snapshot for the walk and the head, so concurrent writers cannot confuse it.
-    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(anyhow::Error::from)?;
-    sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await.map_err(anyhow::Error::from)?;
+    let mut tx = attune_db::audit::begin_snapshot(&mut conn).await?;
     let mut verifier = ChainVerifier::new();
     let mut after = 0i64;
     loop {

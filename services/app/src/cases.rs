@@ -9,9 +9,10 @@
 use std::sync::LazyLock;
 
 use anyhow::Context;
-use attune_db::cases::{CaseRow, DecisionRow};
+use attune_db::cases::CaseRow;
 use attune_domain::job::JobStatus;
 use attune_domain::review::{CASE_KINDS, CASE_STATUSES, ReviewPolicy};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -23,6 +24,41 @@ use crate::chain::Chain;
 use crate::cursor::Page;
 use crate::error::AppError;
 use crate::job_lifecycle::{Transition, advance_paid, transition};
+use crate::view::view;
+
+view! {
+    /// A review case: what screening or monitoring found, about whom, and where it stands.
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct Case from CaseRow {
+        pub id: Uuid,
+        /// What is under review: `payment`, `wallet`, `name`…
+        pub kind: String,
+        /// Its reference (`payment:<job>`, `wallet:<address>`, `kyc:<session>`…).
+        pub subject: String,
+        pub organization_id: Option<Uuid>,
+        pub score: f64,
+        /// The rules that fired.
+        pub reasons: serde_json::Value,
+        pub evidence: serde_json::Value,
+        /// USDC base units, for a payment.
+        pub amount: Option<String>,
+        pub status: String,
+        pub list_version: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// An admin's decision on a case, with the notes kept for the auditors.
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct CaseDecision from attune_db::cases::DecisionRow {
+        pub admin_id: Uuid,
+        pub decision: String,
+        pub notes: String,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 /// The review policy compiled into this build, loaded once.
 static REVIEW_POLICY: LazyLock<Result<ReviewPolicy, String>> = LazyLock::new(ReviewPolicy::v1);
@@ -39,7 +75,7 @@ pub async fn list(
     kind: Option<&str>,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<Page<CaseRow>, AppError> {
+) -> Result<Page<Case>, AppError> {
     actor.admin_scope()?;
     if let Some(s) = status.filter(|s| !CASE_STATUSES.contains(s)) {
         return Err(AppError::field("status", format!("{s:?} is not a case status; one of {}", CASE_STATUSES.join(", "))));
@@ -52,28 +88,28 @@ pub async fn list(
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::cases::list_cases(&mut conn, status, kind, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |c| (c.score, c.created_at, c.id));
-    Ok(Page { items, next_cursor })
+    Ok(Page { items: items.into_iter().map(Case::from).collect(), next_cursor })
 }
 
 /// A case, its decisions and, once rejected or blocked, its suspicious-activity report draft.
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(CaseRow, Vec<DecisionRow>, Option<serde_json::Value>), AppError> {
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(Case, Vec<CaseDecision>, Option<serde_json::Value>), AppError> {
     actor.admin_scope()?;
     let mut tx = pool.begin().await.context("failed to begin")?;
     let case = attune_db::cases::get_case_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let decisions = attune_db::cases::decisions(&mut tx, id).await?;
     let report = attune_db::cases::report_draft(&mut tx, id).await?;
     tx.commit().await.context("failed to commit")?;
-    Ok((case, decisions, report))
+    Ok((case.into(), decisions.into_iter().map(CaseDecision::from).collect(), report))
 }
 
 /// Whether approving `case` needs two different admins (for the case page); when the policy cannot
 /// be read, it does.
-pub fn four_eyes_apply(case: &CaseRow) -> bool {
-    review_policy().map_or(true, |p| needs_four_eyes(p, case))
+pub fn four_eyes_apply(case: &Case) -> bool {
+    review_policy().map_or(true, |p| needs_four_eyes(p, &case.kind, case.amount.as_deref(), &case.reasons))
 }
 
-fn needs_four_eyes(policy: &ReviewPolicy, case: &CaseRow) -> bool {
-    policy.needs_four_eyes(&case.kind, case.amount.as_deref().and_then(|a| a.parse::<u128>().ok()), &case.reasons)
+fn needs_four_eyes(policy: &ReviewPolicy, kind: &str, amount: Option<&str>, reasons: &serde_json::Value) -> bool {
+    policy.needs_four_eyes(kind, amount.and_then(|a| a.parse::<u128>().ok()), reasons)
 }
 
 /// Records an admin's decision; returns the case's new status.
@@ -108,7 +144,7 @@ pub async fn decide(
             }
             "approved"
         }
-        "approve" if needs_four_eyes(policy, &case) => "awaiting_second_approval",
+        "approve" if needs_four_eyes(policy, &case.kind, case.amount.as_deref(), &case.reasons) => "awaiting_second_approval",
         "approve" => "approved",
         "reject" => "rejected",
         "block" => "blocked",

@@ -51,20 +51,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
     Ok(Database { pool, embedded, location })
 }
 
-async fn create_database_if_missing(admin: PgConnectOptions, name: &str) -> anyhow::Result<()> {
+async fn create_database_if_missing(admin: PgConnectOptions, name: &'static str) -> anyhow::Result<()> {
     let mut conn = sqlx::PgConnection::connect_with(&admin).await.context("failed to connect to the embedded cluster")?;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await
-        .context("failed to look for the database")?;
-    if !exists {
-        // Identifiers cannot be bound; `name` is our own constant.
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database \"{name}\"")))
-            .execute(&mut conn)
-            .await
-            .context("failed to create the database")?;
-    }
+    attune_db::cluster::create_database_if_missing(&mut conn, name).await?;
     conn.close().await.ok();
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use attune_db::dataset_gate::{Review, ReviewItem};
-use attune_db::datasets::RecordRow;
 use attune_domain::dataset::{GateContext, LicenceKind, ReviewDecision, gate_record};
 use attune_domain::optout::OptoutStatus;
 use attune_domain::{OrgScope, PlatformRole};
@@ -37,7 +36,7 @@ pub async fn decide(
     record_id: &str,
     decision: &str,
     notes: &str,
-) -> Result<RecordRow, AppError> {
+) -> Result<crate::dataset_view::Record, AppError> {
     require_reviewer(actor)?;
     let Ok(decision) = ReviewDecision::parse(decision) else {
         return Err(AppError::field("decision", "must be allow or block"));
@@ -79,7 +78,7 @@ pub async fn decide(
     .await?;
     let updated = attune_db::datasets::record_for_update(&mut tx, dataset_id, record_id).await?.context("the record vanished")?;
     tx.commit().await.context("failed to commit a review")?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 pub fn parse_status(raw: &str) -> Option<OptoutStatus> {

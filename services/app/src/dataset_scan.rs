@@ -9,7 +9,9 @@ use anyhow::Context;
 use attune_db::dataset_gate::UrlOutcome;
 use attune_domain::data_policy::DataPolicy;
 use attune_domain::dataset::{GateContext, LicenceKind, gate_record};
-use attune_integrations::optout_scanner::{OptoutScanner, UrlVerdict};
+use attune_integrations::optout_scanner::{OptoutScanner, ScanInputError, UrlVerdict};
+
+use crate::error::AppError;
 use serde_json::json;
 use sqlx::PgPool;
 use tokio::sync::Notify;
@@ -44,6 +46,27 @@ impl DatasetScanning {
 
     pub fn scanner(&self) -> &OptoutScanner {
         &self.scanner
+    }
+
+    /// Checks one URL's opt-out signals now (`POST /optout/check`); the verdict in its stored form.
+    /// A URL with spaces or control characters, not http(s), or pointing at a private address is
+    /// a 422 on `url`.
+    pub async fn check_url(&self, url: &str) -> Result<serde_json::Value, AppError> {
+        // A URL parser would quietly drop tabs and line breaks or escape spaces: a URL carrying them
+        // is not the URL the caller means to check.
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AppError::field("url", "must be a URL without spaces or control characters"));
+        }
+        let verdict = self.scanner.check(url).await.map_err(|e| {
+            AppError::field(
+                "url",
+                match e {
+                    ScanInputError::NotHttp(m) => format!("must be an absolute http(s) URL ({m})"),
+                    ScanInputError::Refused(m) => m,
+                },
+            )
+        })?;
+        Ok(verdict_json(&verdict, &self.policy))
     }
 
     /// Tells the background loop that a dataset is waiting.

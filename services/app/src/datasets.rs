@@ -2,17 +2,16 @@
 //! batches inside one transaction (nothing is kept when any record is bad), then the gate.
 
 use anyhow::Context;
-use attune_db::datasets::{DatasetRow, GateCounts, NewDataset, RecordRow, UploadTotals};
+use attune_db::datasets::{NewDataset, RecordRow, UploadTotals};
 use attune_domain::data_policy::DataPolicy;
-use attune_domain::dataset::{
-    DatasetRecord, DomainShare, GateContext, LicenceKind, ManifestHasher, RecordContent, domain_shares, gate_record, parse_record,
-};
+use attune_domain::dataset::{DatasetRecord, GateContext, LicenceKind, ManifestHasher, RecordContent, gate_record, parse_record};
 use attune_domain::{FieldError, ValidationErrors};
 use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::Actor;
+pub use crate::dataset_view::{Dataset, DatasetPage, DatasetView, GateCounts, Record, RecordPage, get, list, list_with_counts, records};
 use crate::error::AppError;
 
 /// Records written per statement.
@@ -49,7 +48,7 @@ pub struct DatasetUpload {
 }
 
 pub struct DatasetCreated {
-    pub dataset: DatasetRow,
+    pub dataset: Dataset,
     pub counts: GateCounts,
 }
 
@@ -224,88 +223,6 @@ impl DatasetUpload {
             attune_db::datasets::get(&mut self.tx, &attune_domain::OrgScope::Platform, self.id).await?.context("the dataset vanished")?;
         let counts = attune_db::datasets::gate_counts(&mut self.tx, self.id).await?;
         self.tx.commit().await.context("failed to commit a dataset upload")?;
-        Ok(DatasetCreated { dataset, counts })
+        Ok(DatasetCreated { dataset: dataset.into(), counts: counts.into() })
     }
-}
-
-pub struct DatasetView {
-    pub dataset: DatasetRow,
-    pub counts: GateCounts,
-    pub domains: Vec<DomainShare>,
-}
-
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<DatasetView, AppError> {
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let dataset = attune_db::datasets::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
-    let counts = attune_db::datasets::gate_counts(&mut conn, id).await?;
-    let domains = domain_shares(attune_db::datasets::domains(&mut conn, id).await?.into_iter().map(|(d, n)| (d, n.max(0) as u64)));
-    Ok(DatasetView { dataset, counts, domains })
-}
-
-/// The caller's latest datasets (at most 100), for choosing one on a page.
-pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<DatasetRow>, AppError> {
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::datasets::list(&mut conn, &actor.scope(), None, 100).await?)
-}
-
-/// A page of the caller's datasets with their gate counts, newest first.
-pub struct DatasetPage {
-    pub items: Vec<(DatasetRow, GateCounts)>,
-    pub next_cursor: Option<String>,
-}
-
-/// The caller's latest datasets with their gate counts.
-pub async fn list_with_counts(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<DatasetPage, AppError> {
-    let after = crate::cursor::after(cursor)?;
-    let limit = limit.clamp(1, 200);
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let mut rows = attune_db::datasets::list(&mut conn, &actor.scope(), after, limit + 1).await?;
-    let next_cursor = crate::cursor::next_page(&mut rows, limit, |d| (d.created_at, d.id));
-    let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
-    let counts = attune_db::datasets::gate_counts_many(&mut conn, &ids).await?;
-    let items = rows
-        .into_iter()
-        .map(|d| {
-            let c = counts.iter().find(|(id, _)| *id == d.id).map(|(_, c)| *c).unwrap_or_default();
-            (d, c)
-        })
-        .collect();
-    Ok(DatasetPage { items, next_cursor })
-}
-
-pub struct RecordPage {
-    pub items: Vec<RecordRow>,
-    pub next_cursor: Option<String>,
-}
-
-/// A page of a dataset's records; the owner and platform reviewers may read them.
-pub async fn records(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    gate: Option<&str>,
-    cursor: Option<&str>,
-    limit: i64,
-) -> Result<RecordPage, AppError> {
-    if let Some(g) = gate
-        && !matches!(g, "allowed" | "blocked" | "review")
-    {
-        return Err(AppError::field("gate", "must be allowed, blocked or review"));
-    }
-    let after = match cursor {
-        None => 0,
-        Some(c) => crate::cursor::digits(c).ok_or_else(|| AppError::field("cursor", "is not a cursor this server issued"))?,
-    };
-    let limit = limit.clamp(1, 500);
-    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    let scope = crate::dataset_review::reviewer_or_owner_scope(actor);
-    attune_db::datasets::get(&mut conn, &scope, id).await?.ok_or(AppError::NotFound)?;
-    let mut items = attune_db::datasets::records(&mut conn, id, gate, after, limit + 1).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| r.seq.to_string())
-    } else {
-        None
-    };
-    Ok(RecordPage { items, next_cursor })
 }

@@ -40,9 +40,17 @@ pub enum DemoListing {
     Listed(Uuid),
 }
 
+/// Lists the demo model from the demo organisation's wallet, whose key is derived from the server's
+/// secret (every replica signs with the same one).
+pub async fn list(market: &crate::marketplace::Marketplace, model: &DemoModel) -> anyhow::Result<DemoListing> {
+    let wallet = PrivateKeySigner::from_slice(&crate::secrets::derive(&market.secret_key, b"attune demo catalogue wallet\0"))
+        .map_err(|e| anyhow::anyhow!("could not derive the demo catalogue's wallet key: {e}"))?;
+    ensure(&market.pool, &market.screening, &market.model_checks, &wallet, model).await
+}
+
 /// Lists and verifies the demo model unless the demo organisation already lists this version.
 /// Replicas starting together take turns (an advisory lock), so it is listed once.
-pub async fn ensure(
+async fn ensure(
     pool: &PgPool,
     screening: &crate::screening::ScreeningService,
     checks: &ModelFileChecking,

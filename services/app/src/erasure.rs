@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::Actor;
 use crate::error::AppError;
+use crate::idempotency::IdempotencyKey;
 
 const MAX_SUBJECT_CHARS: usize = 200;
 const MAX_TEXT_CHARS: usize = 4000;
@@ -191,30 +192,25 @@ pub async fn request_idempotent(
     pool: &PgPool,
     actor: &Actor,
     input: &ErasureInput,
-    idempotency: Option<(&str, &str)>,
+    idempotency: Option<&IdempotencyKey>,
 ) -> Result<(u16, serde_json::Value), AppError> {
     const SCOPE: &str = "erasure-requests";
-    let replay = |stored: attune_db::idempotency::StoredResponse, fingerprint: &str| {
-        if stored.request_sha256 != fingerprint {
-            return Err(AppError::field("Idempotency-Key", "was already used with a different request body"));
-        }
-        Ok((u16::try_from(stored.status_code).unwrap_or(201), stored.response))
-    };
-    if let Some((key, fingerprint)) = idempotency {
-        let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-        if let Some(stored) = attune_db::idempotency::find(&mut conn, actor.organization_id, SCOPE, key).await? {
-            return replay(stored, fingerprint);
+    if idempotency.is_some() {
+        let mut tx = pool.begin().await.context("failed to begin")?;
+        if let Some(answer) = crate::idempotency::replay(&mut tx, actor.organization_id, SCOPE, idempotency).await? {
+            return Ok(answer);
         }
     }
+    // The request is itself idempotent per subject (a repeat answers the earlier request), so the
+    // key is stored after it; a concurrent twin that got there first is answered with its answer.
     let (created, view) = request(pool, actor, input).await?;
     let answer = (if created { 201 } else { 200 }, serde_json::to_value(&view).context("failed to encode an erasure request")?);
-    if let Some((key, fingerprint)) = idempotency {
+    if idempotency.is_some() {
         let mut tx = pool.begin().await.context("failed to begin storing an idempotency key")?;
-        attune_db::idempotency::lock(&mut tx, actor.organization_id, SCOPE, key).await?;
-        if let Some(stored) = attune_db::idempotency::find(&mut tx, actor.organization_id, SCOPE, key).await? {
-            return replay(stored, fingerprint);
+        if let Some(stored) = crate::idempotency::replay(&mut tx, actor.organization_id, SCOPE, idempotency).await? {
+            return Ok(stored);
         }
-        attune_db::idempotency::store(&mut tx, actor.organization_id, SCOPE, key, fingerprint, i32::from(answer.0), &answer.1).await?;
+        crate::idempotency::remember(&mut tx, actor.organization_id, SCOPE, idempotency, &answer).await?;
         tx.commit().await.context("failed to store an idempotency key")?;
     }
     Ok(answer)

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use std::str::FromStr;
 
 use alloy::primitives::B256;
-use attune_domain::settlement::{PaymentStatus, escrow_state_name};
-use attune_integrations::chain::bindings::EscrowState;
+use attune_domain::escrow::EscrowState;
+use attune_domain::settlement::PaymentStatus;
 
 use crate::Actor;
 use crate::chain::Chain;
@@ -162,16 +162,16 @@ pub async fn funds_not_secured(conn: &mut PgConnection, chain: Option<&Chain>, j
         return Ok(Some("settlement is not running, so the escrow cannot be read".into()));
     };
     let job_ref = B256::from_str(&payment.job_ref).context("a stored job ref")?;
-    let (_, amount, escrow) = match chain.client.escrow_of(job_ref).await {
-        Ok(read) => read,
+    let (amount, escrow) = match chain.client.escrow_of(job_ref).await {
+        Ok(read) => (read.amount, read.state),
         // The job waits; the watcher retries paid jobs when the chain answers again.
         Err(e) => {
             tracing::warn!(job = %job_id, error = %format!("{e:#}"), "the escrow could not be read");
             return Ok(Some("the escrow could not be read on chain; retried shortly".into()));
         }
     };
-    if escrow != EscrowState::Funded as u8 {
-        return Ok(Some(format!("the escrow is {} on chain, not funded", escrow_state_name(escrow))));
+    if escrow != EscrowState::Funded {
+        return Ok(Some(format!("the escrow is {} on chain, not funded", escrow.as_str())));
     }
     if amount.to_string() != payment.amount {
         return Ok(Some(format!("the escrow holds {amount}, not the quoted {}", payment.amount)));

@@ -34,13 +34,10 @@ pub struct JobView {
     /// The review, when one is required: by the organisation's audit pool or, for an organisation
     /// in no pool, by the platform; its status, fee and rounds.
     pub audit: Option<AuditView>,
-    #[schema(value_type = Vec<Object>)]
-    pub shards: Vec<serde_json::Value>,
+    pub shards: Vec<ShardView>,
     pub progress: Progress,
-    #[schema(value_type = Vec<Object>)]
-    pub artifacts: Vec<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub certificate: Option<serde_json::Value>,
+    pub artifacts: Vec<ArtifactView>,
+    pub certificate: Option<CertificateView>,
     /// The dataset gate for this job's jurisdictions and purpose.
     #[schema(value_type = Object)]
     pub gate: serde_json::Value,
@@ -50,6 +47,58 @@ pub struct JobView {
     pub documents: Vec<DocumentView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One shard's training: its run's status and attempt, and how far it got. Tokens and FLOPs are the
+/// successful completion's once it succeeded, else the current attempt's running totals.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ShardView {
+    pub index: i32,
+    pub status: String,
+    pub attempts: i32,
+    pub slices: i32,
+    pub slices_done: i32,
+    /// 0 to 1.
+    pub progress: f64,
+    /// The latest training loss the worker reported.
+    pub loss: Option<f64>,
+    pub flops: f64,
+    pub tokens: i64,
+    pub error: Option<String>,
+}
+
+/// A delivered file of the fine-tuned model.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ArtifactView {
+    pub shard: i32,
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub download_url: String,
+}
+
+/// The compliance certificate in force: its hash, version and where it is anchored.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CertificateView {
+    pub sha256: String,
+    pub version: i32,
+    pub issued_at: DateTime<Utc>,
+    pub anchor: Option<AnchorView>,
+    pub url: String,
+}
+
+/// A transaction on the settlement chain that carries a hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AnchorView {
+    pub tx_hash: String,
+    pub block: Option<i64>,
+}
+
+impl JobView {
+    /// The assessment taken at creation, typed; `None` only if the stored snapshot cannot be read.
+    pub fn assessed(&self) -> Option<attune_domain::compliance::Assessment> {
+        serde_json::from_value(self.assessment.clone()).ok()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -152,17 +201,22 @@ pub async fn load_view(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> R
     let audit = audit_view(conn, &job, &obligations).await?;
     let mut v = view(job, obligations, documents, runs);
     v.artifacts = delivered
-        .iter()
-        .map(|d| {
-            serde_json::json!({"shard": d.shard_index, "name": d.name, "sha256": d.sha256, "size": d.size,
-                "download_url": format!("/api/v1/jobs/{id}/artifacts/{}/{}", d.shard_index, d.name)})
+        .into_iter()
+        .map(|d| ArtifactView {
+            download_url: format!("/api/v1/jobs/{id}/artifacts/{}/{}", d.shard_index, d.name),
+            shard: d.shard_index,
+            name: d.name,
+            sha256: d.sha256,
+            size: d.size,
         })
         .collect();
     v.audit = audit;
-    v.certificate = certificate.map(|c| {
-        serde_json::json!({"sha256": c.sha256, "version": c.version, "issued_at": c.created_at,
-            "anchor": c.anchor_tx_hash.map(|tx| serde_json::json!({"tx_hash": tx, "block": c.anchor_block})),
-            "url": format!("/api/v1/jobs/{id}/certificate")})
+    v.certificate = certificate.map(|c| CertificateView {
+        sha256: c.sha256,
+        version: c.version,
+        issued_at: c.created_at,
+        anchor: c.anchor_tx_hash.map(|tx_hash| AnchorView { tx_hash, block: c.anchor_block }),
+        url: format!("/api/v1/jobs/{id}/certificate"),
     });
     Ok(v)
 }
@@ -227,10 +281,8 @@ fn view(
     }
 }
 
-/// Per shard: `{index, status, attempts, progress (0..1), loss, flops, tokens}`, and the job's share
-/// trained (finished slices; a succeeded shard counts whole). Tokens and FLOPs are the successful
-/// completion's once a shard succeeded, else the current attempt's running totals.
-fn shard_views(runs: &[attune_db::shard_runs::RunRow]) -> (Vec<serde_json::Value>, f64) {
+/// Every shard's view, and the job's share trained (finished slices; a succeeded shard counts whole).
+fn shard_views(runs: &[attune_db::shard_runs::RunRow]) -> (Vec<ShardView>, f64) {
     use attune_domain::sisa::ShardRunStatus;
     let mut total = 0.0;
     let views = runs
@@ -243,27 +295,24 @@ fn shard_views(runs: &[attune_db::shard_runs::RunRow]) -> (Vec<serde_json::Value
                 u32::try_from(r.slices).unwrap_or(0),
             );
             total += fraction;
-            let live = r.progress.as_ref();
+            let live = |key: &str| r.progress.as_ref().and_then(|p| p.get(key));
             let (tokens, flops) = if status == ShardRunStatus::Succeeded {
-                (serde_json::json!(r.tokens), serde_json::json!(r.flops))
+                (r.tokens, r.flops)
             } else {
-                (
-                    live.and_then(|p| p.get("tokens")).cloned().unwrap_or(serde_json::json!(0)),
-                    live.and_then(|p| p.get("flops")).cloned().unwrap_or(serde_json::json!(0.0)),
-                )
+                (live("tokens").and_then(|t| t.as_i64()).unwrap_or(0), live("flops").and_then(|f| f.as_f64()).unwrap_or(0.0))
             };
-            serde_json::json!({
-                "index": r.shard_index,
-                "status": r.status,
-                "attempts": r.attempt,
-                "slices": r.slices,
-                "slices_done": r.slices_done,
-                "progress": fraction,
-                "loss": live.and_then(|p| p.get("loss")).cloned().unwrap_or(serde_json::Value::Null),
-                "flops": flops,
-                "tokens": tokens,
-                "error": r.error,
-            })
+            ShardView {
+                index: r.shard_index,
+                status: r.status.clone(),
+                attempts: r.attempt,
+                slices: r.slices,
+                slices_done: r.slices_done,
+                progress: fraction,
+                loss: live("loss").and_then(|l| l.as_f64()),
+                flops,
+                tokens,
+                error: r.error.clone(),
+            }
         })
         .collect();
     let fraction = if runs.is_empty() { 0.0 } else { total / runs.len() as f64 };

@@ -10,7 +10,6 @@ use attune_domain::data_policy::DataPolicy;
 use attune_domain::dataset::{GateContext, GateVerdict, LicenceKind, ReviewDecision, gate_record};
 use attune_domain::job::JobStatus;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -18,6 +17,7 @@ use crate::Actor;
 use crate::assessments::AssessmentRequest;
 use crate::dataset_review::parse_status;
 use crate::error::AppError;
+use crate::idempotency::{self, IdempotencyKey};
 use crate::job_lifecycle::{Transition, transition};
 use crate::job_view::{JobView, load_view};
 
@@ -37,12 +37,6 @@ pub struct CreatedJob {
     pub body: serde_json::Value,
 }
 
-/// The sha256 that an Idempotency-Key binds to: the request body as canonical JSON.
-pub fn request_fingerprint(body: &serde_json::Value) -> String {
-    let canonical = serde_jcs::to_string(body).unwrap_or_else(|_| body.to_string());
-    hex::encode(Sha256::digest(canonical.as_bytes()))
-}
-
 #[tracing::instrument(skip_all, fields(model = %request.base_model_id))]
 pub async fn create(
     pool: &PgPool,
@@ -50,20 +44,14 @@ pub async fn create(
     agents: &[String],
     actor: &Actor,
     request: &AssessmentRequest,
-    idempotency: Option<(&str, &str)>,
+    idempotency: Option<&IdempotencyKey>,
 ) -> Result<CreatedJob, AppError> {
     let Some(dataset_id) = request.dataset_id else {
         return Err(AppError::field("dataset_id", "is required to create a job"));
     };
     let mut tx = pool.begin().await.context("failed to begin job creation")?;
-    if let Some((key, fingerprint)) = idempotency {
-        attune_db::idempotency::lock(&mut tx, actor.organization_id, "jobs", key).await?;
-        if let Some(stored) = attune_db::idempotency::find(&mut tx, actor.organization_id, "jobs", key).await? {
-            if stored.request_sha256 != fingerprint {
-                return Err(AppError::field("Idempotency-Key", "was already used with a different request body"));
-            }
-            return Ok(CreatedJob { status_code: u16::try_from(stored.status_code).unwrap_or(201), body: stored.response });
-        }
+    if let Some((status_code, body)) = idempotency::replay(&mut tx, actor.organization_id, "jobs", idempotency).await? {
+        return Ok(CreatedJob { status_code, body });
     }
 
     let model = attune_db::models::get(&mut tx, request.base_model_id)
@@ -234,11 +222,10 @@ pub async fn create(
 
     let view: JobView = load_view(&mut tx, &actor.scope(), id).await?;
     let body = serde_json::to_value(&view).context("failed to encode the job")?;
-    if let Some((key, fingerprint)) = idempotency {
-        attune_db::idempotency::store(&mut tx, actor.organization_id, "jobs", key, fingerprint, 201, &body).await?;
-    }
+    let (status_code, body) = (201, body);
+    idempotency::remember(&mut tx, actor.organization_id, "jobs", idempotency, &(status_code, body.clone())).await?;
     tx.commit().await.context("failed to commit job creation")?;
-    Ok(CreatedJob { status_code: 201, body })
+    Ok(CreatedJob { status_code, body })
 }
 
 /// The gate applied to each group of records for one job.

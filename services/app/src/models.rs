@@ -1,11 +1,13 @@
 //! Providers list base models; the automatic provenance checks; admins verify or reject.
 
 use anyhow::Context;
-use attune_db::models::{ModelFilter, ModelRow, NewModel};
+use attune_db::models::{ModelRow, NewModel};
 use attune_domain::evm::{Address, recover_personal_sign};
+pub use attune_domain::provenance::ModelFilter;
 use attune_domain::provenance::{LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, validate_files};
 use attune_domain::vocabulary::is_sector;
 use attune_domain::{OrgScope, ValidationErrors};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -15,6 +17,46 @@ use crate::error::AppError;
 pub use crate::model_file_checks::{ModelFileChecking, ModelFileLimits};
 pub use crate::provenance_checks::{Check, presumes_systemic_risk};
 use crate::provenance_checks::{listing_checks, signature_check};
+use crate::view::view;
+
+view! {
+    /// A base model listing: its facts, files, card, price and provenance.
+    #[derive(Debug, Clone)]
+    pub struct Model from ModelRow {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub organization_name: String,
+        pub name: String,
+        pub version: String,
+        pub architecture: String,
+        pub parameter_count: i64,
+        pub training_flops: Option<f64>,
+        pub intended_uses: Vec<String>,
+        pub licence: String,
+        /// `[{path, uri, sha256, size}]` as signed in the manifest.
+        pub files: serde_json::Value,
+        pub card_markdown: String,
+        pub training_summary: serde_json::Value,
+        pub lineage_base_model_id: Option<Uuid>,
+        pub lineage_relation: Option<String>,
+        /// USDC base units.
+        pub licence_fee: i64,
+        pub systemic_risk: bool,
+        /// The manifest exactly as signed (RFC 8785 canonical JSON).
+        pub manifest_canonical: String,
+        pub manifest_sha256: String,
+        pub signer_address: Option<String>,
+        pub signature: Option<String>,
+        /// `[{check, status, detail}]` from the automatic checks.
+        pub checks: serde_json::Value,
+        pub provenance_status: String,
+        pub decided_at: Option<DateTime<Utc>>,
+        pub decision_notes: Option<String>,
+        pub anchor_tx_hash: Option<String>,
+        pub anchor_block: Option<i64>,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ListingInput {
@@ -117,7 +159,7 @@ fn validate(input: &ListingInput, limits: &ModelFileLimits) -> Result<i64, Valid
 /// background step ([`ModelFileChecking`]) has fetched and re-hashed every file — and stores it
 /// pending, audited. The caller wakes the background step.
 #[tracing::instrument(skip_all, fields(org = %actor.organization_id))]
-pub async fn list_model(pool: &PgPool, limits: &ModelFileLimits, actor: &Actor, input: ListingInput) -> Result<ModelRow, AppError> {
+pub async fn list_model(pool: &PgPool, limits: &ModelFileLimits, actor: &Actor, input: ListingInput) -> Result<Model, AppError> {
     let licence_fee = validate(&input, limits)?;
     let manifest = manifest_for(actor.organization_id, &input);
     let (canonical, digest) = manifest.canonical().map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
@@ -175,14 +217,14 @@ pub async fn list_model(pool: &PgPool, limits: &ModelFileLimits, actor: &Actor, 
     .await?;
     let row = attune_db::models::get(&mut tx, id).await?.context("the new model vanished")?;
     tx.commit().await.context("failed to commit listing")?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Stores the provider's signature over `manifest_sha256` and re-runs the checks (the file check
 /// keeps its result, or stays pending: the background step fetches the files once and the
 /// digests are in the manifest).
 #[tracing::instrument(skip_all, fields(model = %id))]
-pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, signature: &str) -> Result<ModelRow, AppError> {
+pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, signature: &str) -> Result<Model, AppError> {
     let claimed = Address::parse(signer_address).map_err(|m| AppError::field("signer_address", m))?;
     let mut tx = pool.begin().await.context("failed to begin signing")?;
     let model = attune_db::models::get_for_update(&mut tx, actor.scope(), id).await?.ok_or(AppError::NotFound)?;
@@ -226,12 +268,12 @@ pub async fn sign(pool: &PgPool, actor: &Actor, id: Uuid, signer_address: &str, 
     .await?;
     let row = attune_db::models::get(&mut tx, id).await?.context("the model vanished")?;
     tx.commit().await.context("failed to commit signature")?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// An admin verifies (only when every automatic check passes) or rejects a pending listing.
 #[tracing::instrument(skip_all, fields(model = %id))]
-pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, notes: &str) -> Result<ModelRow, AppError> {
+pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, notes: &str) -> Result<Model, AppError> {
     let scope = actor.admin_scope()?;
     let status = match decision {
         "verify" => "verified",
@@ -269,16 +311,16 @@ pub async fn decide(pool: &PgPool, actor: &Actor, id: Uuid, decision: &str, note
     }
     let row = attune_db::models::get(&mut tx, id).await?.context("the model vanished")?;
     tx.commit().await.context("failed to commit decision")?;
-    Ok(row)
+    Ok(row.into())
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<ModelRow, AppError> {
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Model, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    attune_db::models::get(&mut conn, id).await?.ok_or(AppError::NotFound)
+    Ok(attune_db::models::get(&mut conn, id).await?.ok_or(AppError::NotFound)?.into())
 }
 
 pub struct ModelPage {
-    pub items: Vec<ModelRow>,
+    pub items: Vec<Model>,
     pub next_cursor: Option<String>,
 }
 
@@ -288,20 +330,20 @@ pub async fn list(pool: &PgPool, filter: ModelFilter, cursor: Option<&str>, limi
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::models::list(&mut conn, &filter, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |m| (m.created_at, m.id));
-    Ok(ModelPage { items, next_cursor })
+    Ok(ModelPage { items: items.into_iter().map(Model::from).collect(), next_cursor })
 }
 
 /// Models awaiting an admin decision, oldest first.
-pub async fn verification_queue(pool: &PgPool, actor: &Actor) -> Result<Vec<ModelRow>, AppError> {
+pub async fn verification_queue(pool: &PgPool, actor: &Actor) -> Result<Vec<Model>, AppError> {
     actor.admin_scope()?;
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items =
         attune_db::models::list(&mut conn, &ModelFilter { status: Some("pending".into()), ..Default::default() }, None, 200).await?;
     items.reverse();
-    Ok(items)
+    Ok(items.into_iter().map(Model::from).collect())
 }
 
 /// Whether `scope` owns the model (for showing provider-only actions).
-pub fn owned_by(model: &ModelRow, scope: OrgScope) -> bool {
+pub fn owned_by(model: &Model, scope: OrgScope) -> bool {
     scope.permits(model.organization_id)
 }

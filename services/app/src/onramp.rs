@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::Actor;
 use crate::chain::Chain;
 use crate::error::AppError;
+use crate::idempotency::{self, IdempotencyKey};
 use crate::kyc::{SANDBOX_SIGNATURE_HEADER, TOLERANCE_SECS, WebhookError};
 
 pub struct OnrampProviders {
@@ -46,7 +47,7 @@ pub async fn create_order(
     job_id: Uuid,
     provider: &str,
     fiat_currency: &str,
-    idempotency: Option<(&str, &str)>,
+    idempotency: Option<&IdempotencyKey>,
 ) -> Result<(u16, serde_json::Value), AppError> {
     if provider != "sandbox" {
         return Err(AppError::field("provider", "only the sandbox onramp can take orders on this server"));
@@ -57,14 +58,8 @@ pub async fn create_order(
     }
     let settlement = chain.client.operator_address();
     let mut tx = pool.begin().await.context("failed to begin an order")?;
-    if let Some((key, fingerprint)) = idempotency {
-        attune_db::idempotency::lock(&mut tx, actor.organization_id, "onramp", key).await?;
-        if let Some(stored) = attune_db::idempotency::find(&mut tx, actor.organization_id, "onramp", key).await? {
-            if stored.request_sha256 != fingerprint {
-                return Err(AppError::field("Idempotency-Key", "was already used with a different request body"));
-            }
-            return Ok((u16::try_from(stored.status_code).unwrap_or(201), stored.response));
-        }
+    if let Some(answer) = idempotency::replay(&mut tx, actor.organization_id, "onramp", idempotency).await? {
+        return Ok(answer);
     }
     let job =
         attune_db::jobs::get_for_update(&mut tx, &actor.scope(), job_id).await?.ok_or_else(|| AppError::field("job_id", "no such job"))?;
@@ -89,7 +84,8 @@ pub async fn create_order(
     }
     // AML on the order itself: what would hold or block the payment refuses the order up front.
     let aml = attune_domain::aml::AmlPolicy::enforced().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
-    let decision = match crate::chain_watch::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await? {
+    let decision = match crate::payment_screening::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await?
+    {
         crate::chain_watch::Screening::Clear(d) | crate::chain_watch::Screening::Review(d) | crate::chain_watch::Screening::Block(_, d) => {
             d
         }
@@ -132,11 +128,10 @@ pub async fn create_order(
     let widget = format!("{}/sandbox/onramp/{}", providers.public_url, order.id);
     let body = json!({"id": order.id, "status": order.status, "widget_url": widget, "amount": order.amount, "destination": order.destination,
                       "provider": order.provider});
-    if let Some((key, fingerprint)) = idempotency {
-        attune_db::idempotency::store(&mut tx, actor.organization_id, "onramp", key, fingerprint, 201, &body).await?;
-    }
+    let answer = (201, body);
+    idempotency::remember(&mut tx, actor.organization_id, "onramp", idempotency, &answer).await?;
     tx.commit().await.context("failed to commit an order")?;
-    Ok((201, body))
+    Ok(answer)
 }
 
 /// The sandbox provider settles an order: on `paid` it moves MockUSDC from its treasury to the

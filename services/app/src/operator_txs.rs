@@ -9,6 +9,7 @@ use std::sync::Arc;
 use alloy::primitives::B256;
 use anyhow::Context;
 use attune_db::chain::ChainTxRow;
+use attune_domain::escrow::EscrowState;
 use attune_integrations::chain::client::OperatorAction;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -32,8 +33,15 @@ pub struct OperatorDesk {
 }
 
 /// The escrow states in which an action has nothing left to do.
-fn already_done(kind: &str, state: u8) -> bool {
-    matches!((kind, state), ("release", 2) | ("refund", 3 | 5) | ("freeze", 4) | ("unfreeze", 1 | 2 | 3 | 5))
+fn already_done(kind: &str, state: EscrowState) -> bool {
+    use EscrowState::*;
+    matches!(
+        (kind, state),
+        ("release", Released)
+            | ("refund", Refunded | Reclaimed)
+            | ("freeze", Frozen)
+            | ("unfreeze", Funded | Released | Refunded | Reclaimed)
+    )
 }
 
 impl OperatorDesk {
@@ -105,8 +113,7 @@ impl OperatorDesk {
             let mut conn = self.pool.acquire().await.context("failed to acquire a connection")?;
             let payment = attune_db::payments::get(&mut conn, job_id).await?.context("the job has no payment")?;
             drop(conn);
-            let (_, _, state) = client.escrow_of(hash_arg("job_ref")?).await?;
-            if state != 0 {
+            if client.escrow_of(hash_arg("job_ref")?).await?.state != EscrowState::None {
                 return Ok(None);
             }
             let quote = crate::payments::quote_from_typed_data(&payment.typed_data)?;
@@ -121,8 +128,7 @@ impl OperatorDesk {
             }
             kind => {
                 let job_ref = hash_arg("job_ref")?;
-                let (_, _, state) = client.escrow_of(job_ref).await?;
-                if already_done(kind, state) {
+                if already_done(kind, client.escrow_of(job_ref).await?.state) {
                     return Ok(None);
                 }
                 match kind {
@@ -168,21 +174,16 @@ pub async fn reconcile(pool: &PgPool, chain: &Chain) -> anyhow::Result<usize> {
     let mut alerts = 0;
     for p in attune_db::payments::settled(&mut conn, chain_id, 500).await? {
         let job_ref = B256::from_str(&p.job_ref).context("a stored job ref")?;
-        let (_, amount, state) = chain.client.escrow_of(job_ref).await?;
-        let expected: &[u8] = match p.status.as_str() {
-            "cleared" | "review" => &[1],
-            "released" => &[2],
-            "refunded" => &[3, 5],
-            "frozen" => &[4],
-            _ => continue,
-        };
-        if !expected.contains(&state) || (state == 1 && amount.to_string() != p.amount) {
+        let escrow = chain.client.escrow_of(job_ref).await?;
+        let Some(expected) = EscrowState::agreeing_with(p.state()?) else { continue };
+        let (state, amount) = (escrow.state, escrow.amount);
+        if !expected.contains(&state) || (state == EscrowState::Funded && amount.to_string() != p.amount) {
             alerts += 1;
             attune_db::chain::raise_alert(
                 &mut conn,
                 "reconciliation_mismatch",
                 &format!("job:{}", p.job_id),
-                &json!({"payment_status": p.status, "escrow_state": attune_domain::settlement::escrow_state_name(state),
+                &json!({"payment_status": p.status, "escrow_state": state.as_str(),
                         "escrow_amount": amount.to_string(), "payment_amount": p.amount}),
             )
             .await?;

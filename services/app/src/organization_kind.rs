@@ -4,25 +4,20 @@
 //! verification takes the exception away again; both are in the audit log.
 
 use anyhow::Context;
-pub use attune_db::organizations::OrganizationRow;
+use attune_db::organizations::OrganizationRow;
 use attune_domain::OrgKind;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Actor;
+use crate::accounts::Organization;
 use crate::error::AppError;
 
 /// Records `decision` (`verify` or `withdraw`) on the organisation's current kind, with the evidence
 /// the admin examined (a registry entry, a charter, …).
 #[tracing::instrument(skip_all, fields(organization = %organization_id))]
-pub async fn decide(
-    pool: &PgPool,
-    actor: &Actor,
-    organization_id: Uuid,
-    decision: &str,
-    evidence: &str,
-) -> Result<OrganizationRow, AppError> {
+pub async fn decide(pool: &PgPool, actor: &Actor, organization_id: Uuid, decision: &str, evidence: &str) -> Result<Organization, AppError> {
     let scope = actor.admin_scope()?;
     let verify = match decision {
         "verify" => true,
@@ -52,7 +47,7 @@ pub async fn decide(
     )
     .await?;
     tx.commit().await.context("failed to commit a kind verification")?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// Whether the organisation's kind is one an admin has verified.
@@ -61,9 +56,9 @@ pub fn verified(org: &OrganizationRow) -> bool {
 }
 
 /// Organisations whose kind would unlock an exception (`kinds`), unverified first (admin).
-pub async fn to_verify(pool: &PgPool, actor: &Actor, kinds: &[OrgKind]) -> Result<Vec<OrganizationRow>, AppError> {
+pub async fn to_verify(pool: &PgPool, actor: &Actor, kinds: &[OrgKind]) -> Result<Vec<Organization>, AppError> {
     actor.admin_scope()?;
     let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::organizations::list_by_kinds(&mut conn, &kinds, 200).await?)
+    Ok(attune_db::organizations::list_by_kinds(&mut conn, &kinds, 200).await?.into_iter().map(Organization::from).collect())
 }

@@ -2,20 +2,19 @@
 //! from the command line or on first start.
 
 use anyhow::Context;
-use attune_db::users::UserRow;
 use attune_domain::{Country, Email, NewPassword, OrgKind, OrgName, PersonName, PlatformRole, ValidationErrors};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Actor;
-use crate::accounts::AccountError;
+use crate::accounts::{AccountError, User};
 use crate::passwords;
 
 /// Replaces a user's platform roles (admin only). An admin cannot drop their own admin role, so
 /// the platform never locks itself out by accident.
 #[tracing::instrument(skip_all, fields(target = %user_id))]
-pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[String]) -> Result<UserRow, AccountError> {
+pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[String]) -> Result<User, AccountError> {
     let scope = actor.admin_scope()?;
     let mut errors = ValidationErrors::new();
     let mut parsed: Vec<PlatformRole> = Vec::new();
@@ -48,11 +47,11 @@ pub async fn set_roles(pool: &PgPool, actor: &Actor, user_id: Uuid, roles: &[Str
     )
     .await?;
     tx.commit().await.context("failed to commit role change")?;
-    Ok(after)
+    Ok(after.into())
 }
 
 pub struct UserPage {
-    pub items: Vec<UserRow>,
+    pub items: Vec<User>,
     pub next_cursor: Option<String>,
 }
 
@@ -68,7 +67,7 @@ pub async fn list_users(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limi
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::users::list(&mut conn, scope, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |u| (u.created_at, u.id));
-    Ok(UserPage { items, next_cursor })
+    Ok(UserPage { items: items.into_iter().map(User::from).collect(), next_cursor })
 }
 
 /// Name and country of the organisation that holds platform staff created from the command line.
@@ -167,11 +166,7 @@ pub async fn create_admin_with(
     })?;
     attune_db::users::add_role(&mut tx, user_id, PlatformRole::Admin).await?;
     // An operator typed this address on the server; it counts as verified.
-    sqlx::query("update app_user set email_verified_at = now() where id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .context("failed to mark admin verified")?;
+    attune_db::users::mark_email_verified(&mut tx, user_id).await?;
     attune_db::audit::append(
         &mut tx,
         actor,

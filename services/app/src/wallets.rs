@@ -1,7 +1,6 @@
 //! Linking wallets: an EIP-191 challenge with expiry, used once, signed by the wallet.
 
 use anyhow::Context;
-use attune_db::wallets::WalletRow;
 use attune_domain::evm::{Address, recover_personal_sign};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::json;
@@ -10,6 +9,21 @@ use uuid::Uuid;
 
 use crate::Actor;
 use crate::error::AppError;
+use crate::view::view;
+
+view! {
+    /// A wallet an organisation linked by signing a challenge.
+    #[derive(Debug, Clone)]
+    pub struct Wallet from attune_db::wallets::WalletRow {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        /// Lower-case hex.
+        pub address: String,
+        /// `active` or `under_review`.
+        pub status: String,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 /// How long a challenge can be signed.
 pub const CHALLENGE_TTL_MINUTES: i64 = 10;
@@ -59,12 +73,12 @@ pub async fn link(
     actor: &Actor,
     address: &str,
     signature: &str,
-) -> Result<WalletRow, AppError> {
+) -> Result<Wallet, AppError> {
     let address = Address::parse(address).map_err(|m| AppError::field("address", m))?;
     let mut tx = pool.begin().await.context("failed to begin wallet link")?;
     // Comprehensively embargoed jurisdictions link no wallet.
-    let country = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?.country;
-    if let Some(refusal) = crate::screening::embargo_refusal(&country) {
+    let org = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?;
+    if let Some(refusal) = crate::screening::embargo_refusal(&org.country) {
         return Err(AppError::refused("embargoed-jurisdiction", Some("address"), refusal));
     }
     let challenge =
@@ -95,35 +109,10 @@ pub async fn link(
     // Screened on link: a listed address is kept under review with a case; the caller only ever
     // learns `under_review`, never the match.
     let hit = screening.screen_address(&address.to_lower_hex());
-    // The AML rules on the link itself (no amount): the organisation's own risk (e.g. a high-risk
-    // jurisdiction, refund loops) can put a new wallet under review too.
-    let facts = attune_db::kyc::org_risk_facts(&mut tx, actor.organization_id).await?;
     let aml_policy = attune_domain::aml::AmlPolicy::enforced().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
-    let decision = attune_domain::aml::evaluate(
-        &aml_policy,
-        &attune_domain::aml::PaymentFacts {
-            amount: 0,
-            list_price: 0,
-            payer_is_verified_wallet: true,
-            sanctions_hit: hit.is_some(),
-            kyc_level: match facts.kyc_level.as_str() {
-                "enhanced" => attune_domain::aml::KycLevel::Enhanced,
-                "basic" => attune_domain::aml::KycLevel::Basic,
-                _ => attune_domain::aml::KycLevel::None,
-            },
-            account_age_days: u32::try_from(facts.account_age_days).unwrap_or(0),
-            previous_payments: 0,
-            days_since_last_activity: None,
-            recent_amounts: Vec::new(),
-            payments_last_24h: 0,
-            jurisdiction_risk: vec![facts.country.clone()],
-            onramp_identity_mismatch: false,
-            buyer_is_provider: false,
-            refunds_last_30d: u32::try_from(facts.refunds_last_30d).unwrap_or(u32::MAX),
-            pep_match: facts.pep_match,
-            organization_on_hold: facts.screening_hold.is_some(),
-        },
-    );
+    // The AML rules on the link itself (no amount): the organisation's own risk can put a new
+    // wallet under review too.
+    let decision = crate::payment_screening::screen_wallet_link(&org, hit.is_some(), &aml_policy);
     let aml_review = decision.outcome >= attune_domain::aml::Outcome::Review;
     let status = if hit.is_some() || aml_review { "under_review" } else { "active" };
     let wallet = attune_db::wallets::insert(
@@ -174,10 +163,10 @@ pub async fn link(
     )
     .await?;
     tx.commit().await.context("failed to commit wallet link")?;
-    Ok(wallet)
+    Ok(wallet.into())
 }
 
-pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<WalletRow>, AppError> {
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Wallet>, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    Ok(attune_db::wallets::list(&mut conn, actor.scope()).await?)
+    Ok(attune_db::wallets::list(&mut conn, actor.scope()).await?.into_iter().map(Wallet::from).collect())
 }

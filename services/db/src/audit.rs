@@ -119,3 +119,14 @@ pub async fn head(conn: &mut PgConnection) -> anyhow::Result<Option<(i64, Vec<u8
         .await
         .context("failed to read the audit head")
 }
+
+/// A read-only, repeatable-read transaction: one snapshot for walking the chain and reading its
+/// head, so concurrent writers cannot confuse a verification.
+pub async fn begin_snapshot(conn: &mut PgConnection) -> anyhow::Result<sqlx::Transaction<'_, sqlx::Postgres>> {
+    let mut tx = sqlx::Connection::begin(conn).await.context("failed to begin the audit snapshot")?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await
+        .context("failed to make the audit snapshot read-only")?;
+    Ok(tx)
+}

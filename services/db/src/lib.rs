@@ -6,6 +6,7 @@ pub mod audit_tasks;
 pub mod cases;
 pub mod certificates;
 pub mod chain;
+pub mod cluster;
 pub mod dataset_gate;
 pub mod datasets;
 pub mod erasure;

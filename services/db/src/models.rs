@@ -118,17 +118,7 @@ pub async fn get_for_update(conn: &mut PgConnection, scope: OrgScope, id: Uuid) 
         .context("failed to lock model")
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct ModelFilter {
-    pub verified: Option<bool>,
-    pub q: Option<String>,
-    pub licence: Option<String>,
-    pub architecture: Option<String>,
-    pub min_params: Option<i64>,
-    pub max_params: Option<i64>,
-    pub status: Option<String>,
-    pub organization_id: Option<Uuid>,
-}
+pub use attune_domain::provenance::ModelFilter;
 
 pub async fn list(
     conn: &mut PgConnection,

@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod documents;
 pub mod email;
 pub mod erasure;
+pub mod escrow;
 pub mod evm;
 pub mod job;
 pub mod jurisdictions;

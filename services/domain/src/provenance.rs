@@ -176,3 +176,19 @@ mod tests {
         assert_eq!(fields, ["files[0].path", "files[0].sha256", "files[0].uri", "files[2].path"]);
     }
 }
+
+/// Which listings a catalogue query asks for; every field narrows it.
+#[derive(Debug, Default, Clone)]
+pub struct ModelFilter {
+    /// Only verified listings (`true`) or only the others (`false`).
+    pub verified: Option<bool>,
+    /// Words in the name, card or provider.
+    pub q: Option<String>,
+    pub licence: Option<String>,
+    pub architecture: Option<String>,
+    pub min_params: Option<i64>,
+    pub max_params: Option<i64>,
+    /// A provenance status (`pending`, `verified`, `rejected`).
+    pub status: Option<String>,
+    pub organization_id: Option<uuid::Uuid>,
+}

@@ -187,19 +187,6 @@ pub fn safe_confirmations(chain_id: u64) -> u64 {
     }
 }
 
-/// The escrow's `escrowOf` states.
-pub fn escrow_state_name(state: u8) -> &'static str {
-    match state {
-        0 => "none",
-        1 => "funded",
-        2 => "released",
-        3 => "refunded",
-        4 => "frozen",
-        5 => "reclaimed",
-        _ => "unknown",
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

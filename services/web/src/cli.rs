@@ -217,7 +217,7 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
 /// again if this command started it.
 async fn with_database<F, Fut>(settings: &Settings, f: F, done: &str) -> anyhow::Result<ExitCode>
 where
-    F: FnOnce(sqlx::PgPool) -> Fut,
+    F: FnOnce(attune_app::Pool) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
 {
     let db = database::open(settings).await?;

@@ -24,7 +24,7 @@ pub struct CsrfToken {
 }
 
 fn sign(state: &AppState, value: &str, session: Option<&str>) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(state.csrf_key.expose_secret()) else {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(state.secret_key.expose_secret()) else {
         return String::new();
     };
     mac.update(b"attune form token v2\0");

@@ -9,6 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use attune_app::Actor;
+use attune_app::idempotency::IdempotencyKey;
 use attune_domain::FieldError;
 use serde::de::DeserializeOwned;
 
@@ -69,13 +70,27 @@ fn payload_error(e: &actix_web::Error) -> ApiError {
     }
 }
 
-/// A creating POST's body with its `Idempotency-Key`: the parsed body, and (key, sha256 of the
-/// body as canonical JSON) when the header is given.
-pub fn keyed_json<T: DeserializeOwned>(req: &HttpRequest, body: &serde_json::Value) -> Result<(T, Option<(String, String)>), ApiError> {
-    let key = crate::api::jobs::idempotency_key(req)?;
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::malformed(e.to_string()))?;
-    let parsed = parse_json(&bytes)?;
-    Ok((parsed, key.map(|k| (k, attune_app::jobs::request_fingerprint(body)))))
+/// A creating POST's JSON body (errors as [`ApiJson`]) and its `Idempotency-Key`, bound to the
+/// body's fingerprint when the header is given (a malformed key is a 422 on `Idempotency-Key`).
+pub struct Keyed<T> {
+    pub body: T,
+    pub key: Option<IdempotencyKey>,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Keyed<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // A value that is not visible ASCII is refused as an empty key would be.
+        let header = req.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or_default().to_owned());
+        let json = ApiJson::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let ApiJson(value) = json.await?;
+            let key = header.map(|h| IdempotencyKey::new(&h, &value)).transpose()?;
+            Ok(Keyed { body: parse_value(value)?, key })
+        })
+    }
 }
 
 /// Parses JSON, reporting where a value of the wrong shape sits, and naming a string that holds
@@ -89,35 +104,34 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::validation(vec![FieldError::new(field, attune_domain::validation::NUL_MESSAGE)]));
     }
     // JSON does not tell 3 from 3.0 (JSON Schema calls both integers); integer fields take either.
-    let whole_floats = bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
-    let parsed = if whole_floats {
-        match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(mut value) => {
-                integral_floats_as_integers(&mut value);
-                serde_path_to_error::deserialize::<_, T>(value)
-            }
-            Err(e) => return Err(ApiError::malformed(format!("The body is not valid JSON: {e}"))),
-        }
-    } else {
-        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(bytes))
-    };
-    match parsed {
-        Ok(value) => Ok(value),
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return Err(ApiError::malformed(format!("The body is not valid JSON: {inner}")));
-            }
-            let message = inner.to_string();
-            // serde reports a missing field at its parent; name the field itself.
-            let (field, message) = match message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
-                Some((name, _)) => (join_path(&path, name), "is required".to_string()),
-                None => (if path == "." { "body".to_string() } else { path }, strip_position(&message)),
-            };
-            Err(ApiError::validation(vec![FieldError::new(field, message)]))
-        }
+    if bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) => parse_value(value),
+            Err(e) => Err(ApiError::malformed(format!("The body is not valid JSON: {e}"))),
+        };
     }
+    serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(bytes)).map_err(shape_error)
+}
+
+/// A parsed JSON value as `T`, integer fields taking whole floats, errors naming the field.
+fn parse_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
+    integral_floats_as_integers(&mut value);
+    serde_path_to_error::deserialize::<_, T>(value).map_err(shape_error)
+}
+
+fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::malformed(format!("The body is not valid JSON: {inner}"));
+    }
+    let message = inner.to_string();
+    // serde reports a missing field at its parent; name the field itself.
+    let (field, message) = match message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
+        Some((name, _)) => (join_path(&path, name), "is required".to_string()),
+        None => (if path == "." { "body".to_string() } else { path }, strip_position(&message)),
+    };
+    ApiError::validation(vec![FieldError::new(field, message)])
 }
 
 /// Rewrites every number with no fractional part that fits an integer (`253.0`, `1e3`) as that

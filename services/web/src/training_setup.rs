@@ -2,7 +2,6 @@
 //! demo base model's listing.
 
 use actix_web::web;
-use secrecy::{ExposeSecret, SecretSlice};
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -31,17 +30,9 @@ pub(crate) async fn start_in_process_worker(
     }))
 }
 
-pub(crate) fn derive_key(secret: &SecretSlice<u8>, label: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    h.update(label);
-    h.update(secret.expose_secret());
-    h.finalize().to_vec()
-}
-
 /// Writes the demo base model under the model file root (byte-identical every time) and lists it
 /// from the platform's demo organisation, signed and verified like any listing.
-pub(crate) async fn list_demo_model(state: web::Data<AppState>, wallet: alloy::signers::local::PrivateKeySigner) {
+pub(crate) async fn list_demo_model(state: web::Data<AppState>) {
     let Some(root) = state.settings.model_file_root.clone() else { return };
     let dir = root.join("attune-demo-llama-3m");
     let written = {
@@ -72,7 +63,7 @@ pub(crate) async fn list_demo_model(state: web::Data<AppState>, wallet: alloy::s
         card_markdown: std::fs::read_to_string(dir.join("README.md")).unwrap_or_else(|_| "Attune's generated demo base model.".into()),
         files,
     };
-    match attune_app::demo_catalogue::ensure(&state.pool, &state.screening, &state.model_checks, &wallet, &model).await {
+    match attune_app::demo_catalogue::list(&state, &model).await {
         Ok(attune_app::demo_catalogue::DemoListing::Listed(id)) => tracing::info!(model = %id, "listed and verified the demo base model"),
         Ok(attune_app::demo_catalogue::DemoListing::AlreadyListed(id)) => tracing::debug!(model = %id, "the demo base model is listed"),
         Err(e) => tracing::error!(error = %format!("{e:#}"), "could not list the demo base model"),

@@ -144,6 +144,31 @@ pub enum PayeeRole {
     AuditFee,
 }
 
+impl Payee {
+    /// The name it has in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Payee::Provider => "provider",
+            Payee::Compute => "compute",
+            Payee::Platform => "platform",
+            Payee::AuditPool => "audit_pool",
+            Payee::PlatformReview => "platform_review",
+        }
+    }
+}
+
+impl PayeeRole {
+    /// The name it has in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayeeRole::LicenceFee => "licence_fee",
+            PayeeRole::Compute => "compute",
+            PayeeRole::PlatformFee => "platform_fee",
+            PayeeRole::AuditFee => "audit_fee",
+        }
+    }
+}
+
 /// Money travels as a decimal string of base units: JSON numbers lose precision past 2^53.
 pub mod amount_string {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};

@@ -60,36 +60,4 @@ pub fn quote_signing_hash(quote: &FineTuneEscrow::Quote, chain_id: u64, escrow: 
     quote.eip712_signing_hash(&escrow_domain(chain_id, escrow))
 }
 
-/// An escrow's state as `escrowOf` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EscrowState {
-    /// Never funded.
-    None = 0,
-    /// Funded, awaiting release or refund.
-    Funded = 1,
-    /// Paid out to the payees (some perhaps as claimable balances).
-    Released = 2,
-    /// Returned to the payer by the operator.
-    Refunded = 3,
-    /// Held by compliance.
-    Frozen = 4,
-    /// Taken back by the payer after the deadline and the grace.
-    Reclaimed = 5,
-}
-
-impl TryFrom<u8> for EscrowState {
-    type Error = u8;
-
-    /// Fails with the unknown value.
-    fn try_from(value: u8) -> Result<Self, u8> {
-        Ok(match value {
-            0 => Self::None,
-            1 => Self::Funded,
-            2 => Self::Released,
-            3 => Self::Refunded,
-            4 => Self::Frozen,
-            5 => Self::Reclaimed,
-            other => return Err(other),
-        })
-    }
-}
+pub use attune_domain::escrow::EscrowState;

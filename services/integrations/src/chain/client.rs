@@ -10,12 +10,54 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{Filter, Log};
 use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolStruct;
+use alloy::sol_types::{SolEventInterface, SolStruct};
 use anyhow::Context;
+use attune_domain::escrow::{EscrowEvent, EscrowState};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::bindings::{FineTuneEscrow, MockUSDC, ProvenanceRegistry, escrow_domain};
+
+/// An escrow as `escrowOf` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscrowOf {
+    pub payer: Address,
+    pub amount: U256,
+    pub state: EscrowState,
+}
+
+/// One escrow event and where it sits on the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowLog {
+    pub tx_hash: B256,
+    pub log_index: u64,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub event: EscrowEvent,
+}
+
+impl EscrowLog {
+    fn decode(log: &Log) -> Option<Self> {
+        use FineTuneEscrow::FineTuneEscrowEvents as Events;
+        let (Some(tx_hash), Some(log_index), Some(block_number), Some(block_hash)) =
+            (log.transaction_hash, log.log_index, log.block_number, log.block_hash)
+        else {
+            return None;
+        };
+        let event = match Events::decode_raw_log(log.topics(), &log.data().data).ok()? {
+            Events::Funded(e) => {
+                EscrowEvent::Funded { job_ref: e.jobRef, payer: e.payer, token: e.token, amount: e.amount, quote_id: e.quoteId }
+            }
+            Events::Released(e) => EscrowEvent::Released { job_ref: e.jobRef, amount: e.amount },
+            Events::Refunded(e) => EscrowEvent::Refunded { job_ref: e.jobRef, payer: e.payer, amount: e.amount },
+            Events::Frozen(e) => EscrowEvent::Frozen { job_ref: e.jobRef },
+            Events::Unfrozen(e) => EscrowEvent::Unfrozen { job_ref: e.jobRef },
+            Events::Reclaimed(e) => EscrowEvent::Reclaimed { job_ref: e.jobRef, payer: e.payer, amount: e.amount },
+            _ => return None,
+        };
+        Some(Self { tx_hash, log_index, block_number, block_hash, event })
+    }
+}
 
 /// Where the contracts live on a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,17 +121,20 @@ impl ChainClient {
         self.provider.get_block_number().await.context("failed to read the chain's head")
     }
 
-    /// The escrow's logs in `[from, to]`.
-    pub async fn escrow_logs(&self, from: u64, to: u64) -> anyhow::Result<Vec<Log>> {
+    /// The escrow's events in blocks `[from, to]`, decoded; logs of other events (roles, pauses)
+    /// and logs not yet in a block are left out.
+    pub async fn escrow_logs(&self, from: u64, to: u64) -> anyhow::Result<Vec<EscrowLog>> {
         let filter = Filter::new().address(self.deployment.escrow).from_block(from).to_block(to);
-        self.provider.get_logs(&filter).await.context("failed to read the escrow's logs")
+        let logs = self.provider.get_logs(&filter).await.context("failed to read the escrow's logs")?;
+        Ok(logs.iter().filter_map(EscrowLog::decode).collect())
     }
 
-    /// `escrowOf(jobRef)`: (payer, amount, state).
-    pub async fn escrow_of(&self, job_ref: B256) -> anyhow::Result<(Address, U256, u8)> {
+    /// `escrowOf(jobRef)`.
+    pub async fn escrow_of(&self, job_ref: B256) -> anyhow::Result<EscrowOf> {
         let escrow = FineTuneEscrow::new(self.deployment.escrow, self.provider.clone());
         let r = escrow.escrowOf(job_ref).call().await.context("failed to read escrowOf")?;
-        Ok((r.payer, r.amount, r.state))
+        let state = EscrowState::try_from(r.state).map_err(|n| anyhow::anyhow!("the escrow reports an unknown state {n}"))?;
+        Ok(EscrowOf { payer: r.payer, amount: r.amount, state })
     }
 
     pub async fn token_balance(&self, who: Address) -> anyhow::Result<U256> {

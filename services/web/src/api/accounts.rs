@@ -76,7 +76,7 @@ pub async fn logout(state: web::Data<AppState>, Authenticated(actor): Authentica
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
     let me = accounts::me_with_kyc(&state.pool, &actor).await?;
-    let kyc = KycSummary { level: me.kyc_level, status: me.kyc_status.unwrap_or_default() };
+    let kyc = KycSummary { level: me.kyc_level, status: me.kyc_status };
     Ok(HttpResponse::Ok()
         .json(MeResponse { user: me.user.into(), organization: OrganizationWithKyc { organization: me.organization.into(), kyc } }))
 }

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use attune_app::datasets::{self, DatasetCreated, DatasetUpload};
-use attune_db::datasets::{DatasetRow, GateCounts, RecordRow};
+use attune_app::datasets::{Dataset, GateCounts, Record};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -64,7 +64,7 @@ pub struct DatasetDto {
     pub scanned_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-fn dataset_dto(d: DatasetRow, counts: GateCounts, domains: Vec<DomainDto>) -> DatasetDto {
+fn dataset_dto(d: Dataset, counts: GateCounts, domains: Vec<DomainDto>) -> DatasetDto {
     DatasetDto {
         id: d.id,
         name: d.name,
@@ -286,7 +286,7 @@ pub struct RecordDto {
     pub erased_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-pub fn record_dto(r: RecordRow) -> RecordDto {
+pub fn record_dto(r: Record) -> RecordDto {
     let review = r.review_decision.as_ref().map(|d| json!({"decision": d, "notes": r.review_notes, "reviewed_at": r.reviewed_at}));
     RecordDto {
         id: r.record_id,

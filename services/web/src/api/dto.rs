@@ -1,7 +1,6 @@
 //! Request and response bodies of the accounts API.
 
-use attune_db::organizations::OrganizationRow;
-use attune_db::users::UserRow;
+use attune_app::accounts::{Organization, User};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,8 +41,8 @@ pub struct UserDto {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<UserRow> for UserDto {
-    fn from(u: UserRow) -> Self {
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
         Self {
             id: u.id,
             email: u.email,
@@ -67,8 +66,8 @@ pub struct OrganizationDto {
     pub kind_verified: bool,
 }
 
-impl From<OrganizationRow> for OrganizationDto {
-    fn from(o: OrganizationRow) -> Self {
+impl From<Organization> for OrganizationDto {
+    fn from(o: Organization) -> Self {
         Self { id: o.id, name: o.name, country: o.country, kind: o.kind, kind_verified: o.kind_verified_at.is_some() }
     }
 }

@@ -1,13 +1,13 @@
 //! GDPR Art. 17 erasure requests (API.md "Erasure").
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use attune_app::erasure::{ErasureInput, ErasureView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::extract::{ApiJson, Authenticated};
+use crate::extract::{Authenticated, Keyed};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -47,15 +47,12 @@ pub struct ErasureRequestBody {
     ),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    body: ApiJson<serde_json::Value>,
+    Keyed { body: b, key }: Keyed<ErasureRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (b, keyed): (ErasureRequestBody, _) = crate::extract::keyed_json(&req, &body.0)?;
     let input = ErasureInput { subject_id: b.subject_id, reason: b.reason, organization_id: b.organization_id, evidence: b.evidence };
-    let idempotency = keyed.as_ref().map(|(k, f)| (k.as_str(), f.as_str()));
-    let (code, answer) = attune_app::erasure::request_idempotent(&state.pool, &actor, &input, idempotency).await?;
+    let (code, answer) = attune_app::erasure::request_idempotent(&state.pool, &actor, &input, key.as_ref()).await?;
     Ok(HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::CREATED)).json(answer))
 }
 

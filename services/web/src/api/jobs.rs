@@ -2,7 +2,7 @@
 //! the documents that satisfy its obligations and its training content summary.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use attune_app::job_view::{self, EventView, JobView};
 use attune_app::jobs;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::api::assessments::AssessmentBody;
 use crate::api::dto::ListQuery;
-use crate::extract::{ApiJson, Authenticated};
+use crate::extract::{ApiJson, Authenticated, Keyed};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -24,18 +24,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/jobs/{id}/training-summary").route(web::get().to(training_summary)))
         .service(web::resource("/jobs/{id}/documents/{template}").route(web::put().to(put_document)))
         .service(web::resource("/document-templates").route(web::get().to(templates)));
-}
-
-pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().map(str::trim).unwrap_or_default();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::validation(vec![attune_domain::FieldError::new(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
-        )]));
-    }
-    Ok(Some(key.to_owned()))
 }
 
 /// Creates a job from an assessment request with a dataset: the gate for the deployment's
@@ -50,21 +38,12 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
     ),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    body: ApiJson<serde_json::Value>,
+    Keyed { body, key }: Keyed<AssessmentBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (parsed, keyed): (AssessmentBody, _) = crate::extract::keyed_json(&req, &body.0)?;
-    let created = jobs::create(
-        &state.pool,
-        &state.data_policy,
-        state.scanning.scanner().agents(),
-        &actor,
-        &parsed.into(),
-        keyed.as_ref().map(|(k, f)| (k.as_str(), f.as_str())),
-    )
-    .await?;
+    let created =
+        jobs::create(&state.pool, &state.data_policy, state.scanning.scanner().agents(), &actor, &body.into(), key.as_ref()).await?;
     let status = StatusCode::from_u16(created.status_code).unwrap_or(StatusCode::CREATED);
     Ok(HttpResponse::build(status).json(created.body))
 }

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use attune_app::models::{self, Check, ListingInput};
-use attune_db::models::{ModelFilter, ModelRow};
+use attune_app::models::{Model, ModelFilter};
 use attune_domain::provenance::{Lineage, ModelFile};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -123,8 +123,8 @@ pub struct ModelDto {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ModelRow> for ModelDto {
-    fn from(m: ModelRow) -> Self {
+impl From<Model> for ModelDto {
+    fn from(m: Model) -> Self {
         let checks: Vec<Check> = serde_json::from_value(m.checks).unwrap_or_default();
         let files: Vec<FileDto> = serde_json::from_value(m.files).unwrap_or_default();
         let anchor = match (m.anchor_tx_hash, m.anchor_block) {

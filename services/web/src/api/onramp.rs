@@ -8,7 +8,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::extract::{ApiJson, Authenticated};
+use crate::extract::{Authenticated, Keyed};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -43,15 +43,11 @@ pub struct OrderBody {
         (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    body: ApiJson<serde_json::Value>,
+    Keyed { body: b, key }: Keyed<OrderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let chain = state.chain.as_ref().ok_or_else(no_chain)?;
-    let key = crate::api::jobs::idempotency_key(&req)?;
-    let fingerprint = attune_app::jobs::request_fingerprint(&body.0);
-    let b: OrderBody = crate::extract::parse_json(&serde_json::to_vec(&body.0).map_err(|e| ApiError::malformed(e.to_string()))?)?;
     let (status, response) = attune_app::onramp::create_order(
         &state.pool,
         chain,
@@ -61,7 +57,7 @@ pub async fn create(
         b.job_id,
         &b.provider,
         &b.fiat_currency,
-        key.as_deref().map(|k| (k, fingerprint.as_str())),
+        key.as_ref(),
     )
     .await?;
     Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(response))

@@ -1,7 +1,6 @@
 //! `POST /optout/check`: the opt-out scanner on one URL, with its evidence.
 
 use actix_web::{HttpResponse, web};
-use attune_integrations::optout_scanner::ScanInputError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -31,20 +30,6 @@ pub async fn check(
     Authenticated(_actor): Authenticated,
     body: ApiJson<CheckBody>,
 ) -> Result<HttpResponse, ApiError> {
-    // A URL parser would quietly drop tabs and line breaks or escape spaces: a URL carrying them is
-    // not the URL the caller means to check.
-    if body.0.url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ApiError::validation(vec![attune_domain::FieldError::new(
-            "url",
-            "must be a URL without spaces or control characters",
-        )]));
-    }
-    let verdict = state.scanning.scanner().check(&body.0.url).await.map_err(|e| {
-        let message = match e {
-            ScanInputError::NotHttp(m) => format!("must be an absolute http(s) URL ({m})"),
-            ScanInputError::Refused(m) => m,
-        };
-        ApiError::validation(vec![attune_domain::FieldError::new("url", message)])
-    })?;
-    Ok(HttpResponse::Ok().json(attune_app::dataset_scan::verdict_json(&verdict, &state.data_policy)))
+    let verdict = state.scanning.check_url(&body.0.url).await?;
+    Ok(HttpResponse::Ok().json(verdict))
 }

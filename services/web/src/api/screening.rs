@@ -4,9 +4,9 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use attune_app::screening::ListFile;
 use attune_domain::FieldError;
 use attune_domain::sanctions::screening::NameQuery;
-use attune_integrations::sanctions::{ImportError, import_ofac_advanced, import_ofac_csv, import_opensanctions};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,10 +43,6 @@ fn too_large() -> ApiError {
         "Payload too large",
         "The list file is larger than this server accepts.",
     )
-}
-
-fn unreadable(e: ImportError) -> ApiError {
-    ApiError::validation(vec![FieldError::new(e.file(), e.to_string())])
 }
 
 async fn body_bytes(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
@@ -111,14 +107,17 @@ pub async fn import(
                 return Err(ApiError::validation(vec![FieldError::new("source", message)]));
             }
             let form = Multipart::new(req.headers(), payload);
-            let parts = csv_parts(form).await?;
-            let part = |n: &str| parts.get(n).map(Vec::as_slice);
-            let sdn = part("sdn.csv").ok_or_else(|| ApiError::validation(vec![FieldError::new("sdn.csv", "is required")]))?;
-            import_ofac_csv(sdn, part("alt.csv").unwrap_or_default(), part("add.csv").unwrap_or_default(), part("sdn_comments.csv"))
-                .map_err(unreadable)?
+            let mut parts = csv_parts(form).await?;
+            let sdn = parts.remove("sdn.csv").ok_or_else(|| ApiError::validation(vec![FieldError::new("sdn.csv", "is required")]))?;
+            ListFile::OfacCsv {
+                sdn,
+                alt: parts.remove("alt.csv").unwrap_or_default(),
+                add: parts.remove("add.csv").unwrap_or_default(),
+                comments: parts.remove("sdn_comments.csv"),
+            }
         }
-        "ofac_sdn_xml" => import_ofac_advanced(body_bytes(payload).await?.as_slice()).map_err(unreadable)?,
-        "opensanctions" => import_opensanctions(body_bytes(payload).await?.as_slice()).map_err(unreadable)?,
+        "ofac_sdn_xml" => ListFile::OfacAdvancedXml(body_bytes(payload).await?),
+        "opensanctions" => ListFile::OpenSanctions(body_bytes(payload).await?),
         _ => return Err(ApiError::validation(vec![FieldError::new("source", "must be ofac_sdn_csv, ofac_sdn_xml or opensanctions")])),
     };
     let report = attune_app::screening::import(&state.pool, &state.screening, &actor, list).await?;

@@ -14,20 +14,21 @@ pub async fn healthz() -> HttpResponse {
 /// The process can serve: the database (and the chain, when configured) answer.
 #[utoipa::path(get, path = "/readyz", tag = "service", responses((status = 200, description = "Ready"), (status = 503, description = "A dependency does not answer")))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool).await;
-    let chain = match &state.chain {
-        None => Ok("not configured"),
-        Some(chain) => chain.client.head().await.map(|_| "ok"),
+    use attune_app::marketplace::ChainReadiness;
+    let readiness = state.readiness().await;
+    let answers = |ok: bool| if ok { "ok" } else { "unreachable" };
+    let chain = match readiness.chain {
+        ChainReadiness::NotConfigured => "not configured",
+        ChainReadiness::Answers => "ok",
+        ChainReadiness::Unreachable => "unreachable",
     };
-    match (db, chain) {
-        (Ok(_), Ok(chain)) => HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok", "chain": chain}})),
-        (db, chain) => {
-            tracing::warn!(database = ?db.as_ref().err(), chain = ?chain.as_ref().err(), "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "checks": {
-                "database": if db.is_ok() { "ok" } else { "unreachable" },
-                "chain": if chain.is_ok() { "ok" } else { "unreachable" },
-            }}))
-        }
+    if readiness.ready() {
+        HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok", "chain": chain}}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "checks": {
+            "database": answers(readiness.database),
+            "chain": if readiness.chain == ChainReadiness::Unreachable { "unreachable" } else { "ok" },
+        }}))
     }
 }
 

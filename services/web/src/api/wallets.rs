@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use attune_app::wallets;
-use attune_db::wallets::WalletRow;
+use attune_app::wallets::Wallet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,8 +50,8 @@ pub struct WalletDto {
     pub proof: String,
 }
 
-impl From<WalletRow> for WalletDto {
-    fn from(w: WalletRow) -> Self {
+impl From<Wallet> for WalletDto {
+    fn from(w: Wallet) -> Self {
         Self { id: w.id, address: w.address, status: w.status, verified_at: w.created_at, proof: "eip191_personal_sign".into() }
     }
 }

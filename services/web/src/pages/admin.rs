@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::accounts;
-use attune_db::users::UserRow;
+use attune_app::accounts::User;
 use attune_domain::PlatformRole;
 use serde::Deserialize;
 
@@ -48,7 +48,7 @@ async fn workers(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 #[template(path = "admin_users.html")]
 struct UsersPage {
     layout: Layout,
-    users: Vec<UserRow>,
+    users: Vec<User>,
     next_cursor: Option<String>,
 }
 

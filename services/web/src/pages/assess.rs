@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::assessments::{self, AssessmentRequest};
 use attune_app::error::AppError;
+use attune_app::idempotency::IdempotencyKey;
 use attune_app::models;
-use attune_db::models::ModelFilter;
+use attune_app::models::ModelFilter;
 use attune_domain::FieldError;
-use attune_domain::compliance::{DeploymentContext, Derogation, Hyperparameters, Policy};
+use attune_domain::compliance::{Assessment, DeploymentContext, Derogation, Hyperparameters, Policy};
 use attune_domain::vocabulary::SECTORS;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Layout, Page, form_pairs, form_value, form_values, page_layout, redirect, usdc};
@@ -182,47 +182,34 @@ struct View {
     classification_html: String,
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_default()
-}
-
-fn sci(v: &Value) -> String {
-    v.as_f64().map(|f| format!("{f:.3e}")).unwrap_or_else(|| "unknown".into())
-}
-
 impl View {
-    fn from_json(a: &Value) -> Self {
-        let list = |key: &str| a[key].as_array().cloned().unwrap_or_default();
-        let secs = a["estimated_duration_s"].as_u64().unwrap_or(0);
+    fn of(a: &Assessment) -> Self {
+        let secs = a.estimated_duration_s;
         Self {
-            tier: text(&a["risk_tier"]),
-            reasons: list("reasons").iter().map(|r| (text(&r["rule"]), text(&r["detail"]))).collect(),
-            obligations: list("obligations")
-                .iter()
-                .map(|o| (text(&o["id"]), text(&o["article"]), text(&o["title"]), o["blocking"].as_bool().unwrap_or(false)))
-                .collect(),
-            flops_estimate: sci(&a["flops"]["estimate"]),
-            formula: text(&a["flops"]["formula"]),
-            threshold: sci(&a["flops"]["threshold"]),
-            fallback: text(&a["flops"]["fallback_used"]),
-            provider_role: text(&a["provider_role"]),
-            substantial: a["flops"]["substantial_modification"].as_bool().unwrap_or(false),
-            audit_required: a["audit_required"].as_bool().unwrap_or(false),
+            tier: a.risk_tier.as_str().to_string(),
+            reasons: a.reasons.iter().map(|r| (r.rule.clone(), r.detail.clone())).collect(),
+            obligations: a.obligations.iter().map(|o| (o.id.clone(), o.article.clone(), o.title.clone(), o.blocking)).collect(),
+            flops_estimate: format!("{:.3e}", a.flops.estimate),
+            formula: a.flops.formula.clone(),
+            threshold: format!("{:.3e}", a.flops.threshold),
+            fallback: a.flops.fallback_used.clone().unwrap_or_default(),
+            provider_role: a.provider_role.as_str().to_string(),
+            substantial: a.flops.substantial_modification,
+            audit_required: a.audit_required,
             duration: if secs >= 3600 {
                 format!("about {:.1} hours", secs as f64 / 3600.0)
             } else {
                 format!("about {} minutes", secs.div_ceil(60))
             },
-            amount: usdc(&text(&a["quote"]["amount"])),
-            lines: a["quote"]["breakdown"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
+            amount: usdc(&a.quote.amount.to_string()),
+            lines: a
+                .quote
+                .breakdown
                 .iter()
-                .map(|l| (text(&l["payee"]), text(&l["role"]), usdc(&text(&l["amount"]))))
+                .map(|l| (l.payee.as_str().to_string(), l.role.as_str().to_string(), usdc(&l.amount.to_string())))
                 .collect(),
-            policy_version: text(&a["policy"]["version"]),
-            policy_sha256: text(&a["policy"]["sha256"]),
+            policy_version: a.policy.version.clone(),
+            policy_sha256: a.policy.sha256.clone(),
             classification_html: super::classification::Classification::html(a),
         }
     }
@@ -257,7 +244,7 @@ async fn run(state: &AppState, actor: &attune_app::Actor, answers: &Answers) -> 
     let fragment = match answers.request() {
         Err(errors) => ResultFragment { errors, assessment: None },
         Ok(request) => match assessments::assess(&state.pool, actor, &request).await {
-            Ok(a) => ResultFragment { errors: Vec::new(), assessment: serde_json::to_value(&a).ok().map(|v| View::from_json(&v)) },
+            Ok(a) => ResultFragment { errors: Vec::new(), assessment: Some(View::of(&a)) },
             Err(AppError::Validation(e)) => ResultFragment { errors: e.0, assessment: None },
             Err(e) => ResultFragment { errors: vec![FieldError::new("assessment", e.to_string())], assessment: None },
         },
@@ -363,11 +350,10 @@ async fn create_job(req: &HttpRequest, state: &AppState, answers: Answers, key: 
     }
     let body = serde_json::json!({"base_model_id": request.base_model_id, "dataset_id": request.dataset_id, "method": request.method,
         "hyperparameters": request.hyperparameters, "deployment": request.deployment});
-    let fingerprint = attune_app::jobs::request_fingerprint(&body);
-    let key = key.trim();
-    let idempotency = (!key.is_empty() && key.len() <= 255).then_some((key, fingerprint.as_str()));
+    // The form's key was rendered with it; a form without a usable one is simply not replayed.
+    let idempotency = IdempotencyKey::new(key, &body).ok();
     let agents = state.scanning.scanner().agents();
-    match attune_app::jobs::create(&state.pool, &state.data_policy, agents, &actor, &request, idempotency).await {
+    match attune_app::jobs::create(&state.pool, &state.data_policy, agents, &actor, &request, idempotency.as_ref()).await {
         Ok(created) => match created.body["id"].as_str() {
             Some(id) => redirect(&format!("/jobs/{id}")),
             None => redirect("/jobs"),

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::cases;
+use attune_app::cases::{Case, CaseDecision};
 use attune_app::error::AppError;
-use attune_db::cases::{CaseRow, DecisionRow};
 use attune_domain::PlatformRole;
 use serde::Deserialize;
 use serde_json::Value;
@@ -49,7 +49,7 @@ fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn amount_of(case: &CaseRow) -> String {
+fn amount_of(case: &Case) -> String {
     case.amount.as_deref().map(|a| format!("{} USDC", usdc(a))).unwrap_or_default()
 }
 
@@ -210,7 +210,7 @@ fn features(v: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn case_view(layout: Layout, case: &CaseRow, decisions: &[DecisionRow], errors: Vec<String>, notes: String) -> CasePage {
+fn case_view(layout: Layout, case: &Case, decisions: &[CaseDecision], errors: Vec<String>, notes: String) -> CasePage {
     let reasons = case
         .reasons
         .as_array()

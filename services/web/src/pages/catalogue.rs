@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::models::{self, Check};
-use attune_db::models::{ModelFilter, ModelRow};
+use attune_app::models::{Model, ModelFilter};
 use attune_domain::PlatformRole;
 use attune_domain::provenance::ModelFile;
 use serde::Deserialize;
@@ -49,7 +49,7 @@ struct CatalogueFilter {
 struct CataloguePage {
     layout: Layout,
     f: CatalogueFilter,
-    models: Vec<ModelRow>,
+    models: Vec<Model>,
 }
 
 async fn catalogue(req: HttpRequest, state: web::Data<AppState>, query: web::Query<CatalogueQuery>) -> HttpResponse {
@@ -77,7 +77,7 @@ async fn catalogue(req: HttpRequest, state: web::Data<AppState>, query: web::Que
 #[template(path = "model.html")]
 struct ModelPage {
     layout: Layout,
-    m: ModelRow,
+    m: Model,
     checks: Vec<Check>,
     files: Vec<ModelFile>,
     licence_fee: String,

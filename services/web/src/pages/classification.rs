@@ -4,7 +4,7 @@
 //! what Attune itself asks.
 
 use askama::Template;
-use serde_json::Value;
+use attune_domain::compliance::{Assessment, Reason};
 
 #[derive(Template)]
 #[template(path = "classification.html")]
@@ -21,54 +21,44 @@ struct Legal {
     ai_act_applies: bool,
     ai_act_high_risk: bool,
     floor: String,
-    score: u64,
+    score: u32,
     score_tier: String,
     grounds: Vec<String>,
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_default()
-}
-
-fn details(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().map(|r| text(&r["detail"])).collect()
+fn details(reasons: &[Reason]) -> Vec<String> {
+    reasons.iter().map(|r| r.detail.clone()).collect()
 }
 
 impl Classification {
-    /// From an assessment's JSON; empty for one decided under policy v1, which had none of these.
-    pub(crate) fn from_assessment(a: &Value) -> Self {
-        let l = &a["legal_classification"];
+    /// Empty for an assessment decided under policy v1, which had none of these.
+    pub(crate) fn from_assessment(a: &Assessment) -> Self {
         Self {
-            legal: l.is_object().then(|| Legal {
-                ai_act_applies: l["ai_act_applies"].as_bool().unwrap_or(false),
-                ai_act_high_risk: l["ai_act_high_risk"].as_bool().unwrap_or(false),
-                floor: text(&l["floor"]),
-                score: l["application_score"].as_u64().unwrap_or(0),
-                score_tier: text(&l["score_tier"]),
-                grounds: details(&l["grounds"]),
+            legal: a.legal_classification.as_ref().map(|l| Legal {
+                ai_act_applies: l.ai_act_applies,
+                ai_act_high_risk: l.ai_act_high_risk,
+                floor: l.floor.as_str().to_string(),
+                score: l.application_score,
+                score_tier: l.score_tier.as_str().to_string(),
+                grounds: details(&l.grounds),
             }),
-            roles: [
-                ("high_risk_provider", "Provider of a high-risk system (Art. 25(1)(c))"),
-                ("gpai_provider", "Provider of a general-purpose AI model (Art. 53)"),
-            ]
-            .into_iter()
-            .filter(|(key, _)| a["roles"][key].is_object())
-            .map(|(key, label)| {
-                let r = &a["roles"][key];
-                (key.to_string(), label.to_string(), r["applies"].as_bool().unwrap_or(false), details(&r["reasons"]))
-            })
-            .collect(),
-            measures: a["platform_measures"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|m| (text(&m["id"]), text(&m["title"]), text(&m["reason"])))
+            roles: a
+                .roles
+                .iter()
+                .flat_map(|r| {
+                    [
+                        ("high_risk_provider", "Provider of a high-risk system (Art. 25(1)(c))", &r.high_risk_provider),
+                        ("gpai_provider", "Provider of a general-purpose AI model (Art. 53)", &r.gpai_provider),
+                    ]
+                })
+                .map(|(key, label, role)| (key.to_string(), label.to_string(), role.applies, details(&role.reasons)))
                 .collect(),
-            flags: details(&a["review_flags"]),
+            measures: a.platform_measures.iter().map(|m| (m.id.clone(), m.title.clone(), m.reason.clone())).collect(),
+            flags: details(&a.review_flags),
         }
     }
 
-    pub(crate) fn html(a: &Value) -> String {
+    pub(crate) fn html(a: &Assessment) -> String {
         Self::from_assessment(a).render().unwrap_or_default()
     }
 }

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::Actor;
 use attune_app::datasets::{self, DatasetCreated, DatasetUpload};
+use attune_app::datasets::{Dataset, GateCounts, Record};
 use attune_app::error::AppError;
-use attune_db::datasets::{DatasetRow, GateCounts, RecordRow};
 use attune_domain::FieldError;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "datasets.html")]
 struct ListPage {
     layout: Layout,
-    datasets: Vec<DatasetRow>,
+    datasets: Vec<Dataset>,
     name: String,
     records: String,
     errors: Vec<FieldError>,
@@ -234,7 +234,7 @@ impl RecordView {
         }
     }
 
-    fn from_row(r: RecordRow) -> RecordView {
+    fn from_row(r: Record) -> RecordView {
         RecordView::new(r.record_id, r.seq, r.source_url, r.optout.as_ref(), &r.gate_reasons)
     }
 }
@@ -249,7 +249,7 @@ pub(super) struct DomainLine {
 #[template(path = "dataset.html")]
 struct DatasetPage {
     layout: Layout,
-    d: DatasetRow,
+    d: Dataset,
     policy_sha_short: String,
     counts: GateCounts,
     domains: Vec<DomainLine>,

@@ -7,6 +7,7 @@ use askama::Template;
 use attune_app::error::AppError;
 use attune_app::job_view::{self, JobView};
 use attune_domain::FieldError;
+use attune_domain::compliance::PayeeRole;
 use attune_domain::documents::{FieldKind, TemplateField};
 use attune_domain::job::JobStatus;
 use serde_json::Value;
@@ -44,7 +45,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             (
                 j.id.to_string(),
                 status_label(&j.status),
-                j.assessment["risk_tier"].as_str().unwrap_or_default().to_string(),
+                j.assessed().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default(),
                 usdc(&j.payment.amount),
                 j.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             )
@@ -138,46 +139,44 @@ struct ShardRow {
 }
 
 fn training_section(job: &JobView, history: &[job_view::LossSeries]) -> Training {
-    let compute: u128 = job.assessment["quote"]["breakdown"]
-        .as_array()
-        .and_then(|b| b.iter().find(|l| l["role"] == "compute"))
-        .and_then(|l| l["amount"].as_str())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0);
-    let total_tokens: f64 = job.shards.iter().filter_map(|s| s["tokens"].as_f64()).sum();
+    let compute: u128 =
+        job.assessed().and_then(|a| a.quote.breakdown.iter().find(|l| l.role == PayeeRole::Compute).map(|l| l.amount)).unwrap_or(0);
+    let total_tokens: f64 = job.shards.iter().map(|s| s.tokens as f64).sum();
     let count = job.shards.len().max(1) as f64;
     let shards = job
         .shards
         .iter()
         .map(|s| {
-            let tokens = s["tokens"].as_f64().unwrap_or(0.0);
+            let tokens = s.tokens as f64;
             let share = if total_tokens > 0.0 { tokens / total_tokens } else { 1.0 / count };
             let cost = (compute as f64 * share).round() as u128;
             ShardRow {
-                index: text(&s["index"]),
-                status: text(&s["status"]),
-                attempts: text(&s["attempts"]),
-                percent: (s["progress"].as_f64().unwrap_or(0.0) * 100.0).round().clamp(0.0, 100.0) as u32,
-                slices: format!("{} of {}", text(&s["slices_done"]), text(&s["slices"])),
-                loss: s["loss"].as_f64().map(|l| format!("{l:.3}")).unwrap_or_else(|| "—".into()),
+                index: s.index.to_string(),
+                status: s.status.clone(),
+                attempts: s.attempts.to_string(),
+                percent: (s.progress * 100.0).round().clamp(0.0, 100.0) as u32,
+                slices: format!("{} of {}", s.slices_done, s.slices),
+                loss: s.loss.map(|l| format!("{l:.3}")).unwrap_or_else(|| "—".into()),
                 tokens: format!("{tokens:.0}"),
-                flops: s["flops"].as_f64().map(|f| format!("{f:.3e}")).unwrap_or_default(),
+                flops: format!("{:.3e}", s.flops),
                 cost: usdc(&cost.to_string()),
-                error: text(&s["error"]),
+                error: s.error.clone().unwrap_or_default(),
             }
         })
         .collect();
     let artifacts = job
         .artifacts
         .iter()
-        .map(|a| (text(&a["shard"]), text(&a["name"]), text(&a["sha256"]), text(&a["size"]), text(&a["download_url"])))
+        .map(|a| (a.shard.to_string(), a.name.clone(), a.sha256.clone(), a.size.to_string(), a.download_url.clone()))
         .collect();
     let certificate = job.certificate.as_ref().map(|c| {
-        let anchor = match c["anchor"]["tx_hash"].as_str() {
-            Some(tx) => format!("anchored on chain in transaction {tx} (block {})", text(&c["anchor"]["block"])),
+        let anchor = match &c.anchor {
+            Some(a) => {
+                format!("anchored on chain in transaction {} (block {})", a.tx_hash, a.block.map(|b| b.to_string()).unwrap_or_default())
+            }
             None => "anchoring on chain (the operator's transaction is pending)".into(),
         };
-        (text(&c["sha256"]), text(&c["version"]), anchor)
+        (c.sha256.clone(), c.version.to_string(), anchor)
     });
     Training {
         live: matches!(job.status.as_str(), "queued" | "training" | "aggregating"),
@@ -342,12 +341,13 @@ async fn render(
         .unwrap_or_default();
     let history = job_view::loss_history(&state.pool, &actor, id).await.unwrap_or_default();
     let training = training_section(&job, &history);
+    let assessed = job.assessed();
     let body = JobPage {
         training,
         layout: page_layout(&page),
         status_label: status_label(&job.status),
-        tier: text(&job.assessment["risk_tier"]),
-        classification_html: super::classification::Classification::html(&job.assessment),
+        tier: assessed.as_ref().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default(),
+        classification_html: assessed.as_ref().map(super::classification::Classification::html).unwrap_or_default(),
         erasures: attune_app::erasure::for_job(&state.pool, &actor, id)
             .await
             .unwrap_or_default()
@@ -376,7 +376,7 @@ async fn render(
         forms,
         gate_groups,
         excluded: excluded.iter().map(|(id, r)| (id.clone(), reasons_text(r))).collect(),
-        policy_version: text(&job.assessment["policy"]["version"]),
+        policy_version: assessed.as_ref().map(|a| a.policy.version.clone()).unwrap_or_default(),
         gate_text,
         summary: summary_text,
         summary_sources,

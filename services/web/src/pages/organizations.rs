@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use attune_app::accounts::Organization;
 use attune_app::error::AppError;
-use attune_app::organization_kind::OrganizationRow;
 use attune_domain::PlatformRole;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "admin_organizations.html")]
 struct OrganizationsPage {
     layout: Layout,
-    organizations: Vec<OrganizationRow>,
+    organizations: Vec<Organization>,
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -3,8 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use attune_app::models::ModelFilter;
 use attune_app::models::{self, Check, ListingInput};
-use attune_db::models::ModelFilter;
 use attune_domain::FieldError;
 use attune_domain::provenance::{Lineage, ModelFile};
 use uuid::Uuid;

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::wallets;
-use attune_db::wallets::WalletRow;
+use attune_app::wallets::Wallet;
 
 use super::{EXPIRED_FORM, Layout, Page, form_pairs, form_value, page_layout, redirect, signed_in};
 use crate::csrf;
@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "wallets.html")]
 struct WalletsPage {
     layout: Layout,
-    wallets: Vec<WalletRow>,
+    wallets: Vec<Wallet>,
     challenge: Option<(String, String)>,
     error: String,
 }
