@@ -49,7 +49,7 @@ async fn an_unchanged_list_is_not_imported_again_and_a_changed_one_is() {
     let feeds = parse_feeds(&format!("opensanctions=http://127.0.0.1:{port}/ftm.json")).unwrap();
     assert_eq!(feeds, vec![Feed { source: "opensanctions".into(), url: format!("http://127.0.0.1:{port}/ftm.json") }]);
     assert!(parse_feeds("nonsense=http://x").is_err());
-    let client = crate::common::http_client();
+    let client = attune_integrations::sanctions::feed::FeedClient::new(crate::common::http_client());
     let first = refresh(&app.pool, &app.screening, &client, &feeds[0]).await.unwrap();
     assert!(matches!(first, Refreshed::Imported { .. }));
     assert!(app.screening.screen_address("0x1111111111111111111111111111111111111111").is_some());

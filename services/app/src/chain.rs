@@ -4,13 +4,12 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use alloy::primitives::Address;
-use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::Address;
 use anyhow::Context;
 use attune_domain::settlement::safe_confirmations;
 use attune_integrations::chain::anvil::EmbeddedAnvil;
-use attune_integrations::chain::client::{ChainClient, Deployment};
-use attune_integrations::chain::deployment::{DEV_OPERATOR_KEY, ensure_dev_deployment};
+use attune_integrations::chain::client::{ChainClient, Deployment, OperatorKey, chain_id_at};
+use attune_integrations::chain::deployment::{deploy_at, ensure_dev_deployment};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -64,15 +63,8 @@ impl Chain {
         let (client, embedded) = match &settings.chain_rpc_url {
             Some(rpc) => {
                 let key = settings.operator_key.as_ref().context("ATTUNE_OPERATOR_KEY is required with ATTUNE_CHAIN_RPC_URL")?;
-                let operator =
-                    PrivateKeySigner::from_str(key.expose_secret().trim()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
-                let probe = ChainClient::connect(
-                    rpc,
-                    operator.clone(),
-                    Deployment { chain_id: 0, token: Address::ZERO, escrow: Address::ZERO, registry: Address::ZERO, deploy_block: 0 },
-                    1,
-                )?;
-                let chain_id = alloy::providers::Provider::get_chain_id(probe.provider()).await.context("the chain RPC does not answer")?;
+                let operator = OperatorKey::from_hex(key.expose_secret()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
+                let chain_id = chain_id_at(rpc).await?;
                 let deployment = Deployment {
                     chain_id,
                     token: address(&settings.token_address, "token_address")?,
@@ -93,7 +85,7 @@ impl Chain {
             }
             None => {
                 let anvil = EmbeddedAnvil::start(&settings.data_dir, settings.anvil_path.as_deref()).await?;
-                let operator = PrivateKeySigner::from_str(DEV_OPERATOR_KEY).context("the development operator key")?;
+                let operator = OperatorKey::development();
                 let deployment = ensure_dev_deployment(&settings.data_dir, &anvil.rpc_url, &operator).await?;
                 // The embedded anvil is ours alone and never reorganises by itself: its own block suffices.
                 let confirmations = settings.chain_confirmations.unwrap_or(1);
@@ -152,10 +144,6 @@ impl Chain {
 pub async fn deploy_contracts(settings: &Settings) -> anyhow::Result<Deployment> {
     let rpc = settings.chain_rpc_url.as_deref().context("set ATTUNE_CHAIN_RPC_URL to the chain to deploy on")?;
     let key = settings.operator_key.as_ref().context("set ATTUNE_OPERATOR_KEY to the deployer's (operator's) key")?;
-    let operator = PrivateKeySigner::from_str(key.expose_secret().trim()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
-    let url: reqwest::Url = rpc.parse().context("ATTUNE_CHAIN_RPC_URL is not a URL")?;
-    attune_integrations::install_crypto_provider();
-    let provider =
-        alloy::providers::ProviderBuilder::new().wallet(alloy::network::EthereumWallet::from(operator.clone())).connect_http(url);
-    attune_integrations::chain::deployment::deploy(&provider, operator.address()).await
+    let operator = OperatorKey::from_hex(key.expose_secret()).context("ATTUNE_OPERATOR_KEY is not a private key")?;
+    deploy_at(rpc, &operator).await
 }

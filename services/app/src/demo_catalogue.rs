@@ -6,13 +6,12 @@
 
 use std::time::Duration;
 
-use alloy::signers::Signer;
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use attune_domain::PlatformRole;
 use attune_domain::account::{Country, OrgKind, OrgName, PersonName};
 use attune_domain::email::Email;
 use attune_domain::provenance::{Lineage, ModelFile};
+use attune_integrations::chain::wallet::PlatformWallet;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -43,8 +42,8 @@ pub enum DemoListing {
 /// Lists the demo model from the demo organisation's wallet, whose key is derived from the server's
 /// secret (every replica signs with the same one).
 pub async fn list(market: &crate::marketplace::Marketplace, model: &DemoModel) -> anyhow::Result<DemoListing> {
-    let wallet = PrivateKeySigner::from_slice(&crate::secrets::derive(&market.secret_key, b"attune demo catalogue wallet\0"))
-        .map_err(|e| anyhow::anyhow!("could not derive the demo catalogue's wallet key: {e}"))?;
+    let wallet = PlatformWallet::from_key(&crate::secrets::derive(&market.secret_key, b"attune demo catalogue wallet\0"))
+        .context("could not derive the demo catalogue's wallet key")?;
     ensure(&market.pool, &market.screening, &market.model_checks, &wallet, model).await
 }
 
@@ -54,7 +53,7 @@ async fn ensure(
     pool: &PgPool,
     screening: &crate::screening::ScreeningService,
     checks: &ModelFileChecking,
-    wallet: &PrivateKeySigner,
+    wallet: &PlatformWallet,
     model: &DemoModel,
 ) -> anyhow::Result<DemoListing> {
     const LOCK: &str = "attune:demo-catalogue";
@@ -69,7 +68,7 @@ async fn ensure_locked(
     pool: &PgPool,
     screening: &crate::screening::ScreeningService,
     checks: &ModelFileChecking,
-    wallet: &PrivateKeySigner,
+    wallet: &PlatformWallet,
     model: &DemoModel,
 ) -> anyhow::Result<DemoListing> {
     let actor = provider_actor(pool).await?;
@@ -112,8 +111,8 @@ async fn ensure_locked(
     let limits = checks.limits().clone();
     let listed =
         crate::models::list_model(pool, &limits, &actor, input).await.map_err(|e| anyhow::anyhow!("listing the demo model: {e}"))?;
-    let signature = wallet.sign_message(listed.manifest_sha256.as_bytes()).await.context("failed to sign the demo manifest")?;
-    crate::models::sign(pool, &actor, listed.id, &wallet.address().to_checksum(None), &format!("0x{}", hex::encode(signature.as_bytes())))
+    let signature = wallet.personal_sign(listed.manifest_sha256.as_bytes()).await.context("failed to sign the demo manifest")?;
+    crate::models::sign(pool, &actor, listed.id, &wallet.address().to_checksum(None), &signature)
         .await
         .map_err(|e| anyhow::anyhow!("signing the demo model: {e}"))?;
     verify_when_checked(pool, checks, &actor, listed.id).await?;
@@ -201,7 +200,7 @@ async fn link_wallet(
     pool: &PgPool,
     screening: &crate::screening::ScreeningService,
     actor: &Actor,
-    wallet: &PrivateKeySigner,
+    wallet: &PlatformWallet,
 ) -> anyhow::Result<()> {
     let address = wallet.address().to_checksum(None);
     let linked = crate::wallets::list(pool, actor).await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -209,8 +208,8 @@ async fn link_wallet(
         return Ok(());
     }
     let challenge = crate::wallets::challenge(pool, actor, &address).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let signature = wallet.sign_message(challenge.message.as_bytes()).await.context("failed to sign the wallet challenge")?;
-    crate::wallets::link(pool, screening, actor, &address, &format!("0x{}", hex::encode(signature.as_bytes())))
+    let signature = wallet.personal_sign(challenge.message.as_bytes()).await.context("failed to sign the wallet challenge")?;
+    crate::wallets::link(pool, screening, actor, &address, &signature)
         .await
         .map_err(|e| anyhow::anyhow!("linking the demo organisation's wallet: {e}"))?;
     Ok(())

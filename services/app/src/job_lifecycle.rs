@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use std::str::FromStr;
 
-use alloy::primitives::B256;
+use alloy_primitives::B256;
 use attune_domain::escrow::EscrowState;
 use attune_domain::settlement::PaymentStatus;
 

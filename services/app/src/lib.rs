@@ -64,6 +64,7 @@ pub mod tokens;
 pub mod training_summary;
 mod view;
 pub mod wallets;
+pub mod webhooks;
 pub mod workers;
 
 pub use actor::Actor;

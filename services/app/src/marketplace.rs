@@ -10,6 +10,8 @@ use attune_domain::documents::DocumentTemplates;
 use attune_integrations::fetch::SafeFetcher;
 use attune_integrations::mail::Mailer;
 use attune_integrations::optout_scanner::{OptoutScanner, ScannerSettings};
+use attune_integrations::providers::kyc::{SandboxKyc, SumsubKyc};
+use attune_integrations::providers::onramp::{MoonpayOnramp, SandboxOnramp};
 use secrecy::{ExposeSecret, SecretSlice};
 use sqlx::PgPool;
 
@@ -207,21 +209,23 @@ impl Marketplace {
 fn kyc_providers(settings: &Settings, public_url: &str, secret: &SecretSlice<u8>) -> KycProviders {
     KycProviders {
         public_url: public_url.to_owned(),
-        sandbox_secrets: vec![secrets::derive(secret, b"attune kyc sandbox webhook key\0")],
-        sumsub_secrets: secrets::key_list(settings.sumsub_webhook_secrets.as_ref()),
+        sandbox: SandboxKyc::new(vec![secrets::derive(secret, b"attune kyc sandbox webhook key\0")], public_url),
+        sumsub: SumsubKyc::new(secrets::key_list(settings.sumsub_webhook_secrets.as_ref())),
     }
 }
 
 /// The onramp providers: the sandbox's webhook key and treasury key are derived from the server's
 /// secret; the MoonPay-shaped adapter's keys come from `ATTUNE_MOONPAY_WEBHOOK_SECRETS`.
 fn onramp_providers(settings: &Settings, public_url: &str, secret: &SecretSlice<u8>) -> anyhow::Result<OnrampProviders> {
-    let treasury = alloy::signers::local::PrivateKeySigner::from_slice(&secrets::derive(secret, b"attune onramp sandbox treasury\0"))
-        .map_err(|e| anyhow::anyhow!("could not derive the sandbox treasury key: {e}"))?;
+    let sandbox = SandboxOnramp::new(
+        vec![secrets::derive(secret, b"attune onramp sandbox webhook key\0")],
+        &secrets::derive(secret, b"attune onramp sandbox treasury\0"),
+        public_url,
+    )?;
     Ok(OnrampProviders {
         public_url: public_url.to_owned(),
-        sandbox_secrets: vec![secrets::derive(secret, b"attune onramp sandbox webhook key\0")],
-        sandbox_treasury: treasury,
-        moonpay_secrets: secrets::key_list(settings.moonpay_webhook_secrets.as_ref()),
+        sandbox,
+        moonpay: MoonpayOnramp::new(secrets::key_list(settings.moonpay_webhook_secrets.as_ref())),
     })
 }
 

@@ -6,14 +6,11 @@
 
 use std::str::FromStr;
 
-use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
-use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolEvent;
+use alloy_primitives::{Address, B256, U256};
 use anyhow::Context;
 use attune_db::onramp::OrderRow;
-use attune_domain::webhook_signature::{SignatureError, sign_timestamped, verify_timestamped};
-use attune_integrations::chain::bindings::MockUSDC;
+use attune_domain::providers::{OnrampDelivery, OnrampProvider};
+use attune_integrations::providers::onramp::{MoonpayOnramp, SandboxOnramp, SandboxSettlement};
 use chrono::Utc;
 use serde_json::json;
 use sqlx::PgPool;
@@ -23,16 +20,21 @@ use crate::Actor;
 use crate::chain::Chain;
 use crate::error::AppError;
 use crate::idempotency::{self, IdempotencyKey};
-use crate::kyc::{SANDBOX_SIGNATURE_HEADER, TOLERANCE_SECS, WebhookError};
+use crate::webhooks::{self, WebhookError};
 
+/// The onramp providers this server takes webhooks from.
 pub struct OnrampProviders {
     pub public_url: String,
-    /// The sandbox's webhook keys (the first signs).
-    pub sandbox_secrets: Vec<Vec<u8>>,
-    /// The sandbox's treasury on the chain (a key of its own, funded by the operator on the dev chain).
-    pub sandbox_treasury: PrivateKeySigner,
-    /// The MoonPay-shaped adapter's webhook keys.
-    pub moonpay_secrets: Vec<Vec<u8>>,
+    /// The sandbox (test mode): its widget, its treasury on the chain and its signed webhooks.
+    pub sandbox: SandboxOnramp,
+    /// The MoonPay-shaped adapter; with no keys configured its webhooks are refused.
+    pub moonpay: MoonpayOnramp,
+}
+
+impl OnrampProviders {
+    fn by_name(&self, name: &str) -> Option<&dyn OnrampProvider> {
+        [&self.sandbox as &dyn OnrampProvider, &self.moonpay].into_iter().find(|p| p.name() == name)
+    }
 }
 
 /// Creates an order: the job's quote is issued to the settlement wallet, which the provider pays.
@@ -154,106 +156,25 @@ pub async fn sandbox_complete(
         None => attune_db::kyc::approved_names(&mut conn, order.organization_id).await?.into_iter().next(),
     };
     drop(conn);
-    let (status, tx_hash) = match outcome {
+    let (completed, tx_hash) = match outcome {
         "paid" => {
             let amount = U256::from_str(&order.amount).context("order amount")?;
             let destination = Address::from_str(&order.destination).context("order destination")?;
-            (Some("completed"), Some(treasury_transfer(chain, &providers.sandbox_treasury, destination, amount).await?))
+            (true, Some(providers.sandbox.pay(&chain.client, destination, amount).await?))
         }
-        "failed" => (Some("failed"), None),
-        _ => (None, None),
+        "failed" => (false, None),
+        _ => return Err(AppError::field("outcome", "must be paid or failed")),
     };
-    let Some(status) = status else { return Err(AppError::field("outcome", "must be paid or failed")) };
-    let body = json!({"event_id": Uuid::new_v4(), "order_id": order.id, "status": status,
-        "crypto": {"currency": "USDC", "amount": order.amount, "destination": order.destination, "tx_hash": tx_hash.map(|h| h.to_string())},
-        "payer": {"name": payer_name},
-        "created_at": Utc::now().timestamp()})
-    .to_string();
-    let secret = providers.sandbox_secrets.first().context("no sandbox key")?;
-    attune_integrations::install_crypto_provider();
-    let response = reqwest::Client::new()
-        .post(format!("{}/webhooks/onramp/sandbox", providers.public_url))
-        .header(SANDBOX_SIGNATURE_HEADER, sign_timestamped(secret, Utc::now().timestamp(), body.as_bytes()))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .context("the sandbox could not deliver its webhook")?;
-    Ok(response.status().as_u16())
+    let settlement = SandboxSettlement {
+        order_id: order.id,
+        completed,
+        amount: &order.amount,
+        destination: &order.destination,
+        tx_hash,
+        payer_name: payer_name.as_deref(),
+    };
+    Ok(providers.sandbox.deliver(&settlement).await?)
 }
-
-/// The sandbox treasury pays `amount` to `to`; on the development chain the operator tops it up first.
-async fn treasury_transfer(chain: &Chain, treasury: &PrivateKeySigner, to: Address, amount: U256) -> anyhow::Result<B256> {
-    let d = &chain.client.deployment;
-    let operator = chain.client.provider();
-    let gas = alloy::rpc::types::TransactionRequest::default().to(treasury.address()).value(U256::from(10u128.pow(17)));
-    operator.send_transaction(gas).await.context("failed to give the treasury gas")?.get_receipt().await.context("gas receipt")?;
-    MockUSDC::new(d.token, operator.clone())
-        .mint(treasury.address(), amount)
-        .send()
-        .await
-        .context("failed to mint")?
-        .get_receipt()
-        .await
-        .context("mint receipt")?;
-    let url: reqwest::Url = chain.client.rpc_url.parse().context("rpc url")?;
-    let wallet = attune_integrations::chain::client::signing_provider(treasury.clone(), url);
-    let receipt = MockUSDC::new(d.token, wallet)
-        .transfer(to, amount)
-        .send()
-        .await
-        .context("failed to transfer")?
-        .get_receipt()
-        .await
-        .context("transfer receipt")?;
-    anyhow::ensure!(receipt.status(), "the treasury's transfer reverted");
-    Ok(receipt.transaction_hash)
-}
-
-struct Delivery {
-    event_id: String,
-    order_id: Uuid,
-    completed: bool,
-    amount: Option<String>,
-    destination: Option<String>,
-    tx_hash: Option<String>,
-    provider_ref: Option<String>,
-    /// Who the provider says paid (the identity it verified), for the AML identity rule.
-    payer_name: Option<String>,
-}
-
-/// The fields of a MoonPay-shaped transaction the adapter reads. The crypto amount is kept as the
-/// JSON text it arrived as and parsed digit by digit: money never passes through a float.
-#[derive(serde::Deserialize)]
-struct MoonpayEnvelope<'a> {
-    #[serde(borrow)]
-    data: MoonpayTransaction<'a>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MoonpayTransaction<'a> {
-    id: Option<String>,
-    updated_at: Option<String>,
-    status: Option<String>,
-    external_transaction_id: Option<String>,
-    #[serde(borrow)]
-    quote_currency_amount: Option<&'a serde_json::value::RawValue>,
-    wallet_address: Option<String>,
-    crypto_transaction_id: Option<String>,
-    #[serde(default)]
-    customer: Option<MoonpayCustomer>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MoonpayCustomer {
-    first_name: Option<String>,
-    last_name: Option<String>,
-}
-
-/// USDC's decimals: the provider's decimal amounts become base units with these places.
-const USDC_DECIMALS: u32 = 6;
 
 /// A webhook from an onramp: verified, applied once, and checked against the chain.
 pub async fn receive_webhook(
@@ -264,73 +185,12 @@ pub async fn receive_webhook(
     header: impl Fn(&str) -> Option<String>,
     raw_body: &[u8],
 ) -> Result<(), WebhookError> {
-    let now = Utc::now().timestamp();
-    let delivery = match provider {
-        "sandbox" => {
-            let keys: Vec<&[u8]> = providers.sandbox_secrets.iter().map(Vec::as_slice).collect();
-            verify_timestamped(&header(SANDBOX_SIGNATURE_HEADER).ok_or(SignatureError::Missing)?, raw_body, &keys, now, TOLERANCE_SECS)?;
-            let body: serde_json::Value = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
-            Delivery {
-                event_id: body["event_id"].as_str().ok_or_else(|| WebhookError::Unreadable("event_id".into()))?.to_owned(),
-                order_id: body["order_id"]
-                    .as_str()
-                    .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| WebhookError::Unreadable("order_id".into()))?,
-                completed: body["status"] == "completed",
-                amount: body["crypto"]["amount"].as_str().map(str::to_owned),
-                destination: body["crypto"]["destination"].as_str().map(str::to_owned),
-                tx_hash: body["crypto"]["tx_hash"].as_str().map(str::to_owned),
-                provider_ref: None,
-                payer_name: body["payer"]["name"].as_str().map(str::to_owned),
-            }
-        }
-        "moonpay" => {
-            // `Moonpay-Signature-V2: t=<unix>,s=<hex hmac-sha256 of "<t>.<body>">`.
-            let keys: Vec<&[u8]> = providers.moonpay_secrets.iter().map(Vec::as_slice).collect();
-            let signature = header("moonpay-signature-v2").ok_or(SignatureError::Missing)?.replace("s=", "v1=");
-            verify_timestamped(&signature, raw_body, &keys, now, TOLERANCE_SECS)?;
-            let envelope: MoonpayEnvelope = serde_json::from_slice(raw_body).map_err(|e| WebhookError::Unreadable(e.to_string()))?;
-            let data = envelope.data;
-            let amount = match data.quote_currency_amount {
-                Some(raw) => Some(
-                    attune_domain::settlement::parse_decimal_units(raw.get(), USDC_DECIMALS)
-                        .map_err(|e| WebhookError::Unreadable(format!("quoteCurrencyAmount: {e}")))?
-                        .to_string(),
-                ),
-                None => None,
-            };
-            let payer_name = data.customer.map(|c| {
-                [c.first_name, c.last_name]
-                    .into_iter()
-                    .flatten()
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            });
-            Delivery {
-                event_id: format!("{}:{}", data.id.as_deref().unwrap_or_default(), data.updated_at.as_deref().unwrap_or_default()),
-                order_id: data
-                    .external_transaction_id
-                    .as_deref()
-                    .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| WebhookError::Unreadable("externalTransactionId".into()))?,
-                completed: data.status.as_deref() == Some("completed"),
-                amount,
-                destination: data.wallet_address,
-                tx_hash: data.crypto_transaction_id,
-                provider_ref: data.id,
-                payer_name: payer_name.filter(|n| !n.is_empty()),
-            }
-        }
-        _ => return Err(WebhookError::UnknownProvider),
-    };
+    let adapter = providers.by_name(provider).ok_or(WebhookError::UnknownProvider)?;
+    let delivery = adapter.read_webhook(&header, raw_body, Utc::now().timestamp())?;
     let mut tx = pool.begin().await.context("failed to begin a webhook")?;
-    if !attune_db::kyc::first_sight(&mut tx, &format!("onramp:{provider}"), &delivery.event_id).await? {
-        return Err(WebhookError::Replayed(delivery.event_id));
-    }
+    webhooks::first_sight(&mut tx, &format!("onramp:{provider}"), &delivery.event_id).await?;
     let order =
-        attune_db::onramp::for_update(&mut tx, delivery.order_id).await?.ok_or_else(|| WebhookError::Unreadable("unknown order".into()))?;
+        attune_db::onramp::for_update(&mut tx, delivery.order_id).await?.ok_or_else(|| WebhookError::unreadable("unknown order"))?;
     let subject = format!("job:{}", order.job_id);
     if order.status != "created" {
         // Only an order still waiting for its delivery takes one: a second "completed" (another
@@ -377,9 +237,8 @@ pub async fn receive_webhook(
         {
             settled("funding")?;
         }
-        let payment = attune_db::payments::get(&mut tx, order.job_id)
-            .await?
-            .ok_or_else(|| WebhookError::Unreadable("the job has no payment".into()))?;
+        let payment =
+            attune_db::payments::get(&mut tx, order.job_id).await?.ok_or_else(|| WebhookError::unreadable("the job has no payment"))?;
         crate::operator_txs::request_for_job(&mut tx, "fund", order.job_id, &payment.job_ref).await?;
         attune_db::audit::append(
             &mut tx,
@@ -409,7 +268,7 @@ pub async fn receive_webhook(
 }
 
 /// What disagrees between the webhook, the order and the chain (token, amount, destination).
-async fn check_delivery(chain: &Chain, order: &OrderRow, d: &Delivery) -> anyhow::Result<Vec<String>> {
+async fn check_delivery(chain: &Chain, order: &OrderRow, d: &OnrampDelivery) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     if d.amount.as_deref() != Some(order.amount.as_str()) {
         problems.push(format!("the webhook says {:?}, the order is for {}", d.amount, order.amount));
@@ -423,17 +282,11 @@ async fn check_delivery(chain: &Chain, order: &OrderRow, d: &Delivery) -> anyhow
         problems.push("the webhook names no transaction".into());
         return Ok(problems);
     };
-    let Some(receipt) = chain.client.receipt(hash).await? else {
-        problems.push(format!("transaction {hash} is not on the chain"));
-        return Ok(problems);
-    };
     let amount = U256::from_str(&order.amount).unwrap_or_default();
-    let transferred = receipt.inner.logs().iter().any(|log| {
-        log.address() == chain.client.deployment.token
-            && MockUSDC::Transfer::decode_log_data(log.data()).is_ok_and(|t| Some(t.to) == expected_to && t.value == amount)
-    });
-    if !receipt.status() || !transferred {
-        problems.push(format!("transaction {hash} does not move {amount} of the token to the settlement wallet"));
+    match chain.client.moved_token(hash, expected_to, amount).await? {
+        None => problems.push(format!("transaction {hash} is not on the chain")),
+        Some(false) => problems.push(format!("transaction {hash} does not move {amount} of the token to the settlement wallet")),
+        Some(true) => {}
     }
     Ok(problems)
 }

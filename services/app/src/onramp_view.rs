@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use alloy::primitives::Address;
+use alloy_primitives::Address;
 use anyhow::Context;
 use attune_db::onramp::OrderRow;
 use chrono::{DateTime, Utc};

@@ -6,7 +6,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use alloy::primitives::B256;
+use alloy_primitives::{B256, Bytes};
 use anyhow::Context;
 use attune_db::chain::ChainTxRow;
 use attune_domain::escrow::EscrowState;
@@ -117,7 +117,7 @@ impl OperatorDesk {
                 return Ok(None);
             }
             let quote = crate::payments::quote_from_typed_data(&payment.typed_data)?;
-            let signature: alloy::primitives::Bytes = payment.signature.parse().context("the stored signature")?;
+            let signature: Bytes = payment.signature.parse().context("the stored signature")?;
             let outcome = client.fund_as_operator(quote, signature).await?;
             return Ok(Some((outcome.tx_hash.to_string(), i64::try_from(outcome.block_number).unwrap_or(i64::MAX), outcome.success)));
         }

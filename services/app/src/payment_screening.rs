@@ -2,7 +2,7 @@
 //! (policy data) over the organisation's own history. The facts the rules read are built here, for
 //! a funded escrow (the chain watcher), an onramp order checked up front, and a wallet being linked.
 
-use alloy::primitives::Address;
+use alloy_primitives::Address;
 use anyhow::Context;
 use attune_db::kyc::OrgRiskFacts;
 use attune_db::payments::PaymentRow;

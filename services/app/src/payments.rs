@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use alloy::primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use anyhow::Context;
 use attune_db::payments::{NewPayment, PaymentRow};
 use attune_domain::compliance::{Payee, Quote as PriceQuote};
@@ -52,15 +52,10 @@ pub struct PaymentView {
 
 /// The two transactions the buyer sends, ABI-encoded.
 fn calldata(row: &PaymentRow) -> serde_json::Value {
-    use alloy::sol_types::SolCall;
     let Ok(quote) = quote_from_typed_data(&row.typed_data) else { return json!(null) };
     let Ok(escrow) = Address::from_str(&row.escrow_address) else { return json!(null) };
-    let signature: alloy::primitives::Bytes = match row.signature.parse() {
-        Ok(s) => s,
-        Err(_) => return json!(null),
-    };
-    let approve = attune_integrations::chain::bindings::MockUSDC::approveCall { spender: escrow, value: quote.amount }.abi_encode();
-    let fund = FineTuneEscrow::fundCall { quote, operatorSignature: signature }.abi_encode();
+    let Ok(signature) = row.signature.parse::<Bytes>() else { return json!(null) };
+    let (approve, fund) = attune_integrations::chain::bindings::buyer_calls(quote, escrow, signature);
     json!({
         "approve": {"to": row.token_address, "data": format!("0x{}", hex::encode(approve))},
         "fund": {"to": row.escrow_address, "data": format!("0x{}", hex::encode(fund))},

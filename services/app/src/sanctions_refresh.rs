@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use attune_integrations::sanctions::feed::{FeedClient, Fetched, check_url};
 use attune_integrations::sanctions::{ImportedList, import_ofac_advanced, import_ofac_csv, import_opensanctions};
-use reqwest::StatusCode;
 use sqlx::PgPool;
 
 use crate::screening::{ScreeningService, store_import};
@@ -31,7 +31,7 @@ pub fn parse_feeds(raw: &str) -> Result<Vec<Feed>, String> {
                 return Err(format!("unknown list source {source:?}"));
             }
             let url = url.trim();
-            reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+            check_url(url)?;
             Ok(Feed { source: source.to_owned(), url: url.to_owned() })
         })
         .collect()
@@ -43,28 +43,16 @@ pub enum Refreshed {
     Imported { version: String },
 }
 
-async fn get(client: &reqwest::Client, url: &str, etag: Option<&str>) -> anyhow::Result<Option<(Vec<u8>, Option<String>)>> {
-    let mut req = client.get(url).timeout(Duration::from_secs(300));
-    if let Some(etag) = etag {
-        req = req.header("if-none-match", etag);
-    }
-    let res = req.send().await.with_context(|| format!("failed to fetch {url}"))?;
-    if res.status() == StatusCode::NOT_MODIFIED {
-        return Ok(None);
-    }
-    anyhow::ensure!(res.status().is_success(), "{url} answered {}", res.status());
-    let etag = res.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    Ok(Some((res.bytes().await.context("failed to read the list")?.to_vec(), etag)))
-}
-
 /// Checks one feed and imports it when it changed.
-pub async fn refresh(pool: &PgPool, service: &ScreeningService, client: &reqwest::Client, feed: &Feed) -> anyhow::Result<Refreshed> {
+pub async fn refresh(pool: &PgPool, service: &ScreeningService, client: &FeedClient, feed: &Feed) -> anyhow::Result<Refreshed> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let etag = attune_db::screening::feed(&mut conn, &feed.source).await?.filter(|f| f.url == feed.url).and_then(|f| f.etag);
     drop(conn);
     let main_url = if feed.source == "ofac_sdn_csv" { format!("{}/SDN.CSV", feed.url.trim_end_matches('/')) } else { feed.url.clone() };
     let outcome = async {
-        let Some((bytes, new_etag)) = get(client, &main_url, etag.as_deref()).await? else { return Ok((Refreshed::Unchanged, None)) };
+        let Some(Fetched { bytes, etag: new_etag }) = client.fetch(&main_url, etag.as_deref()).await? else {
+            return Ok((Refreshed::Unchanged, None));
+        };
         let list: ImportedList = match feed.source.as_str() {
             "opensanctions" => import_opensanctions(bytes.as_slice())?,
             "ofac_sdn_xml" => import_ofac_advanced(bytes.as_slice())?,
@@ -72,7 +60,7 @@ pub async fn refresh(pool: &PgPool, service: &ScreeningService, client: &reqwest
                 let base = feed.url.trim_end_matches('/');
                 let part = |name: &'static str| {
                     let url = format!("{base}/{name}");
-                    async move { get(client, &url, None).await.map(|r| r.map(|(b, _)| b).unwrap_or_default()) }
+                    async move { client.fetch(&url, None).await.map(|r| r.map(|f| f.bytes).unwrap_or_default()) }
                 };
                 let (alt, add, comments) = (part("ALT.CSV").await?, part("ADD.CSV").await?, part("SDN_COMMENTS.CSV").await?);
                 import_ofac_csv(&bytes, &alt, &add, (!comments.is_empty()).then_some(comments.as_slice()))?
@@ -100,7 +88,7 @@ pub async fn refresh(pool: &PgPool, service: &ScreeningService, client: &reqwest
 pub async fn run(
     pool: PgPool,
     service: std::sync::Arc<ScreeningService>,
-    client: reqwest::Client,
+    client: FeedClient,
     feeds: Vec<Feed>,
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,

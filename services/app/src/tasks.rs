@@ -38,7 +38,7 @@ pub fn spawn(market: &Marketplace, shutdown: &watch::Receiver<bool>) -> anyhow::
         tasks.push(tokio::spawn(crate::sanctions_refresh::run(
             market.pool.clone(),
             market.screening.clone(),
-            market.fetcher.client().clone(),
+            attune_integrations::sanctions::feed::FeedClient::new(market.fetcher.client().clone()),
             feeds,
             every,
             shutdown.clone(),

@@ -20,6 +20,7 @@ pub mod notification;
 pub mod optout;
 pub mod pools;
 pub mod provenance;
+pub mod providers;
 pub mod review;
 pub mod sanctions;
 pub mod scope;

@@ -6,6 +6,7 @@ pub mod embedded_postgres;
 pub mod fetch;
 pub mod mail;
 pub mod optout_scanner;
+pub mod providers;
 pub mod sanctions;
 
 /// Installs rustls' process-wide crypto provider (ring) once: every HTTP client (reqwest, alloy's

@@ -5,7 +5,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use attune_app::accounts::AccountError;
 use attune_app::error::AppError;
+use attune_app::webhooks::WebhookError;
 use attune_domain::FieldError;
+use attune_domain::providers::WebhookRejection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -173,6 +175,21 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Refused", detail).with_errors(errors)
             }
             AppError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+/// A provider's webhook: an unknown provider is 404; a bad, stale or replayed signature 401; a body
+/// the provider's format does not explain 422 on `body`.
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::UnknownProvider => ApiError::not_found(),
+            e @ (WebhookError::Rejected(WebhookRejection::Signature(_)) | WebhookError::Replayed(_)) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad-webhook", "Webhook refused", e.to_string())
+            }
+            WebhookError::Rejected(WebhookRejection::Unreadable(m)) => ApiError::validation(vec![FieldError::new("body", m)]),
+            WebhookError::Unexpected(e) => ApiError::internal(e),
         }
     }
 }

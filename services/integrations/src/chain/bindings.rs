@@ -3,7 +3,7 @@
 //! Each module has the calls, events, errors and structs of its contract, an `…Instance` from
 //! `Contract::new(address, provider)` and `Contract::deploy(provider, constructor args…)`.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::sol_types::{Eip712Domain, SolStruct};
 
 alloy::sol!(
@@ -58,6 +58,15 @@ pub fn escrow_domain(chain_id: u64, escrow: Address) -> Eip712Domain {
 /// The digest the operator signs for `quote` (equal to the escrow's own `quoteDigest(quote)`).
 pub fn quote_signing_hash(quote: &FineTuneEscrow::Quote, chain_id: u64, escrow: Address) -> B256 {
     quote.eip712_signing_hash(&escrow_domain(chain_id, escrow))
+}
+
+/// The two calls a buyer's wallet sends to pay a quote, ABI-encoded: `approve(escrow, amount)` on the
+/// token, then `fund(quote, operatorSignature)` on the escrow.
+pub fn buyer_calls(quote: FineTuneEscrow::Quote, escrow: Address, operator_signature: Bytes) -> (Vec<u8>, Vec<u8>) {
+    use alloy::sol_types::SolCall;
+    let approve = MockUSDC::approveCall { spender: escrow, value: quote.amount }.abi_encode();
+    let fund = FineTuneEscrow::fundCall { quote, operatorSignature: operator_signature }.abi_encode();
+    (approve, fund)
 }
 
 pub use attune_domain::escrow::EscrowState;

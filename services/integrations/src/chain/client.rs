@@ -2,6 +2,7 @@
 //! and transactions), reads of the escrow, its logs, and the operator's transactions, sent one at a
 //! time so nonces never collide.
 
+use std::str::FromStr;
 use std::sync::Arc;
 
 use alloy::network::EthereumWallet;
@@ -10,13 +11,51 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{Filter, Log};
 use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolEventInterface, SolStruct};
+use alloy::sol_types::{SolEvent, SolEventInterface, SolStruct};
 use anyhow::Context;
 use attune_domain::escrow::{EscrowEvent, EscrowState};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::bindings::{FineTuneEscrow, MockUSDC, ProvenanceRegistry, escrow_domain};
+
+/// The operator's key: it signs quotes and sends the operator's transactions.
+#[derive(Clone)]
+pub struct OperatorKey(PrivateKeySigner);
+
+impl OperatorKey {
+    /// From its hex form (`0x` optional).
+    pub fn from_hex(hex: &str) -> anyhow::Result<Self> {
+        Ok(Self(PrivateKeySigner::from_str(hex.trim()).map_err(|_| anyhow::anyhow!("not a private key"))?))
+    }
+
+    /// The embedded development chain's operator (anvil's account 0).
+    pub fn development() -> Self {
+        #[expect(clippy::expect_used, reason = "a constant key that parses")]
+        Self(PrivateKeySigner::from_str(super::deployment::DEV_OPERATOR_KEY).expect("the development key parses"))
+    }
+
+    pub fn address(&self) -> Address {
+        self.0.address()
+    }
+
+    pub(crate) fn signer(&self) -> &PrivateKeySigner {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OperatorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OperatorKey({})", self.0.address())
+    }
+}
+
+/// The chain id the RPC endpoint at `rpc_url` reports.
+pub async fn chain_id_at(rpc_url: &str) -> anyhow::Result<u64> {
+    crate::install_crypto_provider();
+    let url: reqwest::Url = rpc_url.parse().with_context(|| format!("the chain RPC URL {rpc_url} is not a URL"))?;
+    ProviderBuilder::new().connect_http(url).get_chain_id().await.context("the chain RPC does not answer")
+}
 
 /// An escrow as `escrowOf` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +127,8 @@ pub struct ChainClient {
 }
 
 impl ChainClient {
-    pub fn connect(rpc_url: &str, operator: PrivateKeySigner, deployment: Deployment, confirmations: u64) -> anyhow::Result<Self> {
+    pub fn connect(rpc_url: &str, operator: OperatorKey, deployment: Deployment, confirmations: u64) -> anyhow::Result<Self> {
+        let operator = operator.0;
         crate::install_crypto_provider();
         let url: reqwest::Url = rpc_url.parse().with_context(|| format!("the chain RPC URL {rpc_url} is not a URL"))?;
         let provider = signing_provider(operator.clone(), url).erased();
@@ -214,6 +254,17 @@ impl ChainClient {
     /// A transaction's receipt, or `None` when the chain does not know it.
     pub async fn receipt(&self, hash: B256) -> anyhow::Result<Option<alloy::rpc::types::TransactionReceipt>> {
         self.provider.get_transaction_receipt(hash).await.context("failed to read a receipt")
+    }
+
+    /// Whether transaction `hash` succeeded and moved exactly `amount` of the token to `to` (a
+    /// `Transfer` log of the token); `None` when the chain does not know the transaction.
+    pub async fn moved_token(&self, hash: B256, to: Option<Address>, amount: U256) -> anyhow::Result<Option<bool>> {
+        let Some(receipt) = self.receipt(hash).await? else { return Ok(None) };
+        let transferred = receipt.inner.logs().iter().any(|log| {
+            log.address() == self.deployment.token
+                && MockUSDC::Transfer::decode_log_data(log.data()).is_ok_and(|t| Some(t.to) == to && t.value == amount)
+        });
+        Ok(Some(receipt.status() && transferred))
     }
 }
 

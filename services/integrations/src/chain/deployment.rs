@@ -5,11 +5,10 @@ use std::path::Path;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 
 use super::bindings::{FineTuneEscrow, MockUSDC, ProvenanceRegistry};
-use super::client::Deployment;
+use super::client::{Deployment, OperatorKey};
 
 /// anvil's development account 0 (from its public test mnemonic): the embedded chain's operator.
 pub const DEV_OPERATOR_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -19,11 +18,11 @@ pub const DEV_GRANT: u64 = 1_000_000 * 1_000_000;
 pub const RECLAIM_GRACE_SECS: u64 = 7 * 24 * 3600;
 
 /// Loads the recorded deployment when its contracts are still on the chain, else deploys anew.
-pub async fn ensure_dev_deployment(data_dir: &Path, rpc_url: &str, operator: &PrivateKeySigner) -> anyhow::Result<Deployment> {
+pub async fn ensure_dev_deployment(data_dir: &Path, rpc_url: &str, operator: &OperatorKey) -> anyhow::Result<Deployment> {
     crate::install_crypto_provider();
     let file = data_dir.join("chain").join("deployment.json");
     let url: reqwest::Url = rpc_url.parse().context("the anvil URL is not a URL")?;
-    let provider = super::client::signing_provider(operator.clone(), url);
+    let provider = super::client::signing_provider(operator.signer().clone(), url);
     if let Ok(text) = std::fs::read_to_string(&file)
         && let Ok(recorded) = serde_json::from_str::<Deployment>(&text)
     {
@@ -63,4 +62,12 @@ pub async fn deploy<P: Provider>(provider: &P, operator: Address) -> anyhow::Res
     let registry = ProvenanceRegistry::deploy(provider, operator, operator).await.context("failed to deploy the registry")?;
     let chain_id = provider.get_chain_id().await.context("failed to read the chain id")?;
     Ok(Deployment { chain_id, token: *token.address(), escrow: *escrow.address(), registry: *registry.address(), deploy_block: start })
+}
+
+/// `attune chain deploy`: the contracts on the chain at `rpc_url`, `operator` holding every role.
+pub async fn deploy_at(rpc_url: &str, operator: &OperatorKey) -> anyhow::Result<Deployment> {
+    crate::install_crypto_provider();
+    let url: reqwest::Url = rpc_url.parse().context("the chain RPC URL is not a URL")?;
+    let provider = super::client::signing_provider(operator.signer().clone(), url);
+    deploy(&provider, operator.address()).await
 }

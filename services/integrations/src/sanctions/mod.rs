@@ -8,6 +8,7 @@ use std::io::{self, BufRead, Read};
 use attune_domain::sanctions::{ListEntity, ListSource};
 use sha2::{Digest, Sha256};
 
+pub mod feed;
 pub mod ofac_csv;
 pub mod ofac_xml;
 pub mod opensanctions;

@@ -1,9 +1,8 @@
 //! KYC (API.md "KYC"): sessions, the organisation's level, provider webhooks, and the sandbox
 //! provider's hosted page (clearly test mode) that delivers its result as a signed webhook.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use attune_app::kyc::{self, SandboxOutcome, WebhookError};
+use attune_app::kyc::{self, SandboxOutcome};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -56,10 +55,6 @@ pub async fn status(state: web::Data<AppState>, Authenticated(actor): Authentica
     Ok(HttpResponse::Ok().json(json!({"level": level, "status": status, "sessions": sessions})))
 }
 
-fn unauthorized(detail: String) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "bad-webhook", "Webhook refused", detail)
-}
-
 /// A provider's signed webhook, verified over the raw body; bad, stale or replayed → 401.
 pub async fn webhook(
     req: HttpRequest,
@@ -68,13 +63,8 @@ pub async fn webhook(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match kyc::receive_webhook(&state.pool, &state.kyc, &state.screening, &path.into_inner(), header, &body).await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({"received": true}))),
-        Err(WebhookError::UnknownProvider) => Err(ApiError::not_found()),
-        Err(e @ (WebhookError::Signature(_) | WebhookError::Replayed(_))) => Err(unauthorized(e.to_string())),
-        Err(WebhookError::Unreadable(m)) => Err(ApiError::validation(vec![attune_domain::FieldError::new("body", m)])),
-        Err(WebhookError::Unexpected(e)) => Err(ApiError::internal(e)),
-    }
+    kyc::receive_webhook(&state.pool, &state.kyc, &state.screening, &path.into_inner(), header, &body).await?;
+    Ok(HttpResponse::Ok().json(json!({"received": true})))
 }
 
 async fn sandbox_page(state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use attune_app::kyc::WebhookError;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -71,15 +70,8 @@ pub async fn webhook(
 ) -> Result<HttpResponse, ApiError> {
     let chain = state.chain.as_ref().ok_or_else(no_chain)?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match attune_app::onramp::receive_webhook(&state.pool, chain, &state.onramp, &path.into_inner(), header, &body).await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({"received": true}))),
-        Err(WebhookError::UnknownProvider) => Err(ApiError::not_found()),
-        Err(e @ (WebhookError::Signature(_) | WebhookError::Replayed(_))) => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad-webhook", "Webhook refused", e.to_string()))
-        }
-        Err(WebhookError::Unreadable(m)) => Err(ApiError::validation(vec![attune_domain::FieldError::new("body", m)])),
-        Err(WebhookError::Unexpected(e)) => Err(ApiError::internal(e)),
-    }
+    attune_app::onramp::receive_webhook(&state.pool, chain, &state.onramp, &path.into_inner(), header, &body).await?;
+    Ok(HttpResponse::Ok().json(json!({"received": true})))
 }
 
 /// The sandbox provider's hosted "widget" (test mode): the buyer confirms or declines the card

@@ -52,7 +52,8 @@ const LINKS: &[LinkSpec] = &[
     link(POOL, ("get", "/api/v1/pools/{id}"), ID),
     link(POOL, ("get", "/api/v1/pools/{id}/findings"), ID),
     link(POOL, ("post", "/api/v1/pools/{id}/members"), ID),
-    link(POOL, ("delete", "/api/v1/pools/{id}/members"), ID),
+    // Leaving needs a membership: follow a join (a pool just created has no members).
+    link(("post", "/api/v1/pools/{id}/members", "201"), ("delete", "/api/v1/pools/{id}/members"), &[("id", "$response.body#/pool_id")]),
     link(POOL, ("post", "/api/v1/pools/{id}/auditors"), ID),
     link(("get", "/api/v1/pools", "200"), ("get", "/api/v1/pools/{id}"), FIRST_ITEM),
     link(MODEL, ("get", "/api/v1/models/{id}"), ID),
