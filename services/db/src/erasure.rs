@@ -18,18 +18,19 @@ pub struct AffectedRecord {
 
 /// The subject's records in the organisation's datasets, with every job that accepted them.
 pub async fn affected_records(conn: &mut PgConnection, organization_id: Uuid, subject_id: &str) -> anyhow::Result<Vec<AffectedRecord>> {
-    sqlx::query_as(
-        "select r.dataset_id, r.record_id, j.id as job_id, a.shard_index, a.slice
+    sqlx::query_as!(
+        AffectedRecord,
+        r#"select r.dataset_id, r.record_id, j.id as "job_id?", a.shard_index as "shard_index?", a.slice as "slice?"
          from dataset_record r
          join dataset d on d.id = r.dataset_id
          left join job j on j.dataset_id = r.dataset_id
               and not exists (select 1 from job_record_exclusion e where e.job_id = j.id and e.record_id = r.record_id)
          left join job_shard_record a on a.job_id = j.id and a.record_id = r.record_id
          where d.organization_id = $1 and r.pii_subject_ids @> array[$2]::text[] and r.erased_at is null
-         order by r.dataset_id, r.seq, j.created_at",
+         order by r.dataset_id, r.seq, j.created_at"#,
+        organization_id,
+        subject_id
     )
-    .bind(organization_id)
-    .bind(subject_id)
     .fetch_all(conn)
     .await
     .context("failed to find a subject's records")
@@ -37,11 +38,11 @@ pub async fn affected_records(conn: &mut PgConnection, organization_id: Uuid, su
 
 /// How many records each job trains on (its accepted records).
 pub async fn job_records(conn: &mut PgConnection, job_ids: &[Uuid]) -> anyhow::Result<Vec<(Uuid, i64)>> {
-    sqlx::query_as("select id, accepted_records from job where id = any($1)")
-        .bind(job_ids)
+    let rows = sqlx::query!("select id, accepted_records from job where id = any($1)", job_ids)
         .fetch_all(conn)
         .await
-        .context("failed to count the affected jobs' records")
+        .context("failed to count the affected jobs' records")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.accepted_records)).collect())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -60,9 +61,6 @@ pub struct ErasureRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
-    deadline_at, completed_at, created_at";
-
 pub struct NewErasure<'a> {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -78,23 +76,25 @@ pub struct NewErasure<'a> {
 
 /// Inserts the request; `None` when an open one for the same subject of the organisation exists.
 pub async fn insert(conn: &mut PgConnection, e: &NewErasure<'_>) -> anyhow::Result<Option<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as!(
+        ErasureRow,
         "insert into erasure_request (id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected,
             retrain_fraction, deadline_at, completed_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $7 = 'completed' then now() end)
          on conflict (organization_id, subject_sha256) where status <> 'completed' do nothing
-         returning {COLUMNS}"
-    )))
-    .bind(e.id)
-    .bind(e.organization_id)
-    .bind(e.requested_by)
-    .bind(e.subject_sha256)
-    .bind(e.reason)
-    .bind(e.evidence)
-    .bind(e.status)
-    .bind(e.affected)
-    .bind(e.retrain_fraction)
-    .bind(e.deadline_at)
+         returning id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at",
+        e.id,
+        e.organization_id,
+        e.requested_by,
+        e.subject_sha256,
+        e.reason,
+        e.evidence,
+        e.status,
+        e.affected,
+        e.retrain_fraction,
+        e.deadline_at
+    )
     .fetch_optional(conn)
     .await
     .context("failed to record an erasure request")
@@ -102,11 +102,14 @@ pub async fn insert(conn: &mut PgConnection, e: &NewErasure<'_>) -> anyhow::Resu
 
 /// The newest request for this subject of the organisation, if there is one.
 pub async fn find_by_subject(conn: &mut PgConnection, organization_id: Uuid, subject_sha256: &str) -> anyhow::Result<Option<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from erasure_request where organization_id = $1 and subject_sha256 = $2 order by created_at desc limit 1"
-    )))
-    .bind(organization_id)
-    .bind(subject_sha256)
+    sqlx::query_as!(
+        ErasureRow,
+        "select id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at
+         from erasure_request where organization_id = $1 and subject_sha256 = $2 order by created_at desc limit 1",
+        organization_id,
+        subject_sha256
+    )
     .fetch_optional(conn)
     .await
     .context("failed to find an erasure request")
@@ -114,19 +117,24 @@ pub async fn find_by_subject(conn: &mut PgConnection, organization_id: Uuid, sub
 
 /// Every organisation's requests with the organisation's name: open ones first, by deadline.
 pub async fn list_all(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<(ErasureRow, String)>> {
-    let rows: Vec<ErasureRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from erasure_request order by status = 'completed', deadline_at limit $1"
-    )))
-    .bind(limit)
+    let rows: Vec<ErasureRow> = sqlx::query_as!(
+        ErasureRow,
+        "select id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at
+         from erasure_request order by status = 'completed', deadline_at limit $1",
+        limit
+    )
     .fetch_all(&mut *conn)
     .await
     .context("failed to list erasure requests")?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.organization_id).collect();
-    let names: Vec<(Uuid, String)> = sqlx::query_as("select id, name from organization where id = any($1)")
-        .bind(&ids)
+    let names: Vec<(Uuid, String)> = sqlx::query!("select id, name from organization where id = any($1)", &ids[..])
         .fetch_all(conn)
         .await
-        .context("failed to name the requests' organisations")?;
+        .context("failed to name the requests' organisations")?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -138,10 +146,13 @@ pub async fn list_all(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec
 
 /// An organisation's requests, newest first.
 pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from erasure_request where organization_id = $1 order by created_at desc limit 200"
-    )))
-    .bind(organization_id)
+    sqlx::query_as!(
+        ErasureRow,
+        "select id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at
+         from erasure_request where organization_id = $1 order by created_at desc limit 200",
+        organization_id
+    )
     .fetch_all(conn)
     .await
     .context("failed to list erasure requests")
@@ -149,11 +160,14 @@ pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Res
 
 /// A request as `organization` sees it (`None` for another organisation's; admins pass `None`).
 pub async fn get(conn: &mut PgConnection, organization: Option<Uuid>, id: Uuid) -> anyhow::Result<Option<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from erasure_request where id = $1 and ($2::uuid is null or organization_id = $2)"
-    )))
-    .bind(id)
-    .bind(organization)
+    sqlx::query_as!(
+        ErasureRow,
+        "select id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at
+         from erasure_request where id = $1 and ($2::uuid is null or organization_id = $2)",
+        id,
+        organization
+    )
     .fetch_optional(conn)
     .await
     .context("failed to fetch an erasure request")
@@ -163,15 +177,15 @@ pub async fn get(conn: &mut PgConnection, organization: Option<Uuid>, id: Uuid) 
 /// GDPR Art. 9 categories it had — no longer tied to anyone —, when and by which request). Returns
 /// how many records were erased.
 pub async fn tombstone(conn: &mut PgConnection, organization_id: Uuid, subject_id: &str, erasure_id: Uuid) -> anyhow::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update dataset_record r set text = null, uri = null, source_url = null, domain = null, pii_subject_ids = '{}',
             optout = null, review_notes = null, erased_at = now(), erasure_id = $3
          from dataset d
          where d.id = r.dataset_id and d.organization_id = $1 and r.pii_subject_ids @> array[$2]::text[] and r.erased_at is null",
+        organization_id,
+        subject_id,
+        erasure_id
     )
-    .bind(organization_id)
-    .bind(subject_id)
-    .bind(erasure_id)
     .execute(conn)
     .await
     .context("failed to erase a subject's records")?;
@@ -188,11 +202,14 @@ pub struct ErasureCertificate {
 }
 
 pub async fn certificate(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<ErasureCertificate>> {
-    sqlx::query_as("select certificate, certificate_sha256, anchor_tx_hash, anchor_block from erasure_request where id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .context("failed to read an erasure certificate")
+    sqlx::query_as!(
+        ErasureCertificate,
+        "select certificate, certificate_sha256, anchor_tx_hash, anchor_block from erasure_request where id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to read an erasure certificate")
 }
 
 /// Stores the certificate and completes the request, guarded on the status it leaves.
@@ -203,14 +220,14 @@ pub async fn complete(
     certificate: &serde_json::Value,
     sha256: &str,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update erasure_request set status = 'completed', completed_at = now(), certificate = $3, certificate_sha256 = $4
          where id = $1 and status = $2",
+        id,
+        from,
+        certificate,
+        sha256
     )
-    .bind(id)
-    .bind(from)
-    .bind(certificate)
-    .bind(sha256)
     .execute(conn)
     .await
     .context("failed to complete an erasure request")?;
@@ -219,10 +236,7 @@ pub async fn complete(
 
 /// Moves a request between states, guarded on the one it leaves.
 pub async fn set_status(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {
-    let done = sqlx::query("update erasure_request set status = $3 where id = $1 and status = $2")
-        .bind(id)
-        .bind(from)
-        .bind(to)
+    let done = sqlx::query!("update erasure_request set status = $3 where id = $1 and status = $2", id, from, to)
         .execute(conn)
         .await
         .context("failed to move an erasure request")?;
@@ -231,10 +245,7 @@ pub async fn set_status(conn: &mut PgConnection, id: Uuid, from: &str, to: &str)
 
 /// Records where an erasure certificate was anchored (the subject `erasure:<id>`).
 pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block: i64) -> anyhow::Result<()> {
-    sqlx::query("update erasure_request set anchor_tx_hash = $2, anchor_block = $3 where id = $1")
-        .bind(id)
-        .bind(tx_hash)
-        .bind(block)
+    sqlx::query!("update erasure_request set anchor_tx_hash = $2, anchor_block = $3 where id = $1", id, tx_hash, block)
         .execute(conn)
         .await
         .context("failed to record an erasure certificate's anchor")?;
@@ -243,10 +254,13 @@ pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block:
 
 /// Requests still open, locked for this pass (another replica skips them), oldest first.
 pub async fn lock_open(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<ErasureRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from erasure_request where status <> 'completed' order by created_at limit $1 for update skip locked"
-    )))
-    .bind(limit)
+    sqlx::query_as!(
+        ErasureRow,
+        "select id, organization_id, requested_by, subject_sha256, reason, evidence, status, affected, retrain_fraction,
+            deadline_at, completed_at, created_at
+         from erasure_request where status <> 'completed' order by created_at limit $1 for update skip locked",
+        limit
+    )
     .fetch_all(conn)
     .await
     .context("failed to lock open erasure requests")
@@ -272,14 +286,14 @@ pub async fn insert_shards(conn: &mut PgConnection, erasure_id: Uuid, shards: &[
     let jobs: Vec<Uuid> = shards.iter().map(|s| s.0).collect();
     let indexes: Vec<i32> = shards.iter().map(|s| s.1).collect();
     let slices: Vec<i32> = shards.iter().map(|s| s.2).collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into erasure_shard (erasure_id, job_id, shard_index, from_slice)
          select $1, v.job_id, v.shard_index, v.from_slice from unnest($2::uuid[], $3::int[], $4::int[]) as v(job_id, shard_index, from_slice)",
+        erasure_id,
+        &jobs[..],
+        &indexes[..],
+        &slices[..]
     )
-    .bind(erasure_id)
-    .bind(&jobs)
-    .bind(&indexes)
-    .bind(&slices)
     .execute(conn)
     .await
     .context("failed to record an erasure's shards")?;
@@ -287,12 +301,13 @@ pub async fn insert_shards(conn: &mut PgConnection, erasure_id: Uuid, shards: &[
 }
 
 pub async fn shards_of(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Result<Vec<ErasureShardRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ErasureShardRow,
         "select job_id, shard_index, from_slice, state, old_adapters, new_adapters, flops, full_flops, queued_at, done_at, old_run_id,
             old_lease_id
          from erasure_shard where erasure_id = $1 order by job_id, shard_index",
+        erasure_id
     )
-    .bind(erasure_id)
     .fetch_all(conn)
     .await
     .context("failed to read an erasure's shards")
@@ -315,25 +330,25 @@ pub struct ShardUpdate<'a> {
 
 /// Moves a shard of an erasure on, guarded on the state it leaves; false when it moved already.
 pub async fn update_shard(conn: &mut PgConnection, u: &ShardUpdate<'_>) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update erasure_shard set state = $5, old_adapters = coalesce($6, old_adapters), new_adapters = coalesce($7, new_adapters),
             flops = coalesce($8, flops), full_flops = coalesce($9, full_flops), old_run_id = coalesce($10, old_run_id),
             old_lease_id = coalesce($11, old_lease_id),
             queued_at = case when $5 = 'retraining' then now() else queued_at end,
             done_at = case when $5 in ('retrained', 'not_trained') then now() else done_at end
          where erasure_id = $1 and job_id = $2 and shard_index = $3 and state = $4",
+        u.erasure_id,
+        u.job_id,
+        u.shard_index,
+        u.from_state,
+        u.to_state,
+        u.old_adapters,
+        u.new_adapters,
+        u.flops,
+        u.full_flops,
+        u.old_lease.map(|l| l.0),
+        u.old_lease.map(|l| l.1)
     )
-    .bind(u.erasure_id)
-    .bind(u.job_id)
-    .bind(u.shard_index)
-    .bind(u.from_state)
-    .bind(u.to_state)
-    .bind(u.old_adapters)
-    .bind(u.new_adapters)
-    .bind(u.flops)
-    .bind(u.full_flops)
-    .bind(u.old_lease.map(|l| l.0))
-    .bind(u.old_lease.map(|l| l.1))
     .execute(conn)
     .await
     .context("failed to move an erasure's shard")?;
@@ -342,29 +357,32 @@ pub async fn update_shard(conn: &mut PgConnection, u: &ShardUpdate<'_>) -> anyho
 
 /// The tombstones an erasure left: (dataset, record id, content hash).
 pub async fn tombstones(conn: &mut PgConnection, erasure_id: Uuid) -> anyhow::Result<Vec<(Uuid, String, String)>> {
-    sqlx::query_as("select dataset_id, record_id, content_hash from dataset_record where erasure_id = $1 order by dataset_id, seq")
-        .bind(erasure_id)
-        .fetch_all(conn)
-        .await
-        .context("failed to list an erasure's tombstones")
+    let rows = sqlx::query!(
+        "select dataset_id, record_id, content_hash from dataset_record where erasure_id = $1 order by dataset_id, seq",
+        erasure_id
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to list an erasure's tombstones")?;
+    Ok(rows.into_iter().map(|r| (r.dataset_id, r.record_id, r.content_hash)).collect())
 }
 
 /// Queues the replaced lease's adapters and its checkpoints from `from_slice` on for deletion from
 /// the artifact store, and forgets them; the checkpoints before `from_slice` stay (another erasure may
 /// resume from them). Returns how many objects were queued.
 pub async fn queue_purge(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid, from_slice: i32, reason: &str) -> anyhow::Result<u64> {
-    let queued = sqlx::query(
+    let queued = sqlx::query!(
         "with gone as (
             delete from shard_run_artifact
              where run_id = $1 and lease_id = $2
                and (name !~ '^checkpoint-[0-9]{4}[.]' or substring(name from 12 for 4)::int >= $3)
             returning location)
          insert into artifact_purge (location, reason) select location, $4 from gone on conflict (location) do nothing",
+        run_id,
+        lease_id,
+        from_slice,
+        reason
     )
-    .bind(run_id)
-    .bind(lease_id)
-    .bind(from_slice)
-    .bind(reason)
     .execute(conn)
     .await
     .context("failed to queue artifacts for deletion")?;
@@ -373,28 +391,27 @@ pub async fn queue_purge(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid, 
 
 /// Artifact-store objects waiting to be deleted, locked for this pass.
 pub async fn lock_purge(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("select location from artifact_purge order by created_at limit $1 for update skip locked")
-        .bind(limit)
+    sqlx::query_scalar!("select location from artifact_purge order by created_at limit $1 for update skip locked", limit)
         .fetch_all(&mut *conn)
         .await
-        .context("failed to read the purge queue")?;
-    Ok(rows.into_iter().map(|(l,)| l).collect())
+        .context("failed to read the purge queue")
 }
 
 pub async fn purged(conn: &mut PgConnection, location: &str) -> anyhow::Result<()> {
-    sqlx::query("delete from artifact_purge where location = $1").bind(location).execute(conn).await.context("failed to clear a purge")?;
+    sqlx::query!("delete from artifact_purge where location = $1", location).execute(conn).await.context("failed to clear a purge")?;
     Ok(())
 }
 
 /// The erasures that touch a job's shards: (request, status, requested, shard, from slice, state).
 pub async fn for_job(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<(Uuid, String, DateTime<Utc>, i32, i32, String)>> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "select r.id, r.status, r.created_at, s.shard_index, s.from_slice, s.state
          from erasure_shard s join erasure_request r on r.id = s.erasure_id
          where s.job_id = $1 order by r.created_at, s.shard_index",
+        job_id
     )
-    .bind(job_id)
     .fetch_all(conn)
     .await
-    .context("failed to list a job's erasures")
+    .context("failed to list a job's erasures")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.status, r.created_at, r.shard_index, r.from_slice, r.state)).collect())
 }

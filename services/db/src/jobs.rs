@@ -34,10 +34,6 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment, risk_tier,
-    audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens, training_summary, audit_pool_id,
-    deployed_risk_tier, created_at, updated_at";
-
 pub struct NewJob<'a> {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -62,32 +58,32 @@ pub struct NewJob<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into job (id, organization_id, created_by, base_model_id, dataset_id, status, method, hyperparameters, deployment,
             assessment, risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
             training_summary, audit_pool_id)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+        j.id,
+        j.organization_id,
+        j.created_by,
+        j.base_model_id,
+        j.dataset_id,
+        j.status,
+        j.method,
+        j.hyperparameters,
+        j.deployment,
+        j.assessment,
+        j.risk_tier,
+        j.audit_required,
+        j.quote_amount,
+        j.policy_version,
+        j.policy_sha256,
+        j.gate,
+        j.accepted_records,
+        j.accepted_tokens,
+        j.training_summary,
+        j.audit_pool_id
     )
-    .bind(j.id)
-    .bind(j.organization_id)
-    .bind(j.created_by)
-    .bind(j.base_model_id)
-    .bind(j.dataset_id)
-    .bind(j.status)
-    .bind(j.method)
-    .bind(j.hyperparameters)
-    .bind(j.deployment)
-    .bind(j.assessment)
-    .bind(j.risk_tier)
-    .bind(j.audit_required)
-    .bind(j.quote_amount)
-    .bind(j.policy_version)
-    .bind(j.policy_sha256)
-    .bind(j.gate)
-    .bind(j.accepted_records)
-    .bind(j.accepted_tokens)
-    .bind(j.training_summary)
-    .bind(j.audit_pool_id)
     .execute(conn)
     .await
     .context("failed to insert a job")?;
@@ -102,17 +98,17 @@ pub async fn exclude_group(
     group: &crate::dataset_gate::GateGroup,
     reasons: &serde_json::Value,
 ) -> anyhow::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "insert into job_record_exclusion (job_id, record_id, reasons)
          select $1, record_id, $6 from dataset_record
          where dataset_id = $2 and licence_kind = $3 and optout_status is not distinct from $4 and review_decision is not distinct from $5",
+        job_id,
+        dataset_id,
+        group.licence_kind.as_str(),
+        group.optout_status.as_deref(),
+        group.review_decision.as_deref(),
+        reasons
     )
-    .bind(job_id)
-    .bind(dataset_id)
-    .bind(&group.licence_kind)
-    .bind(&group.optout_status)
-    .bind(&group.review_decision)
-    .bind(reasons)
     .execute(conn)
     .await
     .context("failed to record a job's excluded records")?;
@@ -132,17 +128,18 @@ pub struct AcceptedGroup {
 }
 
 pub async fn accepted_groups(conn: &mut PgConnection, job_id: Uuid, dataset_id: Uuid) -> anyhow::Result<Vec<AcceptedGroup>> {
-    sqlx::query_as(
-        "select r.licence_kind, r.domain, count(*) as records, coalesce(sum(r.tokens), 0)::bigint as tokens,
-            count(*) filter (where cardinality(r.pii_subject_ids) > 0 or r.erased_at is not null) as pii_records,
-            count(*) filter (where cardinality(r.special_categories) > 0) as special_records
+    sqlx::query_as!(
+        AcceptedGroup,
+        r#"select r.licence_kind, r.domain, count(*) as "records!", coalesce(sum(r.tokens), 0)::bigint as "tokens!",
+            count(*) filter (where cardinality(r.pii_subject_ids) > 0 or r.erased_at is not null) as "pii_records!",
+            count(*) filter (where cardinality(r.special_categories) > 0) as "special_records!"
          from dataset_record r
          where r.dataset_id = $2
            and not exists (select 1 from job_record_exclusion e where e.job_id = $1 and e.record_id = r.record_id)
-         group by r.licence_kind, r.domain order by 1, 2",
+         group by r.licence_kind, r.domain order by 1, 2"#,
+        job_id,
+        dataset_id
     )
-    .bind(job_id)
-    .bind(dataset_id)
     .fetch_all(conn)
     .await
     .context("failed to aggregate a job's accepted records")
@@ -155,22 +152,22 @@ pub async fn set_accepted(
     tokens: i64,
     summary: &serde_json::Value,
 ) -> anyhow::Result<()> {
-    sqlx::query("update job set accepted_records = $2, accepted_tokens = $3, training_summary = $4 where id = $1")
-        .bind(job_id)
-        .bind(records)
-        .bind(tokens)
-        .bind(summary)
-        .execute(conn)
-        .await
-        .context("failed to record a job's accepted records")?;
+    sqlx::query!(
+        "update job set accepted_records = $2, accepted_tokens = $3, training_summary = $4 where id = $1",
+        job_id,
+        records,
+        tokens,
+        summary
+    )
+    .execute(conn)
+    .await
+    .context("failed to record a job's accepted records")?;
     Ok(())
 }
 
 /// Replaces the job's training content summary (regenerated when a document it cites is filed).
 pub async fn set_training_summary(conn: &mut PgConnection, job_id: Uuid, summary: &serde_json::Value) -> anyhow::Result<()> {
-    sqlx::query("update job set training_summary = $2 where id = $1")
-        .bind(job_id)
-        .bind(summary)
+    sqlx::query!("update job set training_summary = $2 where id = $1", job_id, summary)
         .execute(conn)
         .await
         .context("failed to replace a job's training summary")?;
@@ -178,20 +175,30 @@ pub async fn set_training_summary(conn: &mut PgConnection, job_id: Uuid, summary
 }
 
 pub async fn get(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> anyhow::Result<Option<JobRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from job where id = $1 and ($2::uuid is null or organization_id = $2)")))
-        .bind(id)
-        .bind(scope.organization_filter())
-        .fetch_optional(conn)
-        .await
-        .context("failed to read a job")
+    sqlx::query_as!(
+        JobRow,
+        "select id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment,
+            risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
+            training_summary, audit_pool_id, deployed_risk_tier, created_at, updated_at
+         from job where id = $1 and ($2::uuid is null or organization_id = $2)",
+        id,
+        scope.organization_filter()
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to read a job")
 }
 
 pub async fn get_for_update(conn: &mut PgConnection, scope: &OrgScope, id: Uuid) -> anyhow::Result<Option<JobRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from job where id = $1 and ($2::uuid is null or organization_id = $2) for update"
-    )))
-    .bind(id)
-    .bind(scope.organization_filter())
+    sqlx::query_as!(
+        JobRow,
+        "select id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment,
+            risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
+            training_summary, audit_pool_id, deployed_risk_tier, created_at, updated_at
+         from job where id = $1 and ($2::uuid is null or organization_id = $2) for update",
+        id,
+        scope.organization_filter()
+    )
     .fetch_optional(conn)
     .await
     .context("failed to lock a job")
@@ -204,15 +211,19 @@ pub async fn list(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> anyhow::Result<Vec<JobRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from job where ($1::uuid is null or organization_id = $1)
+    sqlx::query_as!(
+        JobRow,
+        "select id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment,
+            risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
+            training_summary, audit_pool_id, deployed_risk_tier, created_at, updated_at
+         from job where ($1::uuid is null or organization_id = $1)
            and ($2::timestamptz is null or (created_at, id) < ($2, $3))
-         order by created_at desc, id desc limit $4"
-    )))
-    .bind(scope.organization_filter())
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit)
+         order by created_at desc, id desc limit $4",
+        scope.organization_filter(),
+        after.map(|a| a.0),
+        after.map(|a| a.1),
+        limit
+    )
     .fetch_all(conn)
     .await
     .context("failed to list jobs")
@@ -220,10 +231,7 @@ pub async fn list(
 
 /// Moves a job from `from` to `to`; false when it was no longer in `from`.
 pub async fn transition(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {
-    let done = sqlx::query("update job set status = $3 where id = $1 and status = $2")
-        .bind(id)
-        .bind(from)
-        .bind(to)
+    let done = sqlx::query!("update job set status = $3 where id = $1 and status = $2", id, from, to)
         .execute(conn)
         .await
         .context("failed to change a job's status")?;
@@ -251,29 +259,31 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn insert_event(conn: &mut PgConnection, e: &NewEvent<'_>) -> anyhow::Result<()> {
-    sqlx::query("insert into job_event (job_id, kind, from_status, to_status, actor_id, detail) values ($1, $2, $3, $4, $5, $6)")
-        .bind(e.job_id)
-        .bind(e.kind)
-        .bind(e.from_status)
-        .bind(e.to_status)
-        .bind(e.actor_id)
-        .bind(e.detail)
-        .execute(conn)
-        .await
-        .context("failed to insert a job event")?;
+    sqlx::query!(
+        "insert into job_event (job_id, kind, from_status, to_status, actor_id, detail) values ($1, $2, $3, $4, $5, $6)",
+        e.job_id,
+        e.kind,
+        e.from_status,
+        e.to_status,
+        e.actor_id,
+        e.detail
+    )
+    .execute(conn)
+    .await
+    .context("failed to insert a job event")?;
     Ok(())
 }
 
 /// Records that a job is held and why, unless its latest event already says the same.
 pub async fn insert_held_event(conn: &mut PgConnection, job_id: Uuid, detail: &serde_json::Value) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into job_event (job_id, kind, detail)
          select $1, 'held', $2
          where not exists (select 1 from (select kind, detail from job_event where job_id = $1 order by id desc limit 1) last
                            where last.kind = 'held' and last.detail = $2)",
+        job_id,
+        detail
     )
-    .bind(job_id)
-    .bind(detail)
     .execute(conn)
     .await
     .context("failed to record a held job")?;
@@ -283,50 +293,57 @@ pub async fn insert_held_event(conn: &mut PgConnection, job_id: Uuid, detail: &s
 /// Paid jobs (waiting to move on), oldest first: the watcher retries them when their funds may
 /// have become readable (a chain that was away).
 pub async fn paid_ids(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<Uuid>> {
-    sqlx::query_scalar("select id from job where status = 'paid' order by updated_at limit $1")
-        .bind(limit)
+    sqlx::query_scalar!("select id from job where status = 'paid' order by updated_at limit $1", limit)
         .fetch_all(conn)
         .await
         .context("failed to list paid jobs")
 }
 
 pub async fn events(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<EventRow>> {
-    sqlx::query_as("select id, kind, from_status, to_status, actor_id, detail, created_at from job_event where job_id = $1 order by id")
-        .bind(job_id)
-        .fetch_all(conn)
-        .await
-        .context("failed to list a job's events")
+    sqlx::query_as!(
+        EventRow,
+        "select id, kind, from_status, to_status, actor_id, detail, created_at from job_event where job_id = $1 order by id",
+        job_id
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to list a job's events")
 }
 
 /// Every record the job left out, with its reasons, in upload order.
 pub async fn exclusions(conn: &mut PgConnection, job_id: Uuid, limit: i64) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "select e.record_id, e.reasons from job_record_exclusion e join job j on j.id = e.job_id
          join dataset_record r on r.dataset_id = j.dataset_id and r.record_id = e.record_id
          where e.job_id = $1 order by r.seq limit $2",
+        job_id,
+        limit
     )
-    .bind(job_id)
-    .bind(limit)
     .fetch_all(conn)
     .await
-    .context("failed to list a job's excluded records")
+    .context("failed to list a job's excluded records")?;
+    Ok(rows.into_iter().map(|r| (r.record_id, r.reasons)).collect())
 }
 
 /// Whom a job's notifications go to: the user who created it.
 pub async fn creator_email(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
-    sqlx::query_as("select u.email, u.name from job j join app_user u on u.id = j.created_by where j.id = $1")
-        .bind(job_id)
+    let row = sqlx::query!("select u.email, u.name from job j join app_user u on u.id = j.created_by where j.id = $1", job_id)
         .fetch_optional(conn)
         .await
-        .context("failed to read a job's creator")
+        .context("failed to read a job's creator")?;
+    Ok(row.map(|r| (r.email, r.name)))
 }
 
 /// Jobs waiting for the platform's own review (`audit`, in no pool), oldest first.
 pub async fn awaiting_review(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<JobRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from job where status = 'audit' and audit_pool_id is null order by updated_at limit $1"
-    )))
-    .bind(limit)
+    sqlx::query_as!(
+        JobRow,
+        "select id, organization_id, base_model_id, dataset_id, status, method, hyperparameters, deployment, assessment,
+            risk_tier, audit_required, quote_amount, policy_version, policy_sha256, gate, accepted_records, accepted_tokens,
+            training_summary, audit_pool_id, deployed_risk_tier, created_at, updated_at
+         from job where status = 'audit' and audit_pool_id is null order by updated_at limit $1",
+        limit
+    )
     .fetch_all(conn)
     .await
     .context("failed to list jobs awaiting review")
@@ -334,9 +351,10 @@ pub async fn awaiting_review(conn: &mut PgConnection, limit: i64) -> anyhow::Res
 
 /// The newest review decision recorded on a job (the `detail` of its last `review` event).
 pub async fn last_review(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<(serde_json::Value, DateTime<Utc>)>> {
-    sqlx::query_as("select detail, created_at from job_event where job_id = $1 and kind = 'review' order by id desc limit 1")
-        .bind(job_id)
-        .fetch_optional(conn)
-        .await
-        .context("failed to read a job's review")
+    let row =
+        sqlx::query!("select detail, created_at from job_event where job_id = $1 and kind = 'review' order by id desc limit 1", job_id)
+            .fetch_optional(conn)
+            .await
+            .context("failed to read a job's review")?;
+    Ok(row.map(|r| (r.detail, r.created_at)))
 }

@@ -36,11 +36,6 @@ pub struct ModelRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "m.id, m.organization_id, o.name as organization_name, m.name, m.version, m.architecture, m.parameter_count,
-    m.training_flops, m.intended_uses, m.licence, m.files, m.card_markdown, m.training_summary, m.lineage_base_model_id,
-    m.lineage_relation, m.licence_fee, m.systemic_risk, m.manifest_canonical, m.manifest_sha256, m.signer_address, m.signature,
-    m.checks, m.provenance_status, m.decided_at, m.decision_notes, m.anchor_tx_hash, m.anchor_block, m.created_at";
-
 pub const NAME_VERSION_KEY: &str = "base_model_name_version_key";
 
 pub struct NewModel<'a> {
@@ -67,32 +62,32 @@ pub struct NewModel<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, m: &NewModel<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into base_model (id, organization_id, created_by, name, version, architecture, parameter_count, training_flops,
             intended_uses, licence, files, card_markdown, training_summary, lineage_base_model_id, lineage_relation, licence_fee,
             systemic_risk, manifest_canonical, manifest_sha256, checks, files_check)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'pending')",
+        m.id,
+        m.organization_id,
+        m.created_by,
+        m.name,
+        m.version,
+        m.architecture,
+        m.parameter_count,
+        m.training_flops,
+        m.intended_uses,
+        m.licence,
+        m.files,
+        m.card_markdown,
+        m.training_summary,
+        m.lineage_base_model_id,
+        m.lineage_relation,
+        m.licence_fee,
+        m.systemic_risk,
+        m.manifest_canonical,
+        m.manifest_sha256,
+        m.checks
     )
-    .bind(m.id)
-    .bind(m.organization_id)
-    .bind(m.created_by)
-    .bind(m.name)
-    .bind(m.version)
-    .bind(m.architecture)
-    .bind(m.parameter_count)
-    .bind(m.training_flops)
-    .bind(m.intended_uses)
-    .bind(m.licence)
-    .bind(m.files)
-    .bind(m.card_markdown)
-    .bind(m.training_summary)
-    .bind(m.lineage_base_model_id)
-    .bind(m.lineage_relation)
-    .bind(m.licence_fee)
-    .bind(m.systemic_risk)
-    .bind(m.manifest_canonical)
-    .bind(m.manifest_sha256)
-    .bind(m.checks)
     .execute(conn)
     .await
     .map(|_| ())
@@ -100,22 +95,37 @@ pub async fn insert(conn: &mut PgConnection, m: &NewModel<'_>) -> Result<(), sql
 
 /// A listed model. Listings are public to every signed-in user (buyers browse the catalogue).
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<ModelRow>> {
-    let sql = format!("select {COLUMNS} from base_model m join organization o on o.id = m.organization_id where m.id = $1");
-    sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await.context("failed to fetch model")
+    sqlx::query_as!(
+        ModelRow,
+        "select m.id, m.organization_id, o.name as organization_name, m.name, m.version, m.architecture, m.parameter_count,
+            m.training_flops, m.intended_uses, m.licence, m.files, m.card_markdown, m.training_summary, m.lineage_base_model_id,
+            m.lineage_relation, m.licence_fee, m.systemic_risk, m.manifest_canonical, m.manifest_sha256, m.signer_address, m.signature,
+            m.checks, m.provenance_status, m.decided_at, m.decision_notes, m.anchor_tx_hash, m.anchor_block, m.created_at
+         from base_model m join organization o on o.id = m.organization_id
+         where m.id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to fetch model")
 }
 
 /// A model as its owner sees it for changes (`None` for another organisation's), locked.
 pub async fn get_for_update(conn: &mut PgConnection, scope: OrgScope, id: Uuid) -> anyhow::Result<Option<ModelRow>> {
-    let sql = format!(
-        "select {COLUMNS} from base_model m join organization o on o.id = m.organization_id
-         where m.id = $1 and ($2::uuid is null or m.organization_id = $2) for update of m"
-    );
-    sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(scope.organization_filter())
-        .fetch_optional(conn)
-        .await
-        .context("failed to lock model")
+    sqlx::query_as!(
+        ModelRow,
+        "select m.id, m.organization_id, o.name as organization_name, m.name, m.version, m.architecture, m.parameter_count,
+            m.training_flops, m.intended_uses, m.licence, m.files, m.card_markdown, m.training_summary, m.lineage_base_model_id,
+            m.lineage_relation, m.licence_fee, m.systemic_risk, m.manifest_canonical, m.manifest_sha256, m.signer_address, m.signature,
+            m.checks, m.provenance_status, m.decided_at, m.decision_notes, m.anchor_tx_hash, m.anchor_block, m.created_at
+         from base_model m join organization o on o.id = m.organization_id
+         where m.id = $1 and ($2::uuid is null or m.organization_id = $2) for update of m",
+        id,
+        scope.organization_filter()
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock model")
 }
 
 pub use attune_domain::provenance::ModelFilter;
@@ -126,8 +136,13 @@ pub async fn list(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> anyhow::Result<Vec<ModelRow>> {
-    let sql = format!(
-        "select {COLUMNS} from base_model m join organization o on o.id = m.organization_id
+    sqlx::query_as!(
+        ModelRow,
+        "select m.id, m.organization_id, o.name as organization_name, m.name, m.version, m.architecture, m.parameter_count,
+            m.training_flops, m.intended_uses, m.licence, m.files, m.card_markdown, m.training_summary, m.lineage_base_model_id,
+            m.lineage_relation, m.licence_fee, m.systemic_risk, m.manifest_canonical, m.manifest_sha256, m.signer_address, m.signature,
+            m.checks, m.provenance_status, m.decided_at, m.decision_notes, m.anchor_tx_hash, m.anchor_block, m.created_at
+         from base_model m join organization o on o.id = m.organization_id
          where ($1::boolean is null or ($1 = (m.provenance_status = 'verified')))
            and ($2::text is null or m.name ilike '%' || $2 || '%' or m.architecture ilike '%' || $2 || '%' or m.card_markdown ilike '%' || $2 || '%')
            and ($3::text is null or lower(m.licence) = lower($3))
@@ -137,21 +152,20 @@ pub async fn list(
            and ($7::text is null or m.provenance_status = $7)
            and ($8::uuid is null or m.organization_id = $8)
            and ($9::timestamptz is null or (m.created_at, m.id) < ($9, $10))
-         order by m.created_at desc, m.id desc limit $11"
-    );
-    sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
-        .bind(f.verified)
-        .bind(f.q.as_deref())
-        .bind(f.licence.as_deref())
-        .bind(f.architecture.as_deref())
-        .bind(f.min_params)
-        .bind(f.max_params)
-        .bind(f.status.as_deref())
-        .bind(f.organization_id)
-        .bind(after.map(|a| a.0))
-        .bind(after.map(|a| a.1))
-        .bind(limit)
-        .fetch_all(conn)
+         order by m.created_at desc, m.id desc limit $11",
+        f.verified,
+        f.q.as_deref(),
+        f.licence.as_deref(),
+        f.architecture.as_deref(),
+        f.min_params,
+        f.max_params,
+        f.status.as_deref(),
+        f.organization_id,
+        after.map(|a| a.0),
+        after.map(|a| a.1),
+        limit
+    )
+    .fetch_all(conn)
         .await
         .context("failed to list models")
 }
@@ -163,27 +177,29 @@ pub async fn set_signature(
     signature: &str,
     checks: &serde_json::Value,
 ) -> anyhow::Result<()> {
-    sqlx::query("update base_model set signer_address = $2, signature = $3, checks = $4 where id = $1 and provenance_status = 'pending'")
-        .bind(id)
-        .bind(signer)
-        .bind(signature)
-        .bind(checks)
-        .execute(conn)
-        .await
-        .context("failed to store signature")?;
+    sqlx::query!(
+        "update base_model set signer_address = $2, signature = $3, checks = $4 where id = $1 and provenance_status = 'pending'",
+        id,
+        signer,
+        signature,
+        checks
+    )
+    .execute(conn)
+    .await
+    .context("failed to store signature")?;
     Ok(())
 }
 
 /// Records an admin decision, guarded by the expected state; false when the model was not pending.
 pub async fn decide(conn: &mut PgConnection, id: Uuid, status: &str, admin: Uuid, notes: &str) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update base_model set provenance_status = $2, decided_by = $3, decided_at = now(), decision_notes = $4
          where id = $1 and provenance_status = 'pending'",
+        id,
+        status,
+        admin,
+        notes
     )
-    .bind(id)
-    .bind(status)
-    .bind(admin)
-    .bind(notes)
     .execute(conn)
     .await
     .context("failed to record model decision")?;
@@ -192,10 +208,7 @@ pub async fn decide(conn: &mut PgConnection, id: Uuid, status: &str, admin: Uuid
 
 /// Records where a model's manifest was anchored in the provenance registry.
 pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block: i64) -> anyhow::Result<()> {
-    sqlx::query("update base_model set anchor_tx_hash = $2, anchor_block = $3 where id = $1")
-        .bind(id)
-        .bind(tx_hash)
-        .bind(block)
+    sqlx::query!("update base_model set anchor_tx_hash = $2, anchor_block = $3 where id = $1", id, tx_hash, block)
         .execute(conn)
         .await
         .context("failed to record a model's anchor")?;
@@ -204,10 +217,11 @@ pub async fn set_anchor(conn: &mut PgConnection, id: Uuid, tx_hash: &str, block:
 
 /// Verified models whose manifest is not anchored yet (for the back-fill).
 pub async fn unanchored_verified(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, String)>> {
-    sqlx::query_as("select id, manifest_sha256 from base_model where provenance_status = 'verified' and anchor_tx_hash is null")
+    let rows = sqlx::query!("select id, manifest_sha256 from base_model where provenance_status = 'verified' and anchor_tx_hash is null")
         .fetch_all(conn)
         .await
-        .context("failed to list unanchored models")
+        .context("failed to list unanchored models")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.manifest_sha256)).collect())
 }
 
 // ---- the background files check ----
@@ -215,7 +229,8 @@ pub async fn unanchored_verified(conn: &mut PgConnection) -> anyhow::Result<Vec<
 /// Leases the oldest listing whose files wait to be checked (or whose lease expired): its id and
 /// its `files` (`[{path, size, sha256, uri}]`).
 pub async fn lease_files_check(conn: &mut PgConnection, lease_secs: i64) -> anyhow::Result<Option<(Uuid, serde_json::Value)>> {
-    sqlx::query_as::<_, (Uuid, serde_json::Value)>(
+    let lease_secs = lease_secs as f64;
+    let row = sqlx::query!(
         "update base_model set files_check_leased_until = now() + make_interval(secs => $1)
          where id = (
             select id from base_model
@@ -224,21 +239,22 @@ pub async fn lease_files_check(conn: &mut PgConnection, lease_secs: i64) -> anyh
             limit 1
             for update skip locked)
          returning id, files",
+        lease_secs
     )
-    .bind(lease_secs as f64)
     .fetch_optional(conn)
     .await
-    .context("failed to lease a files check")
+    .context("failed to lease a files check")?;
+    Ok(row.map(|r| (r.id, r.files)))
 }
 
 /// Stores the checks with the files check's result, if the check was still pending.
 pub async fn finish_files_check(conn: &mut PgConnection, id: Uuid, checks: &serde_json::Value) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update base_model set checks = $2, files_check = 'done', files_check_leased_until = null
          where id = $1 and files_check = 'pending'",
+        id,
+        checks
     )
-    .bind(id)
-    .bind(checks)
     .execute(conn)
     .await
     .context("failed to record a files check")?;
@@ -252,11 +268,14 @@ pub async fn find_by_org_name_version(
     name: &str,
     version: &str,
 ) -> anyhow::Result<Option<(Uuid, String)>> {
-    sqlx::query_as("select id, provenance_status from base_model where organization_id = $1 and name = $2 and version = $3 limit 1")
-        .bind(organization_id)
-        .bind(name)
-        .bind(version)
-        .fetch_optional(conn)
-        .await
-        .context("failed to find a listing")
+    let row = sqlx::query!(
+        "select id, provenance_status from base_model where organization_id = $1 and name = $2 and version = $3 limit 1",
+        organization_id,
+        name,
+        version
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to find a listing")?;
+    Ok(row.map(|r| (r.id, r.provenance_status)))
 }

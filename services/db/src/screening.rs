@@ -31,19 +31,19 @@ pub struct NewImport<'a> {
 }
 
 pub async fn insert_import(conn: &mut PgConnection, i: &NewImport<'_>) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into sanctions_import (id, source, version, sha256, entities, names, addresses, diff, imported_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        i.id,
+        i.source,
+        i.version,
+        i.sha256,
+        i.entities,
+        i.names,
+        i.addresses,
+        i.diff,
+        i.imported_by
     )
-    .bind(i.id)
-    .bind(i.source)
-    .bind(i.version)
-    .bind(i.sha256)
-    .bind(i.entities)
-    .bind(i.names)
-    .bind(i.addresses)
-    .bind(i.diff)
-    .bind(i.imported_by)
     .execute(conn)
     .await
     .context("failed to record a sanctions import")?;
@@ -55,13 +55,13 @@ pub async fn insert_entities(conn: &mut PgConnection, import_id: Uuid, entities:
     for chunk in entities.chunks(1000) {
         let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
         let data: Vec<&serde_json::Value> = chunk.iter().map(|(_, d)| d).collect();
-        sqlx::query(
+        sqlx::query!(
             "insert into sanctions_entity (import_id, entity_id, data) select $1, e.id, e.data from unnest($2::text[], $3::jsonb[]) as e(id, data)
              on conflict do nothing",
+            import_id,
+            &ids[..] as &[&str],
+            &data[..] as &[&serde_json::Value]
         )
-        .bind(import_id)
-        .bind(&ids)
-        .bind(&data)
         .execute(&mut *conn)
         .await
         .context("failed to store sanctions entities")?;
@@ -71,9 +71,10 @@ pub async fn insert_entities(conn: &mut PgConnection, import_id: Uuid, entities:
 
 /// The latest import of every source.
 pub async fn latest_imports(conn: &mut PgConnection) -> anyhow::Result<Vec<ImportRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ImportRow,
         "select distinct on (source) id, source, version, sha256, entities, names, addresses, diff, created_at
-         from sanctions_import order by source, created_at desc",
+         from sanctions_import order by source, created_at desc"
     )
     .fetch_all(conn)
     .await
@@ -82,26 +83,25 @@ pub async fn latest_imports(conn: &mut PgConnection) -> anyhow::Result<Vec<Impor
 
 /// Imports newest first, after `after` (`created_at`, `id`) when given.
 pub async fn list_imports(conn: &mut PgConnection, after: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> anyhow::Result<Vec<ImportRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ImportRow,
         "select id, source, version, sha256, entities, names, addresses, diff, created_at from sanctions_import
          where ($1::timestamptz is null or (created_at, id) < ($1, $2))
          order by created_at desc, id desc limit $3",
+        after.map(|a| a.0),
+        after.map(|a| a.1),
+        limit
     )
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("failed to list sanctions imports")
 }
 
 pub async fn entities_of(conn: &mut PgConnection, import_id: Uuid) -> anyhow::Result<Vec<serde_json::Value>> {
-    let rows: Vec<(serde_json::Value,)> = sqlx::query_as("select data from sanctions_entity where import_id = $1")
-        .bind(import_id)
+    sqlx::query_scalar!("select data from sanctions_entity where import_id = $1", import_id)
         .fetch_all(conn)
         .await
-        .context("failed to read sanctions entities")?;
-    Ok(rows.into_iter().map(|(d,)| d).collect())
+        .context("failed to read sanctions entities")
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -112,8 +112,7 @@ pub struct FeedRow {
 }
 
 pub async fn feed(conn: &mut PgConnection, source: &str) -> anyhow::Result<Option<FeedRow>> {
-    sqlx::query_as("select source, url, etag from sanctions_feed where source = $1")
-        .bind(source)
+    sqlx::query_as!(FeedRow, "select source, url, etag from sanctions_feed where source = $1", source)
         .fetch_optional(conn)
         .await
         .context("failed to read a sanctions feed")
@@ -128,16 +127,16 @@ pub async fn record_feed(
     imported: bool,
     error: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into sanctions_feed (source, url, etag, checked_at, imported_at, last_error) values ($1, $2, $3, now(), case when $4 then now() end, $5)
          on conflict (source) do update set url = excluded.url, etag = coalesce(excluded.etag, sanctions_feed.etag), checked_at = now(),
             imported_at = case when $4 then now() else sanctions_feed.imported_at end, last_error = excluded.last_error",
+        source,
+        url,
+        etag,
+        imported,
+        error
     )
-    .bind(source)
-    .bind(url)
-    .bind(etag)
-    .bind(imported)
-    .bind(error)
     .execute(conn)
     .await
     .context("failed to record a sanctions feed check")?;
@@ -147,13 +146,13 @@ pub async fn record_feed(
 /// Whether an admin already cleared (approved) a case of this kind and subject about this list
 /// entity: a cleared false positive is not raised again for the same entry.
 pub async fn cleared_before(conn: &mut PgConnection, kind: &str, subject: &str, entity_id: &str) -> anyhow::Result<bool> {
-    let (n,): (i64,) = sqlx::query_as(
-        "select count(*) from screening_case where kind = $1 and subject = $2 and status = 'approved'
-            and (evidence->'match'->>'entity_id' = $3 or evidence->'matches' @> jsonb_build_array(jsonb_build_object('entity_id', $3::text)))",
+    let n: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from screening_case where kind = $1 and subject = $2 and status = 'approved'
+            and (evidence->'match'->>'entity_id' = $3 or evidence->'matches' @> jsonb_build_array(jsonb_build_object('entity_id', $3::text)))"#,
+        kind,
+        subject,
+        entity_id
     )
-    .bind(kind)
-    .bind(subject)
-    .bind(entity_id)
     .fetch_one(conn)
     .await
     .context("failed to look for a cleared case")?;
@@ -162,41 +161,42 @@ pub async fn cleared_before(conn: &mut PgConnection, kind: &str, subject: &str, 
 
 /// The approved KYC sessions' names, for the re-screen after an import.
 pub async fn kyc_names(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, Uuid, serde_json::Value)>> {
-    sqlx::query_as("select id, organization_id, result from kyc_session where status = 'approved' and result is not null")
-        .fetch_all(conn)
-        .await
-        .context("failed to list approved KYC names")
+    let rows = sqlx::query!(
+        r#"select id, organization_id, result as "result!" from kyc_session where status = 'approved' and result is not null"#
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to list approved KYC names")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.organization_id, r.result)).collect())
 }
 
 /// Whether the organisation is on a screening hold (a name hit an admin has not cleared).
 pub async fn organization_on_hold(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<bool> {
-    let held: Option<(Option<String>,)> = sqlx::query_as("select screening_hold from organization where id = $1")
-        .bind(organization_id)
+    let held: Option<Option<String>> = sqlx::query_scalar!("select screening_hold from organization where id = $1", organization_id)
         .fetch_optional(conn)
         .await
         .context("failed to read an organisation's screening hold")?;
-    Ok(held.is_some_and(|(h,)| h.is_some()))
+    Ok(held.is_some_and(|h| h.is_some()))
 }
 
 /// Whether a person KYC'd for the organisation matched a politically exposed person.
 pub async fn organization_pep_match(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<bool> {
-    let pep: Option<(bool,)> = sqlx::query_as("select pep_match from organization where id = $1")
-        .bind(organization_id)
+    let pep: Option<bool> = sqlx::query_scalar!("select pep_match from organization where id = $1", organization_id)
         .fetch_optional(conn)
         .await
         .context("failed to read an organisation's PEP flag")?;
-    Ok(pep.is_some_and(|(p,)| p))
+    Ok(pep.is_some_and(|p| p))
 }
 
 /// Puts the organisation on hold (`held`), blocks it (`blocked`) or lifts the hold (`None`); a
 /// blocked organisation is never lifted by this. `true` when the row changed.
 pub async fn set_organization_hold(conn: &mut PgConnection, organization_id: Uuid, hold: Option<&str>) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update organization set screening_hold = $2 where id = $1 and screening_hold is distinct from $2
             and screening_hold is distinct from 'blocked'",
+        organization_id,
+        hold
     )
-    .bind(organization_id)
-    .bind(hold)
     .execute(conn)
     .await
     .context("failed to set an organisation's screening hold")?;
@@ -204,8 +204,7 @@ pub async fn set_organization_hold(conn: &mut PgConnection, organization_id: Uui
 }
 
 pub async fn set_pep_match(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<()> {
-    sqlx::query("update organization set pep_match = true where id = $1")
-        .bind(organization_id)
+    sqlx::query!("update organization set pep_match = true where id = $1", organization_id)
         .execute(conn)
         .await
         .context("failed to flag a PEP match")?;
@@ -214,11 +213,11 @@ pub async fn set_pep_match(conn: &mut PgConnection, organization_id: Uuid) -> an
 
 /// The organisation's `name` cases still waiting for a decision.
 pub async fn undecided_name_cases(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "select count(*) from screening_case where organization_id = $1 and kind = 'name'
-            and status in ('open', 'awaiting_second_approval', 'info_requested')",
+    let n: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from screening_case where organization_id = $1 and kind = 'name'
+            and status in ('open', 'awaiting_second_approval', 'info_requested')"#,
+        organization_id
     )
-    .bind(organization_id)
     .fetch_one(conn)
     .await
     .context("failed to count undecided name cases")?;
@@ -227,17 +226,17 @@ pub async fn undecided_name_cases(conn: &mut PgConnection, organization_id: Uuid
 
 /// Every organisation's id, legal name and country, for the re-screen after an import.
 pub async fn organization_names(conn: &mut PgConnection) -> anyhow::Result<Vec<(Uuid, String, String)>> {
-    sqlx::query_as("select id, name, country::text from organization order by created_at")
+    let rows = sqlx::query!(r#"select id, name, country::text as "country!" from organization order by created_at"#)
         .fetch_all(conn)
         .await
-        .context("failed to list organisation names")
+        .context("failed to list organisation names")?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name, r.country)).collect())
 }
 
 /// The newest import's id: a replica whose screener was built from another one is stale.
 pub async fn newest_import(conn: &mut PgConnection) -> anyhow::Result<Option<Uuid>> {
-    let row: Option<(Uuid,)> = sqlx::query_as("select id from sanctions_import order by created_at desc, id desc limit 1")
+    sqlx::query_scalar!("select id from sanctions_import order by created_at desc, id desc limit 1")
         .fetch_optional(conn)
         .await
-        .context("failed to read the newest sanctions import")?;
-    Ok(row.map(|(id,)| id))
+        .context("failed to read the newest sanctions import")
 }
