@@ -12,10 +12,7 @@ const AUDIT_LOCK_KEY: i64 = 0x0061_7564_6974;
 /// ends, so entries form one linear chain even with many writers and replicas.
 #[tracing::instrument(skip(conn, data))]
 pub async fn append(conn: &mut PgConnection, actor: &str, action: &str, subject: &str, data: &serde_json::Value) -> anyhow::Result<i64> {
-    sqlx::query!("select pg_advisory_xact_lock($1)", AUDIT_LOCK_KEY)
-        .execute(&mut *conn)
-        .await
-        .context("failed to take the audit lock")?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", AUDIT_LOCK_KEY).execute(&mut *conn).await.context("failed to take the audit lock")?;
     let allocated = sqlx::query!(r#"select nextval('audit_log_seq_seq') as "seq!", $1::jsonb::text as "data_text!""#, data)
         .fetch_one(&mut *conn)
         .await
@@ -115,10 +112,7 @@ pub async fn for_subject(conn: &mut PgConnection, subject: &str, limit: i64) -> 
 }
 
 pub async fn head(conn: &mut PgConnection) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
-    let row = sqlx::query!("select seq, hash from audit_head")
-        .fetch_optional(conn)
-        .await
-        .context("failed to read the audit head")?;
+    let row = sqlx::query!("select seq, hash from audit_head").fetch_optional(conn).await.context("failed to read the audit head")?;
     Ok(row.map(|r| (r.seq, r.hash)))
 }
 

@@ -54,8 +54,8 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Tas
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read an audit task")
+    .await
+    .context("failed to read an audit task")
 }
 
 pub async fn get_for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<TaskRow>> {
@@ -69,8 +69,8 @@ pub async fn get_for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to lock an audit task")
+    .await
+    .context("failed to lock an audit task")
 }
 
 /// Tasks of the given pools, with a status among `statuses` (all when empty), oldest first.
@@ -105,8 +105,8 @@ pub async fn for_job(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Ve
         job_id,
     )
     .fetch_all(conn)
-        .await
-        .context("failed to list a job's audit tasks")
+    .await
+    .context("failed to list a job's audit tasks")
 }
 
 pub async fn claim(conn: &mut PgConnection, id: Uuid, user_id: Uuid) -> anyhow::Result<bool> {

@@ -101,8 +101,8 @@ pub async fn get_case_for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::R
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read a case")
+    .await
+    .context("failed to read a case")
 }
 
 pub async fn set_case_status(conn: &mut PgConnection, id: Uuid, from: &str, to: &str) -> anyhow::Result<bool> {

@@ -61,10 +61,14 @@ pub async fn insert(conn: &mut PgConnection, job_id: Uuid, version: i32, body: &
         .await
         .context("failed to store a certificate")?;
     // A new version supersedes every earlier one (an erasure's retrained model).
-    sqlx::query!("update job_certificate set superseded_at = now() where job_id = $1 and version < $2 and superseded_at is null", job_id, version)
-        .execute(conn)
-        .await
-        .context("failed to supersede a certificate")?;
+    sqlx::query!(
+        "update job_certificate set superseded_at = now() where job_id = $1 and version < $2 and superseded_at is null",
+        job_id,
+        version
+    )
+    .execute(conn)
+    .await
+    .context("failed to supersede a certificate")?;
     Ok(())
 }
 
@@ -91,7 +95,7 @@ pub async fn set_anchor(conn: &mut PgConnection, job_id: Uuid, version: i32, tx_
         block,
     )
     .execute(conn)
-        .await
-        .context("failed to record a certificate's anchor")?;
+    .await
+    .context("failed to record a certificate's anchor")?;
     Ok(())
 }

@@ -30,8 +30,8 @@ pub async fn insert(conn: &mut PgConnection, s: &SessionRow) -> anyhow::Result<(
         s.redirect_url,
     )
     .execute(conn)
-        .await
-        .context("failed to insert a KYC session")?;
+    .await
+    .context("failed to insert a KYC session")?;
     Ok(())
 }
 
@@ -43,8 +43,8 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Ses
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read a KYC session")
+    .await
+    .context("failed to read a KYC session")
 }
 
 pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<SessionRow>> {
@@ -55,8 +55,8 @@ pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Opt
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to lock a KYC session")
+    .await
+    .context("failed to lock a KYC session")
 }
 
 pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Result<Vec<SessionRow>> {
@@ -67,8 +67,8 @@ pub async fn list(conn: &mut PgConnection, organization_id: Uuid) -> anyhow::Res
         organization_id,
     )
     .fetch_all(conn)
-        .await
-        .context("failed to list KYC sessions")
+    .await
+    .context("failed to list KYC sessions")
 }
 
 /// Records a provider's decision; a later decision may revise an earlier one.

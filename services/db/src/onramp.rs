@@ -46,8 +46,8 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Ord
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read an onramp order")
+    .await
+    .context("failed to read an onramp order")
 }
 
 pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<OrderRow>> {
@@ -58,8 +58,8 @@ pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Opt
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to lock an onramp order")
+    .await
+    .context("failed to lock an onramp order")
 }
 
 pub async fn settle(

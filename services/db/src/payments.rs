@@ -87,8 +87,8 @@ pub async fn get(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option
         job_id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read a payment")
+    .await
+    .context("failed to read a payment")
 }
 
 pub async fn by_job_ref_for_update(conn: &mut PgConnection, chain_id: i64, job_ref: &str) -> anyhow::Result<Option<PaymentRow>> {
@@ -101,8 +101,8 @@ pub async fn by_job_ref_for_update(conn: &mut PgConnection, chain_id: i64, job_r
         job_ref,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to lock a payment")
+    .await
+    .context("failed to lock a payment")
 }
 
 /// Moves a payment from `from` to `to`, guarded by `from` (`update … where status = $from`); false
@@ -125,8 +125,8 @@ pub async fn record_funding(conn: &mut PgConnection, job_id: Uuid, payer: &str, 
         block,
     )
     .execute(conn)
-        .await
-        .context("failed to record a funding")?;
+    .await
+    .context("failed to record a funding")?;
     Ok(())
 }
 

@@ -65,8 +65,8 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Cer
         id,
     )
     .fetch_optional(conn)
-        .await
-        .context("failed to read a safe-harbour certificate")
+    .await
+    .context("failed to read a safe-harbour certificate")
 }
 
 /// Marks a certificate in force as lapsed.

@@ -35,10 +35,14 @@ pub async fn put_artifact(conn: &mut PgConnection, a: &NewArtifact<'_>) -> anyho
 
 /// The artifacts uploaded under one lease: (name, sha256, size).
 pub async fn artifacts(conn: &mut PgConnection, run_id: Uuid, lease_id: Uuid) -> anyhow::Result<Vec<(String, String, i64)>> {
-    let rows = sqlx::query!("select name, sha256, size from shard_run_artifact where run_id = $1 and lease_id = $2 order by name", run_id, lease_id)
-        .fetch_all(conn)
-        .await
-        .context("failed to list a lease's artifacts")?;
+    let rows = sqlx::query!(
+        "select name, sha256, size from shard_run_artifact where run_id = $1 and lease_id = $2 order by name",
+        run_id,
+        lease_id
+    )
+    .fetch_all(conn)
+    .await
+    .context("failed to list a lease's artifacts")?;
     Ok(rows.into_iter().map(|r| (r.name, r.sha256, r.size)).collect())
 }
 
