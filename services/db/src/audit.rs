@@ -12,17 +12,13 @@ const AUDIT_LOCK_KEY: i64 = 0x0061_7564_6974;
 /// ends, so entries form one linear chain even with many writers and replicas.
 #[tracing::instrument(skip(conn, data))]
 pub async fn append(conn: &mut PgConnection, actor: &str, action: &str, subject: &str, data: &serde_json::Value) -> anyhow::Result<i64> {
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(AUDIT_LOCK_KEY)
-        .execute(&mut *conn)
-        .await
-        .context("failed to take the audit lock")?;
-    let (seq, data_text): (i64, String) = sqlx::query_as("select nextval('audit_log_seq_seq'), $1::jsonb::text")
-        .bind(data)
+    sqlx::query!("select pg_advisory_xact_lock($1)", AUDIT_LOCK_KEY).execute(&mut *conn).await.context("failed to take the audit lock")?;
+    let allocated = sqlx::query!(r#"select nextval('audit_log_seq_seq') as "seq!", $1::jsonb::text as "data_text!""#, data)
         .fetch_one(&mut *conn)
         .await
         .context("failed to allocate an audit sequence number")?;
-    let prev_hash: Vec<u8> = sqlx::query_scalar::<_, Vec<u8>>("select hash from audit_head")
+    let (seq, data_text) = (allocated.seq, allocated.data_text);
+    let prev_hash: Vec<u8> = sqlx::query_scalar!("select hash from audit_head")
         .fetch_optional(&mut *conn)
         .await
         .context("failed to read the audit head")?
@@ -31,27 +27,27 @@ pub async fn append(conn: &mut PgConnection, actor: &str, action: &str, subject:
     // Stored with microsecond precision, so hash exactly what will be read back.
     let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
     let hash = entry_hash(&prev_hash, seq, &at, actor, action, subject, &data_text);
-    sqlx::query(
+    sqlx::query!(
         "insert into audit_log (seq, at, actor, action, subject, data, prev_hash, hash)
-         values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
+         values ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8)",
+        seq,
+        at,
+        actor,
+        action,
+        subject,
+        data_text,
+        prev_hash,
+        hash.as_slice(),
     )
-    .bind(seq)
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(&data_text)
-    .bind(&prev_hash)
-    .bind(hash.as_slice())
     .execute(&mut *conn)
     .await
     .context("failed to insert audit entry")?;
-    sqlx::query(
+    sqlx::query!(
         "insert into audit_head (singleton, seq, hash) values (true, $1, $2)
          on conflict (singleton) do update set seq = excluded.seq, hash = excluded.hash",
+        seq,
+        hash.as_slice(),
     )
-    .bind(seq)
-    .bind(hash.as_slice())
     .execute(conn)
     .await
     .context("failed to move the audit head")?;
@@ -87,12 +83,13 @@ impl From<AuditRow> for AuditRecord {
 
 /// A page of entries after `after_seq`, oldest first (for verification and the audit viewer).
 pub async fn page(conn: &mut PgConnection, after_seq: i64, limit: i64) -> anyhow::Result<Vec<AuditRecord>> {
-    let rows = sqlx::query_as::<_, AuditRow>(
-        "select seq, at, actor, action, subject, data::text as data, prev_hash, hash
-         from audit_log where seq > $1 order by seq limit $2",
+    let rows = sqlx::query_as!(
+        AuditRow,
+        r#"select seq, at, actor, action, subject, data::text as "data!", prev_hash, hash
+         from audit_log where seq > $1 order by seq limit $2"#,
+        after_seq,
+        limit,
     )
-    .bind(after_seq)
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("failed to read audit entries")?;
@@ -101,12 +98,13 @@ pub async fn page(conn: &mut PgConnection, after_seq: i64, limit: i64) -> anyhow
 
 /// Entries about one subject, newest first.
 pub async fn for_subject(conn: &mut PgConnection, subject: &str, limit: i64) -> anyhow::Result<Vec<AuditRecord>> {
-    let rows = sqlx::query_as::<_, AuditRow>(
-        "select seq, at, actor, action, subject, data::text as data, prev_hash, hash
-         from audit_log where subject = $1 order by seq desc limit $2",
+    let rows = sqlx::query_as!(
+        AuditRow,
+        r#"select seq, at, actor, action, subject, data::text as "data!", prev_hash, hash
+         from audit_log where subject = $1 order by seq desc limit $2"#,
+        subject,
+        limit,
     )
-    .bind(subject)
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("failed to read audit entries for subject")?;
@@ -114,17 +112,15 @@ pub async fn for_subject(conn: &mut PgConnection, subject: &str, limit: i64) -> 
 }
 
 pub async fn head(conn: &mut PgConnection) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
-    sqlx::query_as::<_, (i64, Vec<u8>)>("select seq, hash from audit_head")
-        .fetch_optional(conn)
-        .await
-        .context("failed to read the audit head")
+    let row = sqlx::query!("select seq, hash from audit_head").fetch_optional(conn).await.context("failed to read the audit head")?;
+    Ok(row.map(|r| (r.seq, r.hash)))
 }
 
 /// A read-only, repeatable-read transaction: one snapshot for walking the chain and reading its
 /// head, so concurrent writers cannot confuse a verification.
 pub async fn begin_snapshot(conn: &mut PgConnection) -> anyhow::Result<sqlx::Transaction<'_, sqlx::Postgres>> {
     let mut tx = sqlx::Connection::begin(conn).await.context("failed to begin the audit snapshot")?;
-    sqlx::query("set transaction isolation level repeatable read, read only")
+    sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await
         .context("failed to make the audit snapshot read-only")?;

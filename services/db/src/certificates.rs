@@ -7,12 +7,10 @@ use uuid::Uuid;
 
 /// A job waiting for aggregation, locked (another replica skips it).
 pub async fn next_aggregating(conn: &mut PgConnection) -> anyhow::Result<Option<Uuid>> {
-    let row: Option<(Uuid,)> =
-        sqlx::query_as("select id from job where status = 'aggregating' order by updated_at limit 1 for update skip locked")
-            .fetch_optional(conn)
-            .await
-            .context("failed to find a job to aggregate")?;
-    Ok(row.map(|r| r.0))
+    sqlx::query_scalar!("select id from job where status = 'aggregating' order by updated_at limit 1 for update skip locked")
+        .fetch_optional(conn)
+        .await
+        .context("failed to find a job to aggregate")
 }
 
 /// One artifact a succeeded shard run delivered (from the lease that completed it).
@@ -31,15 +29,16 @@ pub struct Delivered {
 
 /// The artifacts of a job's succeeded runs named in their completions, by shard then name.
 pub async fn delivered(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Vec<Delivered>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Delivered,
         "select r.shard_index, r.id as run_id, r.attempt, r.tokens, r.flops, a.name, a.sha256, a.size, a.location
          from shard_run r
          join shard_run_artifact a on a.run_id = r.id and a.lease_id = r.succeeded_lease_id
          where r.job_id = $1 and r.status = 'succeeded'
            and exists (select 1 from jsonb_array_elements(r.artifacts) e where e->>'name' = a.name)
          order by r.shard_index, a.name",
+        job_id,
     )
-    .bind(job_id)
     .fetch_all(conn)
     .await
     .context("failed to list a job's delivered artifacts")
@@ -57,31 +56,30 @@ pub struct CertificateRow {
 }
 
 pub async fn insert(conn: &mut PgConnection, job_id: Uuid, version: i32, body: &serde_json::Value, sha256: &str) -> anyhow::Result<()> {
-    sqlx::query("insert into job_certificate (job_id, version, body, sha256) values ($1, $2, $3, $4)")
-        .bind(job_id)
-        .bind(version)
-        .bind(body)
-        .bind(sha256)
+    sqlx::query!("insert into job_certificate (job_id, version, body, sha256) values ($1, $2, $3, $4)", job_id, version, body, sha256)
         .execute(&mut *conn)
         .await
         .context("failed to store a certificate")?;
     // A new version supersedes every earlier one (an erasure's retrained model).
-    sqlx::query("update job_certificate set superseded_at = now() where job_id = $1 and version < $2 and superseded_at is null")
-        .bind(job_id)
-        .bind(version)
-        .execute(conn)
-        .await
-        .context("failed to supersede a certificate")?;
+    sqlx::query!(
+        "update job_certificate set superseded_at = now() where job_id = $1 and version < $2 and superseded_at is null",
+        job_id,
+        version
+    )
+    .execute(conn)
+    .await
+    .context("failed to supersede a certificate")?;
     Ok(())
 }
 
 /// The job's current certificate (the newest version not superseded).
 pub async fn current(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<CertificateRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        CertificateRow,
         "select job_id, version, body, sha256, anchor_tx_hash, anchor_block, created_at from job_certificate
          where job_id = $1 and superseded_at is null order by version desc limit 1",
+        job_id,
     )
-    .bind(job_id)
     .fetch_optional(conn)
     .await
     .context("failed to read a certificate")
@@ -89,13 +87,15 @@ pub async fn current(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Op
 
 /// Records where a certificate was anchored (the subject `certificate:<job>:<version>`).
 pub async fn set_anchor(conn: &mut PgConnection, job_id: Uuid, version: i32, tx_hash: &str, block: i64) -> anyhow::Result<()> {
-    sqlx::query("update job_certificate set anchor_tx_hash = $3, anchor_block = $4 where job_id = $1 and version = $2")
-        .bind(job_id)
-        .bind(version)
-        .bind(tx_hash)
-        .bind(block)
-        .execute(conn)
-        .await
-        .context("failed to record a certificate's anchor")?;
+    sqlx::query!(
+        "update job_certificate set anchor_tx_hash = $3, anchor_block = $4 where job_id = $1 and version = $2",
+        job_id,
+        version,
+        tx_hash,
+        block,
+    )
+    .execute(conn)
+    .await
+    .context("failed to record a certificate's anchor")?;
     Ok(())
 }

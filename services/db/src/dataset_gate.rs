@@ -9,30 +9,29 @@ use uuid::Uuid;
 /// Leases the oldest dataset waiting for its scan (or one whose scanner's lease is older than
 /// `lease_secs`, e.g. after a crash); the scan itself runs outside any transaction.
 pub async fn lease_scanning(conn: &mut PgConnection, lease_secs: i64) -> anyhow::Result<Option<Uuid>> {
-    let row: Option<(Uuid,)> = sqlx::query_as(
+    sqlx::query_scalar!(
         "update dataset set scan_started_at = now()
          where id = (select id from dataset
                      where status = 'scanning' and (scan_started_at is null or scan_started_at < now() - make_interval(secs => $1))
                      order by created_at limit 1 for update skip locked)
          returning id",
+        lease_secs as f64,
     )
-    .bind(lease_secs as f64)
     .fetch_optional(conn)
     .await
-    .context("failed to lease a dataset to scan")?;
-    Ok(row.map(|(id,)| id))
+    .context("failed to lease a dataset to scan")
 }
 
 /// The distinct source URLs of a dataset's web records.
 pub async fn web_urls(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "select distinct source_url from dataset_record where dataset_id = $1 and licence_kind = 'web' and source_url is not null",
+    sqlx::query_scalar!(
+        r#"select distinct source_url as "source_url!" from dataset_record
+         where dataset_id = $1 and licence_kind = 'web' and source_url is not null"#,
+        id,
     )
-    .bind(id)
     .fetch_all(conn)
     .await
-    .context("failed to list a dataset's web URLs")?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
+    .context("failed to list a dataset's web URLs")
 }
 
 /// The verdict for one URL and the gate outcome it gives the web records that cite it.
@@ -54,21 +53,21 @@ pub async fn apply_url_outcomes(conn: &mut PgConnection, id: Uuid, outcomes: &[U
     let recheck: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.recheck_at).collect();
     let gates: Vec<&str> = outcomes.iter().map(|o| o.gate.as_str()).collect();
     let reasons: Vec<serde_json::Value> = outcomes.iter().map(|o| o.gate_reasons.clone()).collect();
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update dataset_record r set optout_status = v.status, optout = v.optout, optout_checked_at = v.checked,
             optout_recheck_at = v.recheck, gate = v.gate, gate_reasons = v.reasons
          from unnest($2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::jsonb[])
             as v(url, status, optout, checked, recheck, gate, reasons)
          where r.dataset_id = $1 and r.licence_kind = 'web' and r.source_url = v.url",
+        id,
+        &urls[..] as &[&str],
+        &statuses[..] as &[&str],
+        &optouts[..],
+        &checked[..],
+        &recheck[..],
+        &gates[..] as &[&str],
+        &reasons[..],
     )
-    .bind(id)
-    .bind(&urls)
-    .bind(&statuses)
-    .bind(&optouts)
-    .bind(&checked)
-    .bind(&recheck)
-    .bind(&gates)
-    .bind(&reasons)
     .execute(conn)
     .await
     .context("failed to record opt-out verdicts")?;
@@ -76,8 +75,7 @@ pub async fn apply_url_outcomes(conn: &mut PgConnection, id: Uuid, outcomes: &[U
 }
 
 pub async fn mark_ready(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<bool> {
-    let done = sqlx::query("update dataset set status = 'ready', scanned_at = now() where id = $1 and status = 'scanning'")
-        .bind(id)
+    let done = sqlx::query!("update dataset set status = 'ready', scanned_at = now() where id = $1 and status = 'scanning'", id)
         .execute(conn)
         .await
         .context("failed to mark a dataset ready")?;
@@ -96,18 +94,18 @@ pub struct Review<'a> {
 
 /// Records a reviewer's decision on a record awaiting review; false when it no longer awaits one.
 pub async fn decide_review(conn: &mut PgConnection, r: &Review<'_>) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update dataset_record set review_decision = $3, review_notes = $4, reviewed_by = $5, reviewed_at = now(), gate = $6,
             gate_reasons = $7
          where dataset_id = $1 and record_id = $2 and gate = 'review'",
+        r.dataset_id,
+        r.record_id,
+        r.decision,
+        r.notes,
+        r.reviewer,
+        r.gate,
+        r.gate_reasons,
     )
-    .bind(r.dataset_id)
-    .bind(r.record_id)
-    .bind(r.decision)
-    .bind(r.notes)
-    .bind(r.reviewer)
-    .bind(r.gate)
-    .bind(r.gate_reasons)
     .execute(conn)
     .await
     .context("failed to record a review decision")?;
@@ -135,18 +133,19 @@ pub async fn review_queue(
     after: Option<(DateTime<Utc>, Uuid, i64)>,
     limit: i64,
 ) -> anyhow::Result<Vec<ReviewItem>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ReviewItem,
         "select d.id as dataset_id, d.name as dataset_name, o.name as organization_name, r.record_id, r.seq, r.source_url, r.optout,
             r.gate_reasons, d.created_at
          from dataset_record r join dataset d on d.id = r.dataset_id join organization o on o.id = d.organization_id
          where r.gate = 'review' and d.status = 'ready'
            and ($1::timestamptz is null or (d.created_at, d.id, r.seq) > ($1, $2, $3))
          order by d.created_at, d.id, r.seq limit $4",
+        after.map(|a| a.0),
+        after.map(|a| a.1),
+        after.map(|a| a.2),
+        limit,
     )
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(after.map(|a| a.2))
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("failed to read the review queue")
@@ -166,14 +165,15 @@ pub struct GateGroup {
 }
 
 pub async fn gate_groups(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Vec<GateGroup>> {
-    sqlx::query_as(
-        "select licence_kind, optout_status, review_decision, count(*) as records, coalesce(sum(tokens), 0)::bigint as tokens,
-            count(*) filter (where cardinality(pii_subject_ids) > 0) as pii_records,
-            count(*) filter (where cardinality(special_categories) > 0) as special_records
+    sqlx::query_as!(
+        GateGroup,
+        r#"select licence_kind, optout_status, review_decision, count(*) as "records!", coalesce(sum(tokens), 0)::bigint as "tokens!",
+            count(*) filter (where cardinality(pii_subject_ids) > 0) as "pii_records!",
+            count(*) filter (where cardinality(special_categories) > 0) as "special_records!"
          from dataset_record where dataset_id = $1
-         group by licence_kind, optout_status, review_decision order by 1, 2 nulls first, 3 nulls first",
+         group by licence_kind, optout_status, review_decision order by 1, 2 nulls first, 3 nulls first"#,
+        id,
     )
-    .bind(id)
     .fetch_all(conn)
     .await
     .context("failed to group a dataset's records for the gate")
@@ -181,8 +181,7 @@ pub async fn gate_groups(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Ve
 
 /// How many of a dataset's records a reviewer allowed after an inconclusive scan.
 pub async fn reviewed_allowed(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<u64> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from dataset_record where dataset_id = $1 and review_decision = 'allow'")
-        .bind(id)
+    let n = sqlx::query_scalar!(r#"select count(*) as "n!" from dataset_record where dataset_id = $1 and review_decision = 'allow'"#, id)
         .fetch_one(conn)
         .await
         .context("failed to count reviewed records")?;

@@ -14,12 +14,13 @@ pub struct StoredResponse {
 /// The response stored under a key. Call inside the creating transaction after
 /// [`lock`], so two concurrent requests with one key are answered one after the other.
 pub async fn find(conn: &mut PgConnection, organization_id: Uuid, scope: &str, key: &str) -> anyhow::Result<Option<StoredResponse>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        StoredResponse,
         "select request_sha256, status_code, response from idempotency_key where organization_id = $1 and scope = $2 and key = $3",
+        organization_id,
+        scope,
+        key,
     )
-    .bind(organization_id)
-    .bind(scope)
-    .bind(key)
     .fetch_optional(conn)
     .await
     .context("failed to read an idempotency key")
@@ -27,8 +28,7 @@ pub async fn find(conn: &mut PgConnection, organization_id: Uuid, scope: &str, k
 
 /// Serialises requests that carry the same key until the holder's transaction ends.
 pub async fn lock(conn: &mut PgConnection, organization_id: Uuid, scope: &str, key: &str) -> anyhow::Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("idempotency:{organization_id}:{scope}:{key}"))
+    sqlx::query!("select pg_advisory_xact_lock(hashtextextended($1, 0))", format!("idempotency:{organization_id}:{scope}:{key}"))
         .execute(conn)
         .await
         .context("failed to lock an idempotency key")?;
@@ -44,15 +44,15 @@ pub async fn store(
     status_code: i32,
     response: &serde_json::Value,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into idempotency_key (organization_id, scope, key, request_sha256, status_code, response) values ($1, $2, $3, $4, $5, $6)",
+        organization_id,
+        scope,
+        key,
+        request_sha256,
+        status_code,
+        response,
     )
-    .bind(organization_id)
-    .bind(scope)
-    .bind(key)
-    .bind(request_sha256)
-    .bind(status_code)
-    .bind(response)
     .execute(conn)
     .await
     .context("failed to store an idempotency key")?;

@@ -21,20 +21,17 @@ pub struct OrderRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at";
-
 pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into onramp_order (id, organization_id, job_id, provider, fiat_currency, amount, destination) values ($1, $2, $3, $4, $5, $6, $7)",
+        o.id,
+        o.organization_id,
+        o.job_id,
+        o.provider,
+        o.fiat_currency,
+        o.amount,
+        o.destination,
     )
-    .bind(o.id)
-    .bind(o.organization_id)
-    .bind(o.job_id)
-    .bind(&o.provider)
-    .bind(&o.fiat_currency)
-    .bind(&o.amount)
-    .bind(&o.destination)
     .execute(conn)
     .await
     .context("failed to insert an onramp order")?;
@@ -42,19 +39,27 @@ pub async fn insert(conn: &mut PgConnection, o: &OrderRow) -> anyhow::Result<()>
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<OrderRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from onramp_order where id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .context("failed to read an onramp order")
+    sqlx::query_as!(
+        OrderRow,
+        "select id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at
+         from onramp_order where id = $1",
+        id,
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to read an onramp order")
 }
 
 pub async fn for_update(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<OrderRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from onramp_order where id = $1 for update")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .context("failed to lock an onramp order")
+    sqlx::query_as!(
+        OrderRow,
+        "select id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at
+         from onramp_order where id = $1 for update",
+        id,
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock an onramp order")
 }
 
 pub async fn settle(
@@ -65,14 +70,14 @@ pub async fn settle(
     provider_ref: Option<&str>,
     detail: &serde_json::Value,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update onramp_order set status = $2, tx_hash = $3, provider_ref = $4, detail = $5 where id = $1 and status = 'created'",
+        id,
+        status,
+        tx_hash,
+        provider_ref,
+        detail,
     )
-    .bind(id)
-    .bind(status)
-    .bind(tx_hash)
-    .bind(provider_ref)
-    .bind(detail)
     .execute(conn)
     .await
     .context("failed to settle an onramp order")?;
@@ -81,10 +86,12 @@ pub async fn settle(
 
 /// The order whose delivery is funding (or funded) the job's escrow, if the job is paid through the onramp.
 pub async fn funding_order(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<OrderRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from onramp_order where job_id = $1 and status in ('funding', 'paid') order by created_at desc limit 1"
-    )))
-    .bind(job_id)
+    sqlx::query_as!(
+        OrderRow,
+        "select id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at
+         from onramp_order where job_id = $1 and status in ('funding', 'paid') order by created_at desc limit 1",
+        job_id,
+    )
     .fetch_optional(conn)
     .await
     .context("failed to read a job's onramp order")
@@ -92,10 +99,12 @@ pub async fn funding_order(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Res
 
 /// The order an on-chain transfer already settles, if any (one transfer settles at most one order).
 pub async fn settled_by_tx(conn: &mut PgConnection, tx_hash: &str) -> anyhow::Result<Option<OrderRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from onramp_order where lower(tx_hash) = lower($1) and status in ('funding', 'paid') limit 1"
-    )))
-    .bind(tx_hash)
+    sqlx::query_as!(
+        OrderRow,
+        "select id, organization_id, job_id, provider, fiat_currency, amount, destination, status, tx_hash, provider_ref, detail, created_at
+         from onramp_order where lower(tx_hash) = lower($1) and status in ('funding', 'paid') limit 1",
+        tx_hash,
+    )
     .fetch_optional(conn)
     .await
     .context("failed to look up an onramp transfer")

@@ -16,10 +16,7 @@ pub struct OutboxItem {
 /// Enqueues a side effect in the caller's transaction.
 pub async fn enqueue(conn: &mut PgConnection, kind: &str, payload: &serde_json::Value) -> anyhow::Result<Uuid> {
     let id = Uuid::now_v7();
-    sqlx::query("insert into outbox (id, kind, payload) values ($1, $2, $3)")
-        .bind(id)
-        .bind(kind)
-        .bind(payload)
+    sqlx::query!("insert into outbox (id, kind, payload) values ($1, $2, $3)", id, kind, payload)
         .execute(conn)
         .await
         .context("failed to enqueue outbox item")?;
@@ -28,7 +25,8 @@ pub async fn enqueue(conn: &mut PgConnection, kind: &str, payload: &serde_json::
 
 /// Claims the oldest due item; other workers skip it while the caller's transaction is open.
 pub async fn claim_due(conn: &mut PgConnection) -> anyhow::Result<Option<OutboxItem>> {
-    sqlx::query_as::<_, OutboxItem>(
+    sqlx::query_as!(
+        OutboxItem,
         "select id, kind, payload, attempts from outbox
          where status = 'pending' and next_attempt_at <= now()
          order by next_attempt_at, id
@@ -41,9 +39,11 @@ pub async fn claim_due(conn: &mut PgConnection) -> anyhow::Result<Option<OutboxI
 }
 
 pub async fn mark_delivered(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<()> {
-    sqlx::query("update outbox set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = null where id = $1 and status = 'pending'")
-        .bind(id)
-        .execute(conn)
+    sqlx::query!(
+        "update outbox set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = null where id = $1 and status = 'pending'",
+        id,
+    )
+    .execute(conn)
         .await
         .context("failed to mark outbox item delivered")?;
     Ok(())
@@ -51,15 +51,15 @@ pub async fn mark_delivered(conn: &mut PgConnection, id: Uuid) -> anyhow::Result
 
 /// Records a failed attempt: retried at `retry_at`, or dead when `retry_at` is `None`.
 pub async fn mark_failed(conn: &mut PgConnection, id: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update outbox set attempts = attempts + 1, last_error = $2,
              status = case when $3::timestamptz is null then 'dead' else 'pending' end,
              next_attempt_at = coalesce($3, next_attempt_at)
          where id = $1 and status = 'pending'",
+        id,
+        error,
+        retry_at,
     )
-    .bind(id)
-    .bind(error)
-    .bind(retry_at)
     .execute(conn)
     .await
     .context("failed to record outbox failure")?;
@@ -76,8 +76,7 @@ pub struct OutboxStatus {
 }
 
 pub async fn list_recent(conn: &mut PgConnection, limit: i64) -> anyhow::Result<Vec<OutboxStatus>> {
-    sqlx::query_as::<_, OutboxStatus>("select id, kind, status, attempts, last_error from outbox order by created_at desc limit $1")
-        .bind(limit)
+    sqlx::query_as!(OutboxStatus, "select id, kind, status, attempts, last_error from outbox order by created_at desc limit $1", limit)
         .fetch_all(conn)
         .await
         .context("failed to list outbox")

@@ -37,9 +37,6 @@ impl PaymentRow {
     }
 }
 
-const COLUMNS: &str = "job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
-    deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at";
-
 pub struct NewPayment<'a> {
     pub job_id: Uuid,
     pub organization_id: Uuid,
@@ -57,24 +54,24 @@ pub struct NewPayment<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, p: &NewPayment<'_>) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into payment (job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount,
             payees, deadline, typed_data, signature)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        p.job_id,
+        p.organization_id,
+        p.job_ref,
+        p.quote_id,
+        p.chain_id,
+        p.escrow_address,
+        p.token_address,
+        p.buyer_address,
+        p.amount,
+        p.payees,
+        p.deadline,
+        p.typed_data,
+        p.signature,
     )
-    .bind(p.job_id)
-    .bind(p.organization_id)
-    .bind(p.job_ref)
-    .bind(p.quote_id)
-    .bind(p.chain_id)
-    .bind(p.escrow_address)
-    .bind(p.token_address)
-    .bind(p.buyer_address)
-    .bind(p.amount)
-    .bind(p.payees)
-    .bind(p.deadline)
-    .bind(p.typed_data)
-    .bind(p.signature)
     .execute(conn)
     .await
     .context("failed to insert a payment")?;
@@ -82,30 +79,37 @@ pub async fn insert(conn: &mut PgConnection, p: &NewPayment<'_>) -> anyhow::Resu
 }
 
 pub async fn get(conn: &mut PgConnection, job_id: Uuid) -> anyhow::Result<Option<PaymentRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from payment where job_id = $1")))
-        .bind(job_id)
-        .fetch_optional(conn)
-        .await
-        .context("failed to read a payment")
+    sqlx::query_as!(
+        PaymentRow,
+        "select job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
+            deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at
+         from payment where job_id = $1",
+        job_id,
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to read a payment")
 }
 
 pub async fn by_job_ref_for_update(conn: &mut PgConnection, chain_id: i64, job_ref: &str) -> anyhow::Result<Option<PaymentRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from payment where chain_id = $1 and job_ref = $2 for update")))
-        .bind(chain_id)
-        .bind(job_ref)
-        .fetch_optional(conn)
-        .await
-        .context("failed to lock a payment")
+    sqlx::query_as!(
+        PaymentRow,
+        "select job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
+            deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at
+         from payment where chain_id = $1 and job_ref = $2 for update",
+        chain_id,
+        job_ref,
+    )
+    .fetch_optional(conn)
+    .await
+    .context("failed to lock a payment")
 }
 
 /// Moves a payment from `from` to `to`, guarded by `from` (`update … where status = $from`); false
 /// when the row was no longer in `from`. A move the state machine forbids is an error, not a no-op.
 pub async fn set_status(conn: &mut PgConnection, job_id: Uuid, from: PaymentStatus, to: PaymentStatus) -> anyhow::Result<bool> {
     anyhow::ensure!(from.can_move_to(to), "a payment cannot go from {} to {}", from.as_str(), to.as_str());
-    let done = sqlx::query("update payment set status = $3 where job_id = $1 and status = $2")
-        .bind(job_id)
-        .bind(from.as_str())
-        .bind(to.as_str())
+    let done = sqlx::query!("update payment set status = $3 where job_id = $1 and status = $2", job_id, from.as_str(), to.as_str())
         .execute(conn)
         .await
         .context("failed to change a payment's status")?;
@@ -113,21 +117,21 @@ pub async fn set_status(conn: &mut PgConnection, job_id: Uuid, from: PaymentStat
 }
 
 pub async fn record_funding(conn: &mut PgConnection, job_id: Uuid, payer: &str, tx_hash: &str, block: i64) -> anyhow::Result<()> {
-    sqlx::query("update payment set payer_address = $2, funded_tx = $3, funded_block = $4 where job_id = $1")
-        .bind(job_id)
-        .bind(payer)
-        .bind(tx_hash)
-        .bind(block)
-        .execute(conn)
-        .await
-        .context("failed to record a funding")?;
+    sqlx::query!(
+        "update payment set payer_address = $2, funded_tx = $3, funded_block = $4 where job_id = $1",
+        job_id,
+        payer,
+        tx_hash,
+        block,
+    )
+    .execute(conn)
+    .await
+    .context("failed to record a funding")?;
     Ok(())
 }
 
 pub async fn add_flag(conn: &mut PgConnection, job_id: Uuid, flag: &serde_json::Value) -> anyhow::Result<()> {
-    sqlx::query("update payment set flags = flags || jsonb_build_array($2::jsonb) where job_id = $1")
-        .bind(job_id)
-        .bind(flag)
+    sqlx::query!("update payment set flags = flags || jsonb_build_array($2::jsonb) where job_id = $1", job_id, flag)
         .execute(conn)
         .await
         .context("failed to flag a payment")?;
@@ -136,12 +140,15 @@ pub async fn add_flag(conn: &mut PgConnection, job_id: Uuid, flag: &serde_json::
 
 /// Payments whose escrow should be in a known on-chain state, for the reconciler.
 pub async fn settled(conn: &mut PgConnection, chain_id: i64, limit: i64) -> anyhow::Result<Vec<PaymentRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment where chain_id = $1 and status in ('cleared', 'review', 'released', 'refunded', 'frozen')
-         order by updated_at desc limit $2"
-    )))
-    .bind(chain_id)
-    .bind(limit)
+    sqlx::query_as!(
+        PaymentRow,
+        "select job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
+            deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at
+         from payment where chain_id = $1 and status in ('cleared', 'review', 'released', 'refunded', 'frozen')
+         order by updated_at desc limit $2",
+        chain_id,
+        limit,
+    )
     .fetch_all(conn)
     .await
     .context("failed to list settled payments")
@@ -162,23 +169,24 @@ pub struct AmlHistory {
 }
 
 pub async fn aml_history(conn: &mut PgConnection, job_id: Uuid, window_days: i32) -> anyhow::Result<AmlHistory> {
-    sqlx::query_as(
-        "select o.kyc_level, o.country::text as country,
-                extract(day from now() - o.created_at)::int as account_age_days,
-                (select count(*) from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null) as previous_payments,
+    sqlx::query_as!(
+        AmlHistory,
+        r#"select o.kyc_level, o.country::text as "country!",
+                extract(day from now() - o.created_at)::int as "account_age_days!",
+                (select count(*) from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null) as "previous_payments!",
                 (select count(*) from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null
-                    and q.updated_at > now() - interval '24 hours') as payments_last_24h,
-                (select count(*) from payment q where q.organization_id = o.id and q.status = 'refunded' and q.updated_at > now() - interval '30 days') as refunds_last_30d,
+                    and q.updated_at > now() - interval '24 hours') as "payments_last_24h!",
+                (select count(*) from payment q where q.organization_id = o.id and q.status = 'refunded' and q.updated_at > now() - interval '30 days') as "refunds_last_30d!",
                 (select extract(day from now() - max(q.updated_at))::int from payment q where q.organization_id = o.id and q.job_id <> p.job_id
-                    and q.funded_tx is not null) as days_since_last_payment,
+                    and q.funded_tx is not null) as "days_since_last_payment?",
                 array(select q.amount from payment q where q.organization_id = o.id and q.job_id <> p.job_id and q.funded_tx is not null
-                    and q.updated_at > now() - make_interval(days => $2)) as recent_amounts,
-                (m.organization_id = o.id) as buyer_is_provider
+                    and q.updated_at > now() - make_interval(days => $2)) as "recent_amounts!",
+                (m.organization_id = o.id) as "buyer_is_provider!"
          from payment p join organization o on o.id = p.organization_id join job j on j.id = p.job_id join base_model m on m.id = j.base_model_id
-         where p.job_id = $1",
+         where p.job_id = $1"#,
+        job_id,
+        window_days,
     )
-    .bind(job_id)
-    .bind(window_days)
     .fetch_one(conn)
     .await
     .context("failed to read a payment's AML history")
@@ -186,9 +194,12 @@ pub async fn aml_history(conn: &mut PgConnection, job_id: Uuid, window_days: i32
 
 /// Payments held on a screening hit (blocked or frozen) with the address that paid them.
 pub async fn held(conn: &mut PgConnection) -> anyhow::Result<Vec<PaymentRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment where status in ('blocked', 'frozen') and payer_address is not null"
-    )))
+    sqlx::query_as!(
+        PaymentRow,
+        "select job_id, organization_id, job_ref, quote_id, chain_id, escrow_address, token_address, buyer_address, amount, payees,
+            deadline, typed_data, signature, status, payer_address, funded_tx, funded_block, flags, created_at, updated_at
+         from payment where status in ('blocked', 'frozen') and payer_address is not null",
+    )
     .fetch_all(conn)
     .await
     .context("failed to list held payments")

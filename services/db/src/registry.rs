@@ -32,13 +32,15 @@ pub struct RegistryRow {
 
 /// Newest registration first, after the `(registered_at, job_id)` keyset position when given.
 pub async fn page(conn: &mut PgConnection, after: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> anyhow::Result<Vec<RegistryRow>> {
-    sqlx::query_as(
-        "select j.id as job_id, r.registered_at, coalesce(j.deployed_risk_tier, j.risk_tier) as risk_tier, j.deployment->'sectors' as sectors,
-                j.deployment->'jurisdictions' as jurisdictions, j.assessment->>'provider_role' as provider_role, j.policy_version,
+    sqlx::query_as!(
+        RegistryRow,
+        r#"select j.id as job_id, r.registered_at as "registered_at!", coalesce(j.deployed_risk_tier, j.risk_tier) as "risk_tier!",
+                j.deployment->'sectors' as "sectors!", j.deployment->'jurisdictions' as "jurisdictions!",
+                j.assessment->>'provider_role' as "provider_role?", j.policy_version,
                 m.name as model_name, m.version as model_version, mo.name as model_provider,
-                c.sha256 as certificate_sha256, c.version as certificate_version, c.anchor_tx_hash, c.anchor_block,
-                j.audit_required, (j.audit_pool_id is not null) as pooled,
-                s.status as safe_harbour_status, s.sha256 as safe_harbour_sha256, d.fields->>'system_name' as system_name
+                c.sha256 as "certificate_sha256!", c.version as "certificate_version!", c.anchor_tx_hash as "anchor_tx_hash?",
+                c.anchor_block as "anchor_block?", j.audit_required, (j.audit_pool_id is not null) as "pooled!",
+                s.status as "safe_harbour_status?", s.sha256 as "safe_harbour_sha256?", d.fields->>'system_name' as "system_name?"
          from job j
          join lateral (select min(created_at) as registered_at from job_certificate where job_id = j.id) r on true
          join lateral (select sha256, version, anchor_tx_hash, anchor_block from job_certificate where job_id = j.id
@@ -50,11 +52,11 @@ pub async fn page(conn: &mut PgConnection, after: Option<(DateTime<Utc>, Uuid)>,
                             order by revision desc limit 1) d on true
          where r.registered_at is not null and ($1::timestamptz is null or (r.registered_at, j.id) < ($1, $2))
          order by r.registered_at desc, j.id desc
-         limit $3",
+         limit $3"#,
+        after.map(|a| a.0),
+        after.map(|a| a.1),
+        limit,
     )
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("failed to read the registry")

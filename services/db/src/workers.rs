@@ -6,11 +6,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub async fn insert(conn: &mut PgConnection, id: Uuid, name: &str, token_sha256: &[u8], created_by: Uuid) -> anyhow::Result<()> {
-    sqlx::query("insert into worker (id, name, token_sha256, created_by) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(name)
-        .bind(token_sha256)
-        .bind(created_by)
+    sqlx::query!("insert into worker (id, name, token_sha256, created_by) values ($1, $2, $3, $4)", id, name, token_sha256, created_by)
         .execute(conn)
         .await
         .context("failed to insert a worker")?;
@@ -19,18 +15,16 @@ pub async fn insert(conn: &mut PgConnection, id: Uuid, name: &str, token_sha256:
 
 /// The worker a token belongs to.
 pub async fn find_by_token(conn: &mut PgConnection, token_sha256: &[u8]) -> anyhow::Result<Option<(Uuid, String)>> {
-    sqlx::query_as("select id, name from worker where token_sha256 = $1")
-        .bind(token_sha256)
+    let row = sqlx::query!("select id, name from worker where token_sha256 = $1", token_sha256)
         .fetch_optional(conn)
         .await
-        .context("failed to look up a worker token")
+        .context("failed to look up a worker token")?;
+    Ok(row.map(|r| (r.id, r.name)))
 }
 
 /// Records that a worker was heard from (and what it said it can do, on a lease).
 pub async fn touch(conn: &mut PgConnection, id: Uuid, capabilities: Option<&serde_json::Value>) -> anyhow::Result<()> {
-    sqlx::query("update worker set last_heartbeat_at = now(), capabilities = coalesce($2, capabilities) where id = $1")
-        .bind(id)
-        .bind(capabilities)
+    sqlx::query!("update worker set last_heartbeat_at = now(), capabilities = coalesce($2, capabilities) where id = $1", id, capabilities)
         .execute(conn)
         .await
         .context("failed to touch a worker")?;
@@ -51,13 +45,14 @@ pub struct WorkerRow {
 }
 
 pub async fn list(conn: &mut PgConnection) -> anyhow::Result<Vec<WorkerRow>> {
-    sqlx::query_as(
-        "select w.id, w.name, w.capabilities, w.last_heartbeat_at, w.created_at, r.id as current_run_id, r.job_id as current_job_id,
-            r.shard_index as current_shard_index, r.lease_expires_at as current_lease_expires_at
+    sqlx::query_as!(
+        WorkerRow,
+        r#"select w.id, w.name, w.capabilities, w.last_heartbeat_at, w.created_at, r.id as "current_run_id?",
+            r.job_id as "current_job_id?", r.shard_index as "current_shard_index?", r.lease_expires_at as "current_lease_expires_at?"
          from worker w
          left join lateral (select id, job_id, shard_index, lease_expires_at from shard_run
                             where worker_id = w.id and status = 'leased' order by leased_at desc limit 1) r on true
-         order by w.created_at, w.id",
+         order by w.created_at, w.id"#,
     )
     .fetch_all(conn)
     .await
@@ -66,17 +61,16 @@ pub async fn list(conn: &mut PgConnection) -> anyhow::Result<Vec<WorkerRow>> {
 
 /// Creates the server's own worker for `system_key`, or gives the existing one a new token.
 pub async fn upsert_system(conn: &mut PgConnection, system_key: &str, name: &str, token_sha256: &[u8]) -> anyhow::Result<Uuid> {
-    let (id,): (Uuid,) = sqlx::query_as(
+    sqlx::query_scalar!(
         "insert into worker (id, name, token_sha256, system_key) values ($1, $2, $3, $4)
          on conflict (system_key) do update set token_sha256 = excluded.token_sha256, name = excluded.name
          returning id",
+        Uuid::new_v4(),
+        name,
+        token_sha256,
+        system_key,
     )
-    .bind(Uuid::new_v4())
-    .bind(name)
-    .bind(token_sha256)
-    .bind(system_key)
     .fetch_one(conn)
     .await
-    .context("failed to register the server's worker")?;
-    Ok(id)
+    .context("failed to register the server's worker")
 }
