@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use anyhow::Context;
 use attune_db::cases::CaseRow;
 use attune_domain::job::JobStatus;
-use attune_domain::review::{CASE_KINDS, CASE_STATUSES, ReviewPolicy};
+use attune_domain::review::{CASE_KINDS, CASE_STATUSES, CaseSubject, ReviewPolicy};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -221,13 +221,13 @@ async fn report_draft(
 
 /// What a decision does to the case's subject. A guarded update that does not apply is a conflict.
 async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, status: &str, sanctions_match: bool) -> Result<(), AppError> {
-    match (case.kind.as_str(), status) {
-        ("payment", _) => act_on_payment(conn, chain, case, status, sanctions_match).await?,
-        // A re-screen is about a wallet (newly listed) or a held payment (its payer delisted).
-        ("rescreen", _) if case.subject.starts_with("job:") => act_on_payment(conn, chain, case, status, sanctions_match).await?,
-        ("wallet" | "rescreen", "approved") => set_wallet(conn, &case.subject, &["under_review"], "active").await?,
-        ("wallet" | "rescreen", "blocked" | "rejected") => set_wallet(conn, &case.subject, &["under_review", "active"], "blocked").await?,
-        ("name", "approved") => {
+    let subject = CaseSubject::parse(&case.subject)
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("case {} names no subject it can act on: {}", case.id, case.subject)))?;
+    match (&subject, status) {
+        (CaseSubject::Payment(job_id), _) => act_on_payment(conn, chain, case, *job_id, status, sanctions_match).await?,
+        (CaseSubject::Wallet(address), "approved") => set_wallet(conn, address, &["under_review"], "active").await?,
+        (CaseSubject::Wallet(address), "blocked" | "rejected") => set_wallet(conn, address, &["under_review", "active"], "blocked").await?,
+        (CaseSubject::Person(_) | CaseSubject::Organization(_), "approved") => {
             let org = organization_of(case)?;
             // The hold lifts when no other name case of the organisation waits; its KYC level is
             // then what its approved sessions give.
@@ -236,7 +236,7 @@ async fn act(conn: &mut PgConnection, chain: Option<&Chain>, case: &CaseRow, sta
                 crate::kyc::recompute_level(conn, org).await?;
             }
         }
-        ("name", "blocked" | "rejected") => {
+        (CaseSubject::Person(_) | CaseSubject::Organization(_), "blocked" | "rejected") => {
             let org = organization_of(case)?;
             attune_db::screening::set_organization_hold(conn, org, Some("blocked")).await?;
             attune_db::kyc::set_level(conn, org, "none").await?;
@@ -250,10 +250,10 @@ async fn act_on_payment(
     conn: &mut PgConnection,
     chain: Option<&Chain>,
     case: &CaseRow,
+    job_id: Uuid,
     status: &str,
     sanctions_match: bool,
 ) -> Result<(), AppError> {
-    let job_id = job_of(case)?;
     match status {
         "approved" => {
             // A held organisation's payments stay held until its name case is decided.
@@ -335,15 +335,7 @@ fn organization_of(case: &CaseRow) -> Result<Uuid, AppError> {
     case.organization_id.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a name case without an organisation: {}", case.subject)))
 }
 
-fn job_of(case: &CaseRow) -> Result<Uuid, AppError> {
-    case.subject
-        .strip_prefix("job:")
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a payment case without a job: {}", case.subject)))
-}
-
-async fn set_wallet(conn: &mut PgConnection, subject: &str, from: &[&str], status: &str) -> Result<(), AppError> {
-    let Some(address) = subject.strip_prefix("wallet:") else { return Ok(()) };
+async fn set_wallet(conn: &mut PgConnection, address: &str, from: &[&str], status: &str) -> Result<(), AppError> {
     let Some(wallet) = attune_db::wallets::get_by_address_for_update(conn, address).await? else { return Ok(()) };
     if wallet.status == status {
         return Ok(());

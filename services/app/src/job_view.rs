@@ -27,7 +27,7 @@ pub struct JobView {
     /// The assessment as it stood when the job was created (immutable).
     #[schema(value_type = Object)]
     pub assessment: serde_json::Value,
-    pub payment: PaymentView,
+    pub payment: JobPayment,
     /// The deployment's tier under its latest usage report (`POST /jobs/{id}/indicators`); null
     /// until one is made (the assessment's tier stands).
     pub deployed_risk_tier: Option<String>,
@@ -99,10 +99,49 @@ impl JobView {
     pub fn assessed(&self) -> Option<attune_domain::compliance::Assessment> {
         serde_json::from_value(self.assessment.clone()).ok()
     }
+
+    /// The deployment the job was assessed for, typed; `None` only if the stored one cannot be read.
+    pub fn deployment_context(&self) -> Option<attune_domain::compliance::DeploymentContext> {
+        serde_json::from_value(self.deployment.clone()).ok()
+    }
+
+    /// What the dataset gate decided for this job, typed; `None` only if the stored gate cannot be read.
+    pub fn gate_outcome(&self) -> Option<GateOutcomeView> {
+        serde_json::from_value(self.gate.clone()).ok()
+    }
 }
 
+/// The dataset gate as the job applied it: for its jurisdictions and purpose, what it accepted and
+/// left out, and its verdict on each group of records that the gate treats alike.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GateOutcomeView {
+    pub context: GateContextView,
+    pub accepted: u64,
+    pub excluded: u64,
+    #[serde(rename = "reasons")]
+    pub groups: Vec<GateGroupView>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GateContextView {
+    pub jurisdictions: Vec<String>,
+    pub commercial: bool,
+}
+
+/// Records alike for the gate (licence, opt-out status, review) and its verdict on them.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GateGroupView {
+    pub licence_kind: String,
+    pub optout_status: Option<String>,
+    pub records: u64,
+    pub verdict: attune_domain::dataset::GateVerdict,
+    pub reasons: Vec<attune_domain::dataset::GateReason>,
+}
+
+/// The job's payment in brief; `GET /jobs/{id}/payment` has the whole of it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PaymentView {
+#[schema(as = PaymentView)]
+pub struct JobPayment {
     pub status: String,
     pub token: String,
     /// Integer base units of the token.
@@ -240,7 +279,7 @@ fn view(
         hyperparameters: job.hyperparameters,
         deployment: job.deployment,
         assessment: job.assessment,
-        payment: PaymentView { status: payment_status(status).to_owned(), token, amount: job.quote_amount },
+        payment: JobPayment { status: payment_status(status).to_owned(), token, amount: job.quote_amount },
         deployed_risk_tier: job.deployed_risk_tier,
         audit: None,
         shards,
@@ -324,6 +363,9 @@ pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<JobView, AppE
     load_view(&mut conn, &actor.scope(), id).await
 }
 
+/// A page of the organisation's jobs, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = JobList)]
 pub struct JobPage {
     pub items: Vec<JobView>,
     pub next_cursor: Option<String>,
@@ -355,6 +397,16 @@ pub async fn training_summary(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let job = attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
     Ok(job.training_summary)
+}
+
+/// The public summary of training content, typed, for the job's page; `None` when the stored one
+/// cannot be read.
+pub async fn content_summary(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<attune_domain::dataset::TrainingContentSummary>, AppError> {
+    Ok(serde_json::from_value(training_summary(pool, actor, id).await?).ok())
 }
 
 /// A job's records left out by its gate (first `limit`, in upload order).

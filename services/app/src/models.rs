@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use attune_db::models::{ModelRow, NewModel};
+use attune_domain::compliance::is_sector;
 use attune_domain::evm::{Address, recover_personal_sign};
 pub use attune_domain::provenance::ModelFilter;
 use attune_domain::provenance::{LINEAGE_RELATIONS, Lineage, MANIFEST_SCHEMA, Manifest, ModelFile, sha256_hex, validate_files};
-use attune_domain::vocabulary::is_sector;
 use attune_domain::{OrgScope, ValidationErrors};
 use chrono::{DateTime, Utc};
 use serde_json::json;

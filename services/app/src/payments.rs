@@ -20,8 +20,7 @@ use crate::chain::Chain;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = PaymentDetail)]
-pub struct PaymentView {
+pub struct PaymentDetail {
     /// `awaiting`, `confirming`, `review`, `cleared`, `blocked`, `frozen`, `released` or `refunded`.
     pub status: String,
     pub chain_id: i64,
@@ -113,7 +112,7 @@ async fn latest_wallet(conn: &mut PgConnection, organization_id: Uuid) -> anyhow
 
 /// The payment of a job; the first call for a job awaiting payment issues and signs its quote.
 #[tracing::instrument(skip_all, fields(job = %job_id))]
-pub async fn payment(pool: &PgPool, chain: &Chain, actor: &Actor, job_id: Uuid) -> Result<PaymentView, AppError> {
+pub async fn payment(pool: &PgPool, chain: &Chain, actor: &Actor, job_id: Uuid) -> Result<PaymentDetail, AppError> {
     let mut tx = pool.begin().await.context("failed to begin a payment")?;
     let job = attune_db::jobs::get_for_update(&mut tx, &actor.scope(), job_id).await?.ok_or(AppError::NotFound)?;
     let row = match attune_db::payments::get(&mut tx, job_id).await? {
@@ -208,7 +207,7 @@ pub(crate) async fn issue_quote(
     Ok(())
 }
 
-pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentView, AppError> {
+pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentDetail, AppError> {
     let events = attune_db::chain::events_for(conn, &row.job_ref).await?;
     let mut txs: Vec<serde_json::Value> = events
         .iter()
@@ -219,7 +218,7 @@ pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentVie
             "error": crate::operator_tx_notice::buyer_facing_error(&t.status, t.last_error.as_deref())}));
     }
     let calldata = calldata(&row);
-    Ok(PaymentView {
+    Ok(PaymentDetail {
         calldata,
         status: row.status,
         chain_id: row.chain_id,

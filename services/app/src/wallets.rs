@@ -142,7 +142,7 @@ pub async fn link(
             &mut tx,
             &attune_db::cases::NewCase {
                 kind: "wallet",
-                subject: &format!("wallet:{}", wallet.address),
+                subject: &attune_domain::review::CaseSubject::Wallet(wallet.address.clone()).to_string(),
                 organization_id: Some(actor.organization_id),
                 score: f64::from(decision.score.max(0)) / 100.0,
                 reasons: &reasons,

@@ -25,5 +25,9 @@ impl WebhookError {
 
 /// Records the event's id for its source in the caller's transaction; an id seen before is a replay.
 pub(crate) async fn first_sight(conn: &mut PgConnection, source: &str, event_id: &str) -> Result<(), WebhookError> {
-    if attune_db::kyc::first_sight(conn, source, event_id).await? { Ok(()) } else { Err(WebhookError::Replayed(event_id.to_owned())) }
+    if attune_db::received_webhooks::record(conn, source, event_id).await? {
+        Ok(())
+    } else {
+        Err(WebhookError::Replayed(event_id.to_owned()))
+    }
 }

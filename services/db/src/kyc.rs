@@ -96,15 +96,6 @@ pub async fn set_level(conn: &mut PgConnection, organization_id: Uuid, level: &s
     Ok(())
 }
 
-/// Remembers a provider event; false when it was seen before (a replay).
-pub async fn first_sight(conn: &mut PgConnection, provider: &str, event_id: &str) -> anyhow::Result<bool> {
-    let done = sqlx::query!("insert into provider_event (provider, event_id) values ($1, $2) on conflict do nothing", provider, event_id)
-        .execute(conn)
-        .await
-        .context("failed to record a provider event")?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// What the AML rules know about an organisation outside any payment.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrgRiskFacts {

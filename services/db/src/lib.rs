@@ -22,6 +22,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod payments;
 pub mod pools;
+pub mod received_webhooks;
 pub mod registry;
 pub mod safe_harbour;
 pub mod screening;

@@ -28,7 +28,6 @@ pub mod settlement;
 pub mod sisa;
 pub mod transition;
 pub mod validation;
-pub mod vocabulary;
 pub mod webhook_signature;
 
 pub use account::{Country, NewPassword, OrgKind, OrgName, PersonName, PlatformRole};

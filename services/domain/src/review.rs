@@ -2,6 +2,7 @@
 //! (four eyes) and which case reasons are a sanctions match. Data, loaded once.
 
 use serde::Deserialize;
+use uuid::Uuid;
 
 const ENFORCED_TEXT: &str = include_str!("../policy/review-v1.toml");
 
@@ -30,8 +31,50 @@ struct FourEyesFile {
     sanctions_match_rules: Vec<String>,
 }
 
-/// The case kinds of the review queue (API.md "Admin review").
+/// The case kinds of the review queue (API.md "Admin review"): which check opened the case — the
+/// screening of a payment, of a wallet being linked, of a name, or a re-screen after a list import.
+/// What the case is about is its [`CaseSubject`].
 pub const CASE_KINDS: &[&str] = &["payment", "wallet", "name", "rescreen"];
+
+/// What a case is about, from its `subject` reference — apart from which check opened it (its kind):
+/// a re-screen, for one, may be about a wallet or a held payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseSubject {
+    /// `job:<id>`: the job's payment.
+    Payment(Uuid),
+    /// `wallet:<address>`: a linked wallet.
+    Wallet(String),
+    /// `kyc:<session>`: the person a KYC session verified.
+    Person(Uuid),
+    /// `org:<id>`: an organisation's legal name.
+    Organization(Uuid),
+}
+
+impl CaseSubject {
+    pub fn parse(reference: &str) -> Option<Self> {
+        let (scheme, rest) = reference.split_once(':')?;
+        let id = || Uuid::parse_str(rest).ok();
+        match scheme {
+            "job" => id().map(CaseSubject::Payment),
+            "wallet" if !rest.is_empty() => Some(CaseSubject::Wallet(rest.to_owned())),
+            "kyc" => id().map(CaseSubject::Person),
+            "org" => id().map(CaseSubject::Organization),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for CaseSubject {
+    /// The reference stored as the case's `subject`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CaseSubject::Payment(job) => write!(f, "job:{job}"),
+            CaseSubject::Wallet(address) => write!(f, "wallet:{address}"),
+            CaseSubject::Person(session) => write!(f, "kyc:{session}"),
+            CaseSubject::Organization(id) => write!(f, "org:{id}"),
+        }
+    }
+}
 /// Every status a case can be in (the `screening_case` check constraint).
 pub const CASE_STATUSES: &[&str] = &["open", "awaiting_second_approval", "approved", "rejected", "blocked", "info_requested"];
 
@@ -106,6 +149,20 @@ impl ReviewPolicy {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+
+    #[test]
+    fn a_case_subject_reads_back_from_its_reference() {
+        let id = Uuid::from_u128(7);
+        for subject in
+            [CaseSubject::Payment(id), CaseSubject::Wallet("0xabc".into()), CaseSubject::Person(id), CaseSubject::Organization(id)]
+        {
+            assert_eq!(CaseSubject::parse(&subject.to_string()), Some(subject));
+        }
+        for bad in ["0xabc", "job:nope", "wallet:", "rescreen:1", ""] {
+            assert_eq!(CaseSubject::parse(bad), None, "{bad}");
+        }
+    }
+
     use serde_json::json;
 
     use super::*;

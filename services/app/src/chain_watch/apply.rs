@@ -6,6 +6,7 @@ use attune_db::payments::PaymentRow;
 use attune_domain::aml::{AmlDecision, AmlPolicy};
 use attune_domain::escrow::EscrowEvent;
 use attune_domain::job::JobStatus;
+use attune_domain::review::CaseSubject;
 use attune_domain::settlement::PaymentStatus;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -107,7 +108,7 @@ pub(super) async fn apply(
         attune_db::chain::raise_alert(conn, "unknown_job_ref", &job_ref, &json!({"event": e.event, "tx_hash": e.tx_hash})).await?;
         return Ok(());
     };
-    let subject = format!("job:{}", p.job_id);
+    let subject = CaseSubject::Payment(p.job_id).to_string();
     let state = p.state()?;
     match event {
         EscrowEvent::Funded { payer, amount, .. } => {
@@ -260,7 +261,7 @@ pub(super) async fn unapply(conn: &mut PgConnection, chain_id: i64, e: &EventRow
         && let Some(job_ref) = &e.job_ref
         && let Some(p) = attune_db::payments::by_job_ref_for_update(conn, chain_id, job_ref).await?
     {
-        let subject = format!("job:{}", p.job_id);
+        let subject = CaseSubject::Payment(p.job_id).to_string();
         let state = p.state()?;
         if state.can_move_to(PaymentStatus::Review) && attune_db::payments::set_status(conn, p.job_id, state, PaymentStatus::Review).await?
         {

@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use attune_db::cases::NewCase;
+use attune_domain::review::CaseSubject;
 use attune_domain::sanctions::MatchRisk;
 use attune_domain::sanctions::screening::{NameMatch, NameQuery};
 use serde_json::json;
@@ -36,7 +37,7 @@ pub async fn rescreen_wallets(pool: &PgPool, service: &ScreeningService) -> anyh
     for p in attune_db::payments::held(&mut tx).await? {
         let Some(payer) = p.payer_address.as_deref() else { continue };
         if service.screen_address(&payer.to_ascii_lowercase()).is_none() {
-            let subject = format!("job:{}", p.job_id);
+            let subject = CaseSubject::Payment(p.job_id).to_string();
             if crate::operator_txs::request_for_job(&mut tx, "unfreeze", p.job_id, &p.job_ref).await? {
                 returned += 1;
                 let reasons = json!([{"rule": "sanctions.delisted", "detail": format!("{payer} is no longer on the lists in force ({})", service.list_version())}]);
@@ -93,7 +94,7 @@ pub async fn open_address_case(
     let subject = if kind == "payment" {
         extra.as_ref().and_then(|e| e["subject"].as_str()).unwrap_or(address).to_owned()
     } else {
-        format!("wallet:{address}")
+        CaseSubject::Wallet(address.to_owned()).to_string()
     };
     // A wallet an admin already cleared for this very list entry is not raised again.
     if kind != "payment" {
@@ -134,7 +135,7 @@ pub async fn screen_kyc_name(
     organization_id: Uuid,
     query: &NameQuery,
 ) -> anyhow::Result<bool> {
-    screen_name_of(conn, service, &format!("kyc:{session}"), organization_id, query).await
+    screen_name_of(conn, service, &CaseSubject::Person(session).to_string(), organization_id, query).await
 }
 
 /// Screens an organisation's own legal name (at registration and after every import), as
@@ -147,7 +148,7 @@ pub async fn screen_organization(
     country: &str,
 ) -> anyhow::Result<bool> {
     let query = NameQuery { name: name.to_owned(), country: Some(country.to_owned()), birth_year: None };
-    screen_name_of(conn, service, &format!("org:{organization_id}"), organization_id, &query).await
+    screen_name_of(conn, service, &CaseSubject::Organization(organization_id).to_string(), organization_id, &query).await
 }
 
 async fn screen_name_of(

@@ -19,6 +19,7 @@ mod obligations;
 mod policy;
 mod quote;
 mod roles;
+mod sectors;
 mod tier;
 mod vocab;
 
@@ -31,6 +32,7 @@ pub use policy::{
     KFactors, LegalBasis, LevelPoints, LicenceVerdict, Obligation, Policy, PolicyError, PolicyRef, Pricing, ProhibitedPractice, ReachRule,
     RoleRules, ScoreRules, ScoreThresholds, Sector, TriggerSet, Triggers,
 };
+pub use sectors::{SECTORS, is_sector};
 pub use vocab::{Autonomy, DerogationGround, Level, ProviderRole, RiskTier, TrainingMethod};
 
 use crate::ValidationErrors;

@@ -160,7 +160,7 @@ fn v2_catalogue_uses_known_templates_and_the_api_sectors() {
         assert!(!o.blocking || !o.template.is_empty() || met_by_platform, "{} blocks with nothing to satisfy it", o.id);
     }
     let sectors: Vec<&str> = v2.sectors().iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(sectors, attune_domain::vocabulary::SECTORS, "the API vocabulary is the current policy's");
+    assert_eq!(sectors, attune_domain::compliance::SECTORS, "the API vocabulary is the current policy's");
     let c = v2.compute();
     assert!(c.systemic_risk_strictly_above && c.systemic_risk_flops == 1e25);
     assert!(!v2.presumes_systemic_risk(1e25) && v2.presumes_systemic_risk(1.0001e25), "Art. 51(2): greater than 1e25");

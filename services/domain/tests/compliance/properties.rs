@@ -2,8 +2,8 @@
 //! moves with organisation kind, and every quote adds up.
 
 use attune_domain::OrgKind;
+use attune_domain::compliance::SECTORS;
 use attune_domain::compliance::{Autonomy, Level, Payee, RiskTier, TrainingMethod};
-use attune_domain::vocabulary::SECTORS;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 

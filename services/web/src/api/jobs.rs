@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use attune_app::job_view::{self, EventView, JobView};
+use attune_app::job_view::{self, EventView, JobPage, JobView};
 use attune_app::jobs;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,21 +48,15 @@ pub async fn create(
     Ok(HttpResponse::build(status).json(created.body))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct JobList {
-    pub items: Vec<JobView>,
-    pub next_cursor: Option<String>,
-}
-
 /// The caller's organisation's jobs, newest first.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = JobList)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = JobPage)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = job_view::list(&state.pool, &actor, query.cursor.as_deref(), query.limit()?).await?;
-    Ok(HttpResponse::Ok().json(JobList { items: page.items, next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs",

@@ -2,7 +2,7 @@
 //! operator-signed EIP-712 quote, and the admin's release and chain status.
 
 use actix_web::{HttpResponse, web};
-use attune_app::payments::{self, PaymentView};
+use attune_app::payments::{self, PaymentDetail};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub async fn chain(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 /// The job's payment: status, the EIP-712 typed data of the quote and the operator's signature;
 /// the buyer's verified wallet approves the token and calls `fund(quote, signature)`.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/payment", tag = "payments",
-    responses((status = 200, body = PaymentView), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = PaymentDetail), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No payment due, or no verified wallet (buyer or provider)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn payment(

@@ -10,8 +10,8 @@ use attune_app::idempotency::IdempotencyKey;
 use attune_app::models;
 use attune_app::models::ModelFilter;
 use attune_domain::FieldError;
+use attune_domain::compliance::SECTORS;
 use attune_domain::compliance::{Assessment, DeploymentContext, Derogation, Hyperparameters, Policy};
-use attune_domain::vocabulary::SECTORS;
 use uuid::Uuid;
 
 use super::{Layout, Page, form_pairs, form_value, form_values, page_layout, redirect, usdc};

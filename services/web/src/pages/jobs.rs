@@ -82,7 +82,7 @@ struct DocumentForm {
 
 #[derive(Template)]
 #[template(path = "job.html")]
-struct JobPage {
+struct JobDetailPage {
     layout: Layout,
     job: JobView,
     status_label: String,
@@ -250,7 +250,7 @@ async fn render(
     };
     let events = job_view::events(&state.pool, &actor, id).await.unwrap_or_default();
     let excluded = job_view::exclusions(&state.pool, &actor, id, 50).await.unwrap_or_default();
-    let jurisdictions: Vec<String> = job.deployment["jurisdictions"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+    let jurisdictions: Vec<String> = job.deployment_context().map(|d| d.jurisdictions).unwrap_or_default();
     let mut templates: Vec<String> = Vec::new();
     for o in &job.obligations {
         if state.templates.get(&o.template).is_some_and(|t| !t.generated) && !templates.contains(&o.template) {
@@ -288,61 +288,76 @@ async fn render(
         })
         .collect();
     let status = JobStatus::parse(&job.status);
-    let gate_groups = job.gate["reasons"]
-        .as_array()
-        .map(|groups| {
-            groups
+    let gate = job.gate_outcome();
+    let gate_groups = gate
+        .iter()
+        .flat_map(|g| &g.groups)
+        .map(|g| {
+            let reasons = g.reasons.iter().map(|r| format!("{} — {}", r.code, r.detail)).collect::<Vec<_>>().join("; ");
+            let optout = g.optout_status.clone().unwrap_or_else(|| "—".to_string());
+            (g.licence_kind.clone(), optout, g.records.to_string(), g.verdict.as_str().to_string(), reasons)
+        })
+        .collect();
+    let summary = job_view::content_summary(&state.pool, &actor, id).await.ok().flatten();
+    // Every key the template reads is there, empty when the summary cannot be read.
+    let summary_text = {
+        let text = |f: &dyn Fn(&attune_domain::dataset::TrainingContentSummary) -> String| summary.as_ref().map(f).unwrap_or_default();
+        [
+            ("template", text(&|s| s.general_information.template.clone())),
+            ("generated_at", text(&|s| s.general_information.generated_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+            ("organization", text(&|s| s.general_information.organization.clone())),
+            ("base_model", text(&|s| s.general_information.base_model.clone())),
+            ("dataset_name", text(&|s| s.general_information.dataset_name.clone())),
+            ("manifest", text(&|s| s.general_information.dataset_manifest_sha256.clone())),
+            (
+                "content",
+                text(&|s| {
+                    let info = &s.general_information;
+                    format!("{} records, {} tokens of {}", info.total_records, info.total_tokens, info.modality)
+                }),
+            ),
+            ("opt_out_policy", text(&|s| s.opt_out_policy.text.clone())),
+            ("personal_data", text(&|s| s.personal_data.text.clone())),
+            ("processing", text(&|s| s.processing.text.clone())),
+        ]
+        .into_iter()
+        .collect()
+    };
+    let gate_text = match &gate {
+        Some(g) => format!(
+            "Jurisdictions {}; {} purpose. {} records accepted, {} left out.",
+            g.context.jurisdictions.join(", "),
+            if g.context.commercial { "commercial" } else { "non-commercial" },
+            g.accepted,
+            g.excluded,
+        ),
+        None => String::new(),
+    };
+    let summary_sources = summary
+        .as_ref()
+        .map(|summary| {
+            summary
+                .data_sources
                 .iter()
-                .map(|g| {
-                    let optout = if g["optout_status"].is_null() { "—".to_string() } else { text(&g["optout_status"]) };
-                    (text(&g["licence_kind"]), optout, text(&g["records"]), text(&g["verdict"]), reasons_text(&g["reasons"]))
-                })
+                .map(|s| (s.category.clone(), s.description.clone(), s.records.to_string(), s.tokens.to_string()))
                 .collect()
         })
         .unwrap_or_default();
-    let summary = job_view::training_summary(&state.pool, &actor, id).await.unwrap_or(Value::Null);
-    let info = &summary["general_information"];
-    let summary_text = [
-        ("template", text(&info["template"])),
-        ("generated_at", text(&info["generated_at"])),
-        ("organization", text(&info["organization"])),
-        ("base_model", text(&info["base_model"])),
-        ("dataset_name", text(&info["dataset_name"])),
-        ("manifest", text(&info["dataset_manifest_sha256"])),
-        (
-            "content",
-            format!("{} records, {} tokens of {}", text(&info["total_records"]), text(&info["total_tokens"]), text(&info["modality"])),
-        ),
-        ("opt_out_policy", text(&summary["opt_out_policy"]["text"])),
-        ("personal_data", text(&summary["personal_data"]["text"])),
-        ("processing", text(&summary["processing"]["text"])),
-    ]
-    .into_iter()
-    .collect();
-    let context = &job.gate["context"];
-    let gate_text = format!(
-        "Jurisdictions {}; {} purpose. {} records accepted, {} left out.",
-        context["jurisdictions"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
-        if context["commercial"].as_bool().unwrap_or(true) { "commercial" } else { "non-commercial" },
-        text(&job.gate["accepted"]),
-        text(&job.gate["excluded"]),
-    );
-    let summary_sources = summary["data_sources"]
-        .as_array()
-        .map(|a| a.iter().map(|s| (text(&s["category"]), text(&s["description"]), text(&s["records"]), text(&s["tokens"]))).collect())
-        .unwrap_or_default();
-    let summary_domains = summary["top_domains"]["domains"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| (text(&d["domain"]), text(&d["tokens"]), format!("{:.1} %", d["share"].as_f64().unwrap_or(0.0) * 100.0)))
+    let summary_domains = summary
+        .as_ref()
+        .map(|summary| {
+            summary
+                .top_domains
+                .domains
+                .iter()
+                .map(|d| (d.domain.clone(), d.tokens.to_string(), format!("{:.1} %", d.share * 100.0)))
                 .collect()
         })
         .unwrap_or_default();
     let history = job_view::loss_history(&state.pool, &actor, id).await.unwrap_or_default();
     let training = training_section(&job, &history);
     let assessed = job.assessed();
-    let body = JobPage {
+    let body = JobDetailPage {
         training,
         layout: page_layout(&page),
         status_label: status_label(&job.status),

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::error::AppError;
-use attune_app::payments::{self, PaymentView};
+use attune_app::payments::{self, PaymentDetail};
 use attune_domain::PlatformRole;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct PaymentPage {
     layout: Layout,
     job_id: Uuid,
-    p: PaymentView,
+    p: PaymentDetail,
     amount: String,
     deadline: String,
     typed_data: String,

@@ -11,6 +11,18 @@ use sha2::{Digest, Sha256};
 
 pub use parse::parse_record;
 
+/// GDPR Art. 9(1) special categories of personal data, as a record declares them.
+pub const SPECIAL_CATEGORIES: [&str; 8] = [
+    "racial_or_ethnic_origin",
+    "political_opinions",
+    "religious_or_philosophical_beliefs",
+    "trade_union_membership",
+    "genetic",
+    "biometric",
+    "health",
+    "sex_life_or_sexual_orientation",
+];
+
 /// The largest inline `text` accepted, in UTF-8 bytes.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
@@ -82,7 +94,7 @@ pub struct DatasetRecord {
     pub content_hash: String,
     pub licence: Licence,
     pub pii_subject_ids: Vec<String>,
-    /// GDPR Art. 9(1) special categories the record reveals (`vocabulary::SPECIAL_CATEGORIES`),
+    /// GDPR Art. 9(1) special categories the record reveals ([`SPECIAL_CATEGORIES`]),
     /// sorted, each once.
     pub special_categories: Vec<String>,
     /// cl100k_base tokens for text records, the declared count for URI records.

@@ -197,8 +197,8 @@ fn parse_special(value: Option<&Value>) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item.as_str().map(str::trim) {
-            Some(c) if crate::vocabulary::SPECIAL_CATEGORIES.contains(&c) => out.push(c.to_owned()),
-            _ => return Err(format!("entry {i} must be one of {}", crate::vocabulary::SPECIAL_CATEGORIES.join(", "))),
+            Some(c) if super::SPECIAL_CATEGORIES.contains(&c) => out.push(c.to_owned()),
+            _ => return Err(format!("entry {i} must be one of {}", super::SPECIAL_CATEGORIES.join(", "))),
         }
     }
     out.sort();
