@@ -7,13 +7,12 @@ use askama::Template;
 use attune_app::error::AppError;
 use attune_app::job_view::{self, JobView};
 use attune_domain::FieldError;
-use attune_domain::compliance::PayeeRole;
-use attune_domain::documents::{FieldKind, TemplateField};
 use attune_domain::job::JobStatus;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::loss_chart;
+use super::job_documents::{DocumentForm, document_fields, form_field};
+use super::job_training::{Training, training_section};
 use super::{EXPIRED_FORM, Layout, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
 use crate::csrf;
 use crate::state::AppState;
@@ -59,27 +58,6 @@ fn status_label(raw: &str) -> String {
     JobStatus::parse(raw).map_or_else(|| raw.to_string(), |s| s.label().to_string())
 }
 
-/// One input of a document form.
-struct FormField {
-    name: String,
-    label: String,
-    help: String,
-    /// `text`, `boolean` or `choice`.
-    kind: &'static str,
-    options: Vec<String>,
-    required: bool,
-    value: String,
-    error: String,
-}
-
-struct DocumentForm {
-    template: String,
-    title: String,
-    article: String,
-    revision: Option<i32>,
-    fields: Vec<FormField>,
-}
-
 #[derive(Template)]
 #[template(path = "job.html")]
 struct JobDetailPage {
@@ -110,84 +88,7 @@ struct JobDetailPage {
     training: Training,
 }
 
-/// The training section: per-shard rows, the loss curve, the artifacts and the certificate.
-struct Training {
-    /// Refresh the page every few seconds while shards train.
-    live: bool,
-    shards: Vec<ShardRow>,
-    /// Server-rendered SVG (trusted markup built by `loss_chart`).
-    loss_svg: Option<String>,
-    /// (shard, name, sha256, size, download URL)
-    artifacts: Vec<(String, String, String, String, String)>,
-    /// (sha256, version, anchor text)
-    certificate: Option<(String, String, String)>,
-}
-
-struct ShardRow {
-    index: String,
-    status: String,
-    attempts: String,
-    /// 0..=100
-    percent: u32,
-    slices: String,
-    loss: String,
-    tokens: String,
-    flops: String,
-    /// The shard's part of the compute line of the quote, by its share of the job's tokens.
-    cost: String,
-    error: String,
-}
-
-fn training_section(job: &JobView, history: &[job_view::LossSeries]) -> Training {
-    let compute: u128 =
-        job.assessed().and_then(|a| a.quote.breakdown.iter().find(|l| l.role == PayeeRole::Compute).map(|l| l.amount)).unwrap_or(0);
-    let total_tokens: f64 = job.shards.iter().map(|s| s.tokens as f64).sum();
-    let count = job.shards.len().max(1) as f64;
-    let shards = job
-        .shards
-        .iter()
-        .map(|s| {
-            let tokens = s.tokens as f64;
-            let share = if total_tokens > 0.0 { tokens / total_tokens } else { 1.0 / count };
-            let cost = (compute as f64 * share).round() as u128;
-            ShardRow {
-                index: s.index.to_string(),
-                status: s.status.clone(),
-                attempts: s.attempts.to_string(),
-                percent: (s.progress * 100.0).round().clamp(0.0, 100.0) as u32,
-                slices: format!("{} of {}", s.slices_done, s.slices),
-                loss: s.loss.map(|l| format!("{l:.3}")).unwrap_or_else(|| "—".into()),
-                tokens: format!("{tokens:.0}"),
-                flops: format!("{:.3e}", s.flops),
-                cost: usdc(&cost.to_string()),
-                error: s.error.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
-    let artifacts = job
-        .artifacts
-        .iter()
-        .map(|a| (a.shard.to_string(), a.name.clone(), a.sha256.clone(), a.size.to_string(), a.download_url.clone()))
-        .collect();
-    let certificate = job.certificate.as_ref().map(|c| {
-        let anchor = match &c.anchor {
-            Some(a) => {
-                format!("anchored on chain in transaction {} (block {})", a.tx_hash, a.block.map(|b| b.to_string()).unwrap_or_default())
-            }
-            None => "anchoring on chain (the operator's transaction is pending)".into(),
-        };
-        (c.sha256.clone(), c.version.to_string(), anchor)
-    });
-    Training {
-        live: matches!(job.status.as_str(), "queued" | "training" | "aggregating"),
-        shards,
-        loss_svg: loss_chart::render(history),
-        artifacts,
-        certificate,
-    }
-}
-
-fn text(v: &Value) -> String {
+pub(super) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -200,29 +101,6 @@ fn reasons_text(reasons: &Value) -> String {
         .as_array()
         .map(|a| a.iter().map(|r| format!("{} — {}", text(&r["code"]), text(&r["detail"]))).collect::<Vec<_>>().join("; "))
         .unwrap_or_default()
-}
-
-fn form_field(f: &TemplateField, jurisdictions: &[String], value: &Value, error: Option<&String>) -> FormField {
-    let (kind, options) = match &f.kind {
-        FieldKind::Text { .. } => ("text", Vec::new()),
-        FieldKind::Boolean => ("boolean", Vec::new()),
-        FieldKind::Choice { options } => ("choice", options.clone()),
-    };
-    let value = match value {
-        Value::Bool(true) => "yes".to_string(),
-        Value::Bool(false) => "no".to_string(),
-        other => text(other),
-    };
-    FormField {
-        name: f.name.clone(),
-        label: f.label.clone(),
-        help: f.help.clone(),
-        kind,
-        options,
-        required: f.is_required(jurisdictions),
-        value,
-        error: error.cloned().unwrap_or_default(),
-    }
 }
 
 /// The page; `submitted` re-shows a refused document form with its values and errors.
@@ -441,25 +319,6 @@ async fn cancel(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uu
             message(&req, &state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The job could not be cancelled.", None).await
         }
     }
-}
-
-/// Turns the form's strings into the template's JSON: booleans from yes/no, blanks left out.
-fn document_fields(state: &AppState, template: &str, pairs: &[(String, String)]) -> serde_json::Map<String, Value> {
-    let mut fields = serde_json::Map::new();
-    let Some(t) = state.templates.get(template) else { return fields };
-    for f in &t.fields {
-        let raw = form_value(pairs, &f.name);
-        let raw = raw.trim();
-        if raw.is_empty() {
-            continue;
-        }
-        let value = match f.kind {
-            FieldKind::Boolean => Value::Bool(raw == "yes"),
-            _ => Value::String(raw.to_string()),
-        };
-        fields.insert(f.name.clone(), value);
-    }
-    fields
 }
 
 async fn file_document(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(Uuid, String)>, body: web::Bytes) -> HttpResponse {

@@ -11,6 +11,8 @@ mod dataset_review;
 mod datasets;
 mod erasure;
 mod identity;
+mod job_documents;
+mod job_training;
 mod jobs;
 mod loss_chart;
 mod obligations;
