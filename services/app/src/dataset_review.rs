@@ -2,10 +2,11 @@
 //! reviewers (admins and auditors) allow or block each one, with notes, in the audit log.
 
 use anyhow::Context;
-use attune_db::dataset_gate::{Review, ReviewItem};
+use attune_db::dataset_gate::Review;
 use attune_domain::dataset::{GateContext, LicenceKind, ReviewDecision, gate_record};
 use attune_domain::optout::OptoutStatus;
 use attune_domain::{OrgScope, PlatformRole};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -14,6 +15,23 @@ use crate::Actor;
 use crate::actor::MissingRole;
 use crate::cursor::Page;
 use crate::error::AppError;
+use crate::view::view;
+
+view! {
+    /// A record awaiting a reviewer, with its dataset and why the gate held it.
+    #[derive(Debug, Clone)]
+    pub struct RecordAwaitingReview from attune_db::dataset_gate::ReviewItem {
+        pub dataset_id: Uuid,
+        pub dataset_name: String,
+        pub organization_name: String,
+        pub record_id: String,
+        pub seq: i64,
+        pub source_url: Option<String>,
+        pub optout: Option<serde_json::Value>,
+        pub gate_reasons: serde_json::Value,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 pub fn is_reviewer(actor: &Actor) -> bool {
     actor.has_role(PlatformRole::Admin) || actor.has_role(PlatformRole::Auditor)
@@ -90,12 +108,12 @@ pub fn parse_status(raw: &str) -> Option<OptoutStatus> {
     }
 }
 
-pub async fn queue(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<Page<ReviewItem>, AppError> {
+pub async fn queue(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<Page<RecordAwaitingReview>, AppError> {
     require_reviewer(actor)?;
     let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::dataset_gate::review_queue(&mut conn, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |i| (i.created_at, i.dataset_id, i.seq));
-    Ok(Page { items, next_cursor })
+    Ok(Page { items: items.into_iter().map(RecordAwaitingReview::from).collect(), next_cursor })
 }

@@ -10,7 +10,7 @@ use attune_db::kyc::SessionRow;
 use attune_domain::providers::{KycDecision, KycProvider};
 use attune_domain::sanctions::screening::NameQuery;
 use attune_integrations::providers::kyc::{SandboxKyc, SandboxReview, SumsubKyc};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
@@ -22,7 +22,24 @@ use crate::screening::ScreeningService;
 use crate::webhooks;
 pub use crate::webhooks::WebhookError;
 
+use crate::view::view;
 pub use attune_integrations::providers::SANDBOX_SIGNATURE_HEADER;
+
+view! {
+    /// A KYC session: with which provider, for which level, where the person continues, and the outcome.
+    #[derive(Debug, Clone)]
+    pub struct KycSession from SessionRow {
+        pub id: Uuid,
+        pub provider: String,
+        /// `basic` or `enhanced`.
+        pub level: String,
+        /// `pending`, `approved`, `rejected` or `retry`.
+        pub status: String,
+        pub redirect_url: String,
+        pub decided_at: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 /// The KYC providers this server takes webhooks from.
 pub struct KycProviders {
@@ -39,7 +56,7 @@ impl KycProviders {
     }
 }
 
-pub async fn start_session(pool: &PgPool, providers: &KycProviders, actor: &Actor, level: &str) -> Result<SessionRow, AppError> {
+pub async fn start_session(pool: &PgPool, providers: &KycProviders, actor: &Actor, level: &str) -> Result<KycSession, AppError> {
     if !matches!(level, "basic" | "enhanced") {
         return Err(AppError::field("level", "must be basic or enhanced"));
     }
@@ -67,15 +84,15 @@ pub async fn start_session(pool: &PgPool, providers: &KycProviders, actor: &Acto
     )
     .await?;
     tx.commit().await.context("failed to commit")?;
-    Ok(session)
+    Ok(session.into())
 }
 
-pub async fn status(pool: &PgPool, actor: &Actor) -> Result<(String, String, Vec<SessionRow>), AppError> {
+pub async fn status(pool: &PgPool, actor: &Actor) -> Result<(String, String, Vec<KycSession>), AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let level = attune_db::kyc::level(&mut conn, actor.organization_id).await?;
     let sessions = attune_db::kyc::list(&mut conn, actor.organization_id).await?;
     let status = sessions.first().map_or_else(|| "not_started".to_owned(), |s| s.status.clone());
-    Ok((level, status, sessions))
+    Ok((level, status, sessions.into_iter().map(KycSession::from).collect()))
 }
 
 /// What the sandbox's test page submits.

@@ -16,6 +16,21 @@ use crate::Actor;
 use crate::chain::Chain;
 use crate::error::AppError;
 use crate::onramp::OnrampProviders;
+use crate::view::view;
+
+view! {
+    /// What the sandbox provider's page shows of an order: what to deliver where, and whether it still waits.
+    #[derive(Debug, Clone)]
+    pub struct ProviderOrder from OrderRow {
+        pub id: Uuid,
+        pub job_id: Uuid,
+        pub fiat_currency: String,
+        /// USDC base units.
+        pub amount: String,
+        pub destination: String,
+        pub status: String,
+    }
+}
 
 /// How a job's payment is being made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +116,7 @@ pub async fn overview(
 }
 
 /// An order as its provider sees it (the sandbox provider's hosted page); no buyer is signed in there.
-pub async fn provider_order(pool: &PgPool, id: Uuid) -> Result<OrderRow, AppError> {
+pub async fn provider_order(pool: &PgPool, id: Uuid) -> Result<ProviderOrder, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
-    attune_db::onramp::get(&mut conn, id).await?.ok_or(AppError::NotFound)
+    Ok(attune_db::onramp::get(&mut conn, id).await?.ok_or(AppError::NotFound)?.into())
 }

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use attune_db::screening::{ImportRow, NewImport};
 use attune_integrations::sanctions::{ImportError, ImportedList, diff, import_ofac_advanced, import_ofac_csv, import_opensanctions};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::PgPool;
@@ -14,6 +15,23 @@ use attune_domain::sanctions::ListEntity;
 use super::{ScreeningService, rescreen_wallets, source_name};
 use crate::Actor;
 use crate::error::AppError;
+use crate::view::view;
+
+view! {
+    /// A stored import of a sanctions list: its version, size and diff against the previous one.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct ListImport from ImportRow {
+        pub id: Uuid,
+        pub source: String,
+        pub version: String,
+        pub sha256: String,
+        pub entities: i32,
+        pub names: i32,
+        pub addresses: i32,
+        pub diff: serde_json::Value,
+        pub created_at: DateTime<Utc>,
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -64,18 +82,18 @@ pub async fn import(pool: &PgPool, service: &ScreeningService, actor: &Actor, fi
     store_import(pool, service, &actor.audit_id(), Some(actor.user_id), list).await
 }
 
-/// Stores an import (from an admin's upload or the scheduled refresh) and re-screens.
 /// Sanctions-list imports, newest first (admin), `limit` (1–200) at a time.
-pub async fn imports(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<crate::cursor::Page<ImportRow>, AppError> {
+pub async fn imports(pool: &PgPool, actor: &Actor, cursor: Option<&str>, limit: i64) -> Result<crate::cursor::Page<ListImport>, AppError> {
     actor.admin_scope()?;
     let after = crate::cursor::after(cursor)?;
     let limit = limit.clamp(1, 200);
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let mut items = attune_db::screening::list_imports(&mut conn, after, limit + 1).await?;
     let next_cursor = crate::cursor::next_page(&mut items, limit, |i| (i.created_at, i.id));
-    Ok(crate::cursor::Page { items, next_cursor })
+    Ok(crate::cursor::Page { items: items.into_iter().map(ListImport::from).collect(), next_cursor })
 }
 
+/// Stores an import (from an admin's upload or the scheduled refresh) and re-screens.
 pub async fn store_import(
     pool: &PgPool,
     service: &ScreeningService,
