@@ -45,6 +45,13 @@ pub struct JobEvidence {
     pub accepted_tokens: i64,
 }
 
+impl JobEvidence {
+    /// The assessment as quoted, typed; `None` only if the stored snapshot cannot be read.
+    pub fn assessed(&self) -> Option<attune_domain::compliance::Assessment> {
+        serde_json::from_value(self.assessment.clone()).ok()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ObligationEvidence {
     pub id: String,

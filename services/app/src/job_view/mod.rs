@@ -264,10 +264,16 @@ pub async fn content_summary(
 }
 
 /// A job's records left out by its gate (first `limit`, in upload order).
-pub async fn exclusions(pool: &PgPool, actor: &Actor, id: Uuid, limit: i64) -> Result<Vec<(String, serde_json::Value)>, AppError> {
+pub async fn exclusions(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    limit: i64,
+) -> Result<Vec<(String, Vec<attune_domain::dataset::GateReason>)>, AppError> {
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     attune_db::jobs::get(&mut conn, &actor.scope(), id).await?.ok_or(AppError::NotFound)?;
-    Ok(attune_db::jobs::exclusions(&mut conn, id, limit).await?)
+    let rows = attune_db::jobs::exclusions(&mut conn, id, limit).await?;
+    Ok(rows.into_iter().map(|(record, reasons)| (record, serde_json::from_value(reasons).unwrap_or_default())).collect())
 }
 
 /// One reported step of a shard's training.

@@ -150,6 +150,28 @@ pub struct EventView {
     pub at: DateTime<Utc>,
 }
 
+impl EventView {
+    /// What the event's detail says, as far as a timeline tells it.
+    pub fn note(&self) -> EventNote {
+        serde_json::from_value(self.detail.clone()).unwrap_or_default()
+    }
+}
+
+/// The parts of an event's detail a timeline shows: why it happened and, for a review or a
+/// document, what was decided or filed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EventNote {
+    pub reason: Option<String>,
+    pub notes: Option<String>,
+    /// A review's decision.
+    pub decision: Option<String>,
+    /// A filed document's template.
+    pub template: Option<String>,
+    /// Why a filed document satisfies nothing (its answers that keep the obligation open).
+    #[serde(default)]
+    pub blocked_by: Vec<String>,
+}
+
 impl From<EventRow> for EventView {
     fn from(e: EventRow) -> Self {
         Self { id: e.id, kind: e.kind, from: e.from_status, to: e.to_status, actor_id: e.actor_id, detail: e.detail, at: e.created_at }

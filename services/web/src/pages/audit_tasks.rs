@@ -62,12 +62,7 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid
     };
     match attune_app::audit_evidence::get(&state.pool, &actor, path.into_inner()).await {
         Ok(t) => {
-            let reasons = t.job.assessment["reasons"]
-                .as_array()
-                .map(|a| {
-                    a.iter().map(|r| (r["rule"].as_str().unwrap_or("").to_owned(), r["detail"].as_str().unwrap_or("").to_owned())).collect()
-                })
-                .unwrap_or_default();
+            let reasons = t.job.assessed().map(|a| a.reasons.into_iter().map(|r| (r.rule, r.detail)).collect()).unwrap_or_default();
             let documents = t
                 .documents
                 .iter()

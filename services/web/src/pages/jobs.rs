@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::error::AppError;
-use attune_app::job_view::{self, JobView};
+use attune_app::job_view::{self, EventNote, JobView};
 use attune_domain::FieldError;
+use attune_domain::dataset::GateReason;
 use attune_domain::job::JobStatus;
 use serde_json::Value;
 use uuid::Uuid;
@@ -96,11 +97,8 @@ pub(super) fn text(v: &Value) -> String {
     }
 }
 
-fn reasons_text(reasons: &Value) -> String {
-    reasons
-        .as_array()
-        .map(|a| a.iter().map(|r| format!("{} — {}", text(&r["code"]), text(&r["detail"]))).collect::<Vec<_>>().join("; "))
-        .unwrap_or_default()
+fn reasons_text(reasons: &[GateReason]) -> String {
+    reasons.iter().map(|r| format!("{} — {}", r.code, r.detail)).collect::<Vec<_>>().join("; ")
 }
 
 /// The page; `submitted` re-shows a refused document form with its values and errors.
@@ -252,11 +250,16 @@ async fn render(
         timeline: events
             .iter()
             .map(|e| {
-                let detail = match e.kind.as_str() {
-                    "document" => document_event(&e.detail),
-                    "review" => format!("review: {} — {}", text(&e.detail["decision"]).replace('_', " "), text(&e.detail["notes"])),
-                    _ if e.detail["notes"].is_string() => format!("{}: {}", text(&e.detail["reason"]), text(&e.detail["notes"])),
-                    _ => text(&e.detail["reason"]),
+                let note = e.note();
+                let detail = match (e.kind.as_str(), &note.notes) {
+                    ("document", _) => document_event(&note),
+                    ("review", notes) => format!(
+                        "review: {} — {}",
+                        note.decision.as_deref().unwrap_or_default().replace('_', " "),
+                        notes.as_deref().unwrap_or_default()
+                    ),
+                    (_, Some(notes)) => format!("{}: {notes}", note.reason.as_deref().unwrap_or_default()),
+                    (_, None) => note.reason.clone().unwrap_or_default(),
                 };
                 (
                     e.from.as_deref().map(status_label).unwrap_or_default(),
@@ -283,12 +286,12 @@ async fn render(
 
 /// A filed document on the timeline, with why it satisfies nothing when what it says keeps its
 /// obligations open.
-fn document_event(detail: &Value) -> String {
-    let blocked: Vec<String> = detail["blocked_by"].as_array().into_iter().flatten().map(text).collect();
-    if blocked.is_empty() {
-        format!("document {} filed", text(&detail["template"]))
+fn document_event(note: &EventNote) -> String {
+    let template = note.template.as_deref().unwrap_or_default();
+    if note.blocked_by.is_empty() {
+        format!("document {template} filed")
     } else {
-        format!("document {} filed, but it satisfies nothing: {}", text(&detail["template"]), blocked.join(" "))
+        format!("document {template} filed, but it satisfies nothing: {}", note.blocked_by.join(" "))
     }
 }
 
