@@ -13,7 +13,7 @@ use anyhow::Context;
 use attune_db::erasure::{ErasureRow, NewErasure};
 use attune_domain::erasure::{AffectedShard, ErasureStatus, deadline, retrain_fraction, subject_reference};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -33,13 +33,13 @@ pub struct ErasureInput {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AffectedRecordRef {
     pub dataset_id: Uuid,
     pub record_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AffectedShardRef {
     pub job_id: Uuid,
     pub shard_index: i32,
@@ -47,7 +47,7 @@ pub struct AffectedShardRef {
     pub from_slice: i32,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Affected {
     pub records: Vec<AffectedRecordRef>,
     pub jobs: Vec<Uuid>,
@@ -69,6 +69,50 @@ pub struct ErasureView {
     pub completed_at: Option<DateTime<Utc>>,
     /// The erasure certificate, once issued.
     pub certificate: Option<serde_json::Value>,
+}
+
+impl ErasureView {
+    /// The affected records, jobs and shards, typed; empty only if the stored set cannot be read.
+    pub fn affected_set(&self) -> Affected {
+        serde_json::from_value(self.affected.clone()).unwrap_or_default()
+    }
+
+    /// What the issued certificate says, typed; `None` before it is issued.
+    pub fn issued(&self) -> Option<IssuedCertificate> {
+        self.certificate.clone().and_then(|c| serde_json::from_value(c).ok())
+    }
+}
+
+/// The parts of an issued erasure certificate a reader is shown: its hash, its anchor, the share of a
+/// full retrain it cost, and each retrained shard's state.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssuedCertificate {
+    pub sha256: String,
+    pub anchor: Option<CertificateAnchor>,
+    pub body: CertifiedErasure,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertificateAnchor {
+    pub tx_hash: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertifiedErasure {
+    pub share_of_full_retrain: f64,
+    pub jobs: Vec<CertifiedJob>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertifiedJob {
+    pub job_id: Uuid,
+    pub shards: Vec<CertifiedShard>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertifiedShard {
+    pub shard_index: i32,
+    pub state: String,
 }
 
 impl From<ErasureRow> for ErasureView {

@@ -37,6 +37,13 @@ pub struct CreatedJob {
     pub body: serde_json::Value,
 }
 
+impl CreatedJob {
+    /// The job's id; a replayed answer carries it in the body stored with the key.
+    pub fn job_id(&self) -> Option<Uuid> {
+        self.body.get("id").and_then(serde_json::Value::as_str).and_then(|id| id.parse().ok())
+    }
+}
+
 #[tracing::instrument(skip_all, fields(model = %request.base_model_id))]
 pub async fn create(
     pool: &PgPool,

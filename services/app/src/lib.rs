@@ -10,6 +10,7 @@ pub mod audit;
 pub mod audit_evidence;
 pub mod audit_tasks;
 pub mod bootstrap;
+pub mod case_evidence;
 pub mod cases;
 pub mod chain;
 pub mod chain_watch;

@@ -40,24 +40,63 @@ pub struct PaymentDetail {
     pub quote: serde_json::Value,
     /// The operator's signature of the quote (0x hex).
     pub signature: String,
-    #[schema(value_type = Vec<Object>)]
-    pub txs: Vec<serde_json::Value>,
+    /// The escrow's events and the operator's transactions for this payment, oldest first.
+    pub txs: Vec<PaymentTx>,
     #[schema(value_type = Vec<Object>)]
     pub flags: serde_json::Value,
-    /// Ready-made transactions for the buyer's wallet: `approve` on the token, then `fund` on the escrow.
-    #[schema(value_type = Object)]
-    pub calldata: serde_json::Value,
+    /// Ready-made transactions for the buyer's wallet: `approve` on the token, then `fund` on the
+    /// escrow; null when the stored quote cannot be encoded.
+    pub calldata: Option<BuyerCalls>,
+}
+
+/// A transaction on the chain that concerns a payment.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum PaymentTx {
+    /// An escrow event the watcher recorded (`Funded`, `Released`…), `seen`, `applied`, `removed` or `reorged`.
+    Event {
+        event: String,
+        tx_hash: String,
+        block_number: i64,
+        status: String,
+        #[schema(value_type = Object)]
+        data: serde_json::Value,
+    },
+    /// A transaction the operator sent, or is sending (`release`, `refund`, `freeze`, `fund`…).
+    Operator {
+        operator_action: String,
+        tx_hash: Option<String>,
+        block_number: Option<i64>,
+        status: String,
+        /// What went wrong, in words for the buyer.
+        error: Option<String>,
+    },
+}
+
+/// One transaction for the buyer's wallet to send.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WalletCall {
+    pub to: String,
+    /// ABI-encoded call, 0x hex.
+    pub data: String,
+}
+
+/// The two transactions the buyer sends: `approve` on the token, then `fund` on the escrow.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BuyerCalls {
+    pub approve: WalletCall,
+    pub fund: WalletCall,
 }
 
 /// The two transactions the buyer sends, ABI-encoded.
-fn calldata(row: &PaymentRow) -> serde_json::Value {
-    let Ok(quote) = quote_from_typed_data(&row.typed_data) else { return json!(null) };
-    let Ok(escrow) = Address::from_str(&row.escrow_address) else { return json!(null) };
-    let Ok(signature) = row.signature.parse::<Bytes>() else { return json!(null) };
+fn calldata(row: &PaymentRow) -> Option<BuyerCalls> {
+    let quote = quote_from_typed_data(&row.typed_data).ok()?;
+    let escrow = Address::from_str(&row.escrow_address).ok()?;
+    let signature = row.signature.parse::<Bytes>().ok()?;
     let (approve, fund) = attune_integrations::chain::bindings::buyer_calls(quote, escrow, signature);
-    json!({
-        "approve": {"to": row.token_address, "data": format!("0x{}", hex::encode(approve))},
-        "fund": {"to": row.escrow_address, "data": format!("0x{}", hex::encode(fund))},
+    Some(BuyerCalls {
+        approve: WalletCall { to: row.token_address.clone(), data: format!("0x{}", hex::encode(approve)) },
+        fund: WalletCall { to: row.escrow_address.clone(), data: format!("0x{}", hex::encode(fund)) },
     })
 }
 
@@ -209,13 +248,19 @@ pub(crate) async fn issue_quote(
 
 pub async fn view(conn: &mut PgConnection, row: PaymentRow) -> Result<PaymentDetail, AppError> {
     let events = attune_db::chain::events_for(conn, &row.job_ref).await?;
-    let mut txs: Vec<serde_json::Value> = events
-        .iter()
-        .map(|e| json!({"event": e.event, "tx_hash": e.tx_hash, "block_number": e.block_number, "status": e.status, "data": e.data}))
+    let mut txs: Vec<PaymentTx> = events
+        .into_iter()
+        .map(|e| PaymentTx::Event { event: e.event, tx_hash: e.tx_hash, block_number: e.block_number, status: e.status, data: e.data })
         .collect();
     for t in attune_db::chain::txs_for(conn, &format!("job:{}", row.job_id)).await? {
-        txs.push(json!({"operator_action": t.kind, "tx_hash": t.tx_hash, "block_number": t.block_number, "status": t.status,
-            "error": crate::operator_tx_notice::buyer_facing_error(&t.status, t.last_error.as_deref())}));
+        let error = crate::operator_tx_notice::buyer_facing_error(&t.status, t.last_error.as_deref()).map(str::to_owned);
+        txs.push(PaymentTx::Operator {
+            operator_action: t.kind,
+            tx_hash: t.tx_hash,
+            block_number: t.block_number,
+            status: t.status,
+            error,
+        });
     }
     let calldata = calldata(&row);
     Ok(PaymentDetail {
@@ -280,7 +325,34 @@ pub async fn request_release(
 }
 
 /// The admin chain page's facts: the watcher's position, the operator's balance, open alerts.
-pub async fn chain_status(pool: &PgPool, chain: &Chain, actor: &Actor) -> Result<serde_json::Value, AppError> {
+/// `GET /api/v1/admin/chain`: where the watcher is, the operator's gas and the open alerts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChainStatus {
+    pub chain: crate::chain::ChainInfo,
+    pub head: u64,
+    /// The last block the watcher applied; null before its first step.
+    pub watcher_cursor: Option<i64>,
+    pub watcher_lag_blocks: Option<i64>,
+    /// Wei, as a decimal string.
+    pub operator_gas_balance_wei: String,
+    pub alerts: Vec<ChainAlert>,
+}
+
+crate::view::view! {
+    /// Something on the chain that a human should look at (a reconciliation mismatch, a reorged
+    /// funding, funds for a job that no longer waits…).
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct ChainAlert from attune_db::chain::AlertRow {
+        pub id: i64,
+        pub kind: String,
+        pub subject: String,
+        #[schema(value_type = Object)]
+        pub detail: serde_json::Value,
+        pub created_at: chrono::DateTime<Utc>,
+    }
+}
+
+pub async fn chain_status(pool: &PgPool, chain: &Chain, actor: &Actor) -> Result<ChainStatus, AppError> {
     actor.admin_scope()?;
     let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
     let chain_id = i64::try_from(chain.client.deployment.chain_id).context("chain id")?;
@@ -288,12 +360,12 @@ pub async fn chain_status(pool: &PgPool, chain: &Chain, actor: &Actor) -> Result
     let alerts = attune_db::chain::open_alerts(&mut conn).await?;
     let head = chain.client.head().await?;
     let gas = chain.client.operator_gas_balance().await?;
-    Ok(json!({
-        "chain": chain.info(),
-        "head": head,
-        "watcher_cursor": cursor,
-        "watcher_lag_blocks": cursor.map(|c| (head as i64 - c).max(0)),
-        "operator_gas_balance_wei": gas.to_string(),
-        "alerts": alerts,
-    }))
+    Ok(ChainStatus {
+        chain: chain.info(),
+        head,
+        watcher_cursor: cursor,
+        watcher_lag_blocks: cursor.map(|c| (head as i64 - c).max(0)),
+        operator_gas_balance_wei: gas.to_string(),
+        alerts: alerts.into_iter().map(ChainAlert::from).collect(),
+    })
 }

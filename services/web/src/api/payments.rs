@@ -66,7 +66,7 @@ pub async fn release(
 
 /// The watcher's position and lag, the operator's gas balance and open reconciliation alerts (admin).
 #[utoipa::path(get, path = "/api/v1/admin/chain", tag = "payments",
-    responses((status = 200, body = Object), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = payments::ChainStatus), (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn admin_chain(state: web::Data<AppState>, Authenticated(actor): Authenticated) -> Result<HttpResponse, ApiError> {
     let chain = state.chain.as_ref().ok_or_else(settlement_off)?;

@@ -354,7 +354,7 @@ async fn create_job(req: &HttpRequest, state: &AppState, answers: Answers, key: 
     let idempotency = IdempotencyKey::new(key, &body).ok();
     let agents = state.scanning.scanner().agents();
     match attune_app::jobs::create(&state.pool, &state.data_policy, agents, &actor, &request, idempotency.as_ref()).await {
-        Ok(created) => match created.body["id"].as_str() {
+        Ok(created) => match created.job_id() {
             Some(id) => redirect(&format!("/jobs/{id}")),
             None => redirect("/jobs"),
         },

@@ -4,12 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use attune_app::case_evidence::MatchFeature;
 use attune_app::cases;
 use attune_app::cases::{Case, CaseDecision};
 use attune_app::error::AppError;
 use attune_domain::PlatformRole;
 use serde::Deserialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{EXPIRED_FORM, Layout, Page, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
@@ -181,68 +181,38 @@ struct CasePage {
     notes: String,
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+fn score(s: Option<f64>) -> String {
+    s.map(|f| format!("{f:.2}")).unwrap_or_default()
 }
 
-fn number(v: &Value) -> String {
-    v.as_f64().map(|f| format!("{f:.2}")).unwrap_or_else(|| text(v))
-}
-
-/// `[["feature", 0.4], …]` (or `{name, value}` objects) as "feature 0.40, …".
-fn features(v: &Value) -> String {
-    v.as_array()
-        .map(|list| {
-            list.iter()
-                .map(|f| match f {
-                    Value::Array(pair) => {
-                        format!("{} {}", pair.first().map(text).unwrap_or_default(), pair.get(1).map(number).unwrap_or_default())
-                    }
-                    other => text(other),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+/// `feature 0.40, …`.
+fn features(list: &[MatchFeature]) -> String {
+    list.iter()
+        .map(|f| match f {
+            MatchFeature::Weighted(name, weight) => format!("{name} {weight:.2}"),
+            MatchFeature::Other(other) => other.to_string(),
         })
-        .unwrap_or_default()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn case_view(layout: Layout, case: &Case, decisions: &[CaseDecision], errors: Vec<String>, notes: String) -> CasePage {
-    let reasons = case
-        .reasons
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|r| ReasonView {
-                    rule: text(&r["rule"]),
-                    detail: text(&r["detail"]),
-                    score: if r["score"].is_null() { String::new() } else { number(&r["score"]) },
-                })
-                .collect()
+    let reasons = case.fired_rules().into_iter().map(|r| ReasonView { rule: r.rule, detail: r.detail, score: score(r.score) }).collect();
+    let matches = case
+        .name_matches()
+        .into_iter()
+        .map(|m| NameMatchView {
+            features: features(&m.features),
+            entity: m.entity_id,
+            name: m.name,
+            matched_name: m.matched_name,
+            score: score(m.score),
         })
-        .unwrap_or_default();
-    let matches = case.evidence["matches"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|m| NameMatchView {
-                    entity: text(&m["entity_id"]),
-                    name: text(&m["name"]),
-                    matched_name: text(&m["matched_name"]),
-                    score: number(&m["score"]),
-                    features: features(&m["features"]),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let hit = &case.evidence["match"];
-    let address_match = hit.is_object().then(|| AddressMatchView {
-        entity: text(&hit["entity_id"]),
-        currency: text(&hit["currency"]),
-        listed_address: text(&hit["listed_address"]),
+        .collect();
+    let address_match = case.address_match().map(|hit| AddressMatchView {
+        entity: hit.entity_id,
+        currency: hit.currency,
+        listed_address: hit.listed_address,
     });
     let four_eyes = cases::four_eyes_apply(case);
     CasePage {

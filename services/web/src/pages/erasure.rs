@@ -96,7 +96,7 @@ async fn render_index(
         .unwrap_or_default()
         .into_iter()
         .map(|r| {
-            let n = r.affected["records"].as_array().map_or(0, Vec::len);
+            let n = r.affected_set().records.len();
             (r, n)
         })
         .collect();
@@ -168,30 +168,29 @@ async fn show(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid
         Ok(e) => e,
         Err(_) => return super::not_found(req, state).await,
     };
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
-    let cert = e.certificate.clone().unwrap_or_default();
-    let certified: Vec<serde_json::Value> = cert["body"]["jobs"].as_array().cloned().unwrap_or_default();
-    let shards = e.affected["shards"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let affected = e.affected_set();
+    let issued = e.issued();
+    let shards = affected
+        .shards
+        .iter()
         .map(|s| {
-            let state = certified
+            let state = issued
                 .iter()
-                .flat_map(|j| j["shards"].as_array().cloned().unwrap_or_default().into_iter().map(move |x| (j["job_id"].clone(), x)))
-                .find(|(job, x)| *job == s["job_id"] && x["shard_index"] == s["shard_index"])
-                .map_or_else(|| e.status.replace('_', " "), |(_, x)| text(&x["state"]).replace('_', " "));
-            (text(&s["job_id"]), text(&s["shard_index"]), text(&s["from_slice"]), state)
+                .flat_map(|c| &c.body.jobs)
+                .filter(|j| j.job_id == s.job_id)
+                .flat_map(|j| &j.shards)
+                .find(|x| x.shard_index == s.shard_index)
+                .map_or_else(|| e.status.replace('_', " "), |x| x.state.replace('_', " "));
+            (s.job_id.to_string(), s.shard_index.to_string(), s.from_slice.to_string(), state)
         })
         .collect();
-    let records = e.affected["records"].as_array().map_or(0, Vec::len);
     let body = RequestPage {
         layout: page_layout(&page),
         shards,
-        records,
-        certificate_sha256: text(&cert["sha256"]).replace("null", ""),
-        anchor: cert["anchor"]["tx_hash"].as_str().unwrap_or_default().to_owned(),
-        share: cert["body"]["share_of_full_retrain"].as_f64().map(percent).unwrap_or_default(),
+        records: affected.records.len(),
+        certificate_sha256: issued.as_ref().map(|c| c.sha256.clone()).unwrap_or_default(),
+        anchor: issued.as_ref().and_then(|c| c.anchor.as_ref()).map(|a| a.tx_hash.clone()).unwrap_or_default(),
+        share: issued.as_ref().map(|c| percent(c.body.share_of_full_retrain)).unwrap_or_default(),
         e,
     }
     .render();

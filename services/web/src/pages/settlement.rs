@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::error::AppError;
-use attune_app::payments::{self, PaymentDetail};
+use attune_app::payments::{self, PaymentDetail, PaymentTx};
 use attune_domain::PlatformRole;
 use uuid::Uuid;
 
@@ -32,14 +32,6 @@ struct PaymentPage {
     /// (event or action, tx hash, block, status)
     txs: Vec<(String, String, String, String)>,
     test_mode: bool,
-}
-
-fn text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Uuid>) -> HttpResponse {
@@ -112,9 +104,16 @@ async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<U
     let txs = p
         .txs
         .iter()
-        .map(|t| {
-            let what = if t["event"].is_null() { format!("operator {}", text(&t["operator_action"])) } else { text(&t["event"]) };
-            (what, text(&t["tx_hash"]), text(&t["block_number"]), text(&t["status"]))
+        .map(|t| match t {
+            PaymentTx::Event { event, tx_hash, block_number, status, .. } => {
+                (event.clone(), tx_hash.clone(), block_number.to_string(), status.clone())
+            }
+            PaymentTx::Operator { operator_action, tx_hash, block_number, status, .. } => (
+                format!("operator {operator_action}"),
+                tx_hash.clone().unwrap_or_default(),
+                block_number.map(|b| b.to_string()).unwrap_or_default(),
+                status.clone(),
+            ),
         })
         .collect();
     let body = PaymentPage {
@@ -123,8 +122,8 @@ async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<U
         amount: usdc(&p.amount),
         deadline: chrono::DateTime::from_timestamp(p.deadline, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
         typed_data: serde_json::to_string_pretty(&p.quote).unwrap_or_default(),
-        approve_data: text(&p.calldata["approve"]["data"]),
-        fund_data: text(&p.calldata["fund"]["data"]),
+        approve_data: p.calldata.as_ref().map(|c| c.approve.data.clone()).unwrap_or_default(),
+        fund_data: p.calldata.as_ref().map(|c| c.fund.data.clone()).unwrap_or_default(),
         txs,
         p,
         test_mode: state.settings.sandbox_enabled(),
@@ -160,33 +159,38 @@ async fn admin_chain(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             return message(&req, &state, StatusCode::SERVICE_UNAVAILABLE, "The chain does not answer", &e.to_string(), None).await;
         }
     };
-    let c = &status["chain"];
-    let gas: f64 = text(&status["operator_gas_balance_wei"]).parse::<f64>().unwrap_or(0.0) / 1e18;
+    let c = &status.chain;
+    let gas: f64 = status.operator_gas_balance_wei.parse::<f64>().unwrap_or(0.0) / 1e18;
+    let shown = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
     let facts = vec![
         (
             "Chain".to_string(),
             format!(
                 "{} (chain id {}){}",
-                text(&c["rpc_url"]),
-                text(&c["chain_id"]),
-                if c["embedded"] == true { ", embedded anvil" } else { "" }
+                c.rpc_url.clone().unwrap_or_default(),
+                c.chain_id,
+                if c.embedded { ", embedded anvil" } else { "" }
             ),
         ),
-        ("USDC token".to_string(), text(&c["token"]["address"])),
-        ("Escrow".to_string(), text(&c["escrow_address"])),
-        ("Provenance registry".to_string(), text(&c["registry_address"])),
-        ("Operator".to_string(), format!("{} — {gas:.4} ETH for gas", text(&c["operator_address"]))),
-        ("Confirmations".to_string(), text(&c["confirmations"])),
-        ("Head".to_string(), text(&status["head"])),
+        ("USDC token".to_string(), c.token.address.clone()),
+        ("Escrow".to_string(), c.escrow_address.clone()),
+        ("Provenance registry".to_string(), c.registry_address.clone()),
+        ("Operator".to_string(), format!("{} — {gas:.4} ETH for gas", c.operator_address)),
+        ("Confirmations".to_string(), c.confirmations.to_string()),
+        ("Head".to_string(), status.head.to_string()),
         (
             "Watcher".to_string(),
-            format!("block {} — {} blocks behind the head", text(&status["watcher_cursor"]), text(&status["watcher_lag_blocks"])),
+            format!("block {} — {} blocks behind the head", shown(status.watcher_cursor), shown(status.watcher_lag_blocks)),
         ),
     ];
-    let alerts = status["alerts"]
-        .as_array()
-        .map(|a| a.iter().map(|x| (text(&x["kind"]), text(&x["subject"]), x["detail"].to_string(), text(&x["created_at"]))).collect())
-        .unwrap_or_default();
+    let alerts = status
+        .alerts
+        .iter()
+        .map(|x| {
+            let raised = x.created_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            (x.kind.clone(), x.subject.clone(), x.detail.to_string(), raised)
+        })
+        .collect();
     let body = ChainPage { layout: page_layout(&page), facts, alerts }.render();
     page.render(StatusCode::OK, body)
 }
