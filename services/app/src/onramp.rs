@@ -86,12 +86,8 @@ pub async fn create_order(
     }
     // AML on the order itself: what would hold or block the payment refuses the order up front.
     let aml = attune_domain::aml::AmlPolicy::enforced().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the AML policy: {e}")))?;
-    let decision = match crate::payment_screening::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await?
-    {
-        crate::chain_watch::Screening::Clear(d) | crate::chain_watch::Screening::Review(d) | crate::chain_watch::Screening::Block(_, d) => {
-            d
-        }
-    };
+    let decision =
+        crate::payment_screening::screen_funded_payment(&mut tx, &payment, settlement, None, screening, &aml, None).await?.into_decision();
     if decision.outcome >= attune_domain::aml::Outcome::Hold {
         let rules: Vec<&str> = decision.hits.iter().map(|h| h.rule.as_str()).collect();
         return Err(AppError::conflict(

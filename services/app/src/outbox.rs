@@ -18,6 +18,7 @@ pub enum DeliveryOutcome {
     Empty,
 }
 
+#[derive(Clone)]
 pub struct OutboxDelivery {
     pub mailer: Mailer,
     pub mail_from: String,

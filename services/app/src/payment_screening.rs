@@ -21,6 +21,15 @@ pub enum Screening {
     Block(Option<AddressScreen>, AmlDecision),
 }
 
+impl Screening {
+    /// The AML rules' decision, whatever it led to.
+    pub fn into_decision(self) -> AmlDecision {
+        match self {
+            Screening::Clear(d) | Screening::Review(d) | Screening::Block(_, d) => d,
+        }
+    }
+}
+
 /// The seam between `confirming` and `cleared`: sanctions screening of the payer, then the AML rules
 /// over the organisation's own history. `funded` is the amount the escrow received on chain (`None`
 /// before funding, when an onramp order is checked up front: then the quoted amount).

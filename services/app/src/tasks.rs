@@ -22,11 +22,7 @@ pub fn spawn(market: &Marketplace, shutdown: &watch::Receiver<bool>) -> anyhow::
     if !market.settings.background_tasks {
         return Ok(tasks);
     }
-    let delivery = OutboxDelivery {
-        mailer: market.delivery.mailer.clone(),
-        mail_from: market.delivery.mail_from.clone(),
-        max_attempts: market.delivery.max_attempts,
-    };
+    let delivery = OutboxDelivery::clone(&market.delivery);
     tasks.push(tokio::spawn(delivery.run(market.pool.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(market.scanning.clone().run(shutdown.clone())));
     tasks.push(tokio::spawn(market.model_checks.clone().run(shutdown.clone())));

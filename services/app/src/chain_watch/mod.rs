@@ -17,7 +17,6 @@ use attune_domain::settlement::PaymentStatus;
 use sqlx::PgPool;
 
 use crate::chain::Chain;
-pub use crate::payment_screening::{Screening, screen_funded_payment};
 use crate::screening::ScreeningService;
 
 mod apply;
