@@ -150,24 +150,7 @@ impl JobStatus {
 
     /// Human words for pages and mails.
     pub fn label(self) -> &'static str {
-        match self {
-            JobStatus::Draft => "Draft",
-            JobStatus::Assessed => "Assessed",
-            JobStatus::AwaitingPayment => "Awaiting payment",
-            JobStatus::PaymentReview => "Payment under review",
-            JobStatus::Paid => "Paid",
-            JobStatus::Audit => "Audit",
-            JobStatus::ChangesRequested => "Changes requested",
-            JobStatus::Queued => "Queued for training",
-            JobStatus::Training => "Training",
-            JobStatus::Aggregating => "Aggregating",
-            JobStatus::Completed => "Completed",
-            JobStatus::Failed => "Failed",
-            JobStatus::Refunded => "Refunded",
-            JobStatus::Frozen => "Frozen",
-            JobStatus::CancelRequested => "Cancellation requested",
-            JobStatus::Cancelled => "Cancelled",
-        }
+        crate::labels::Labels::enforced().label(crate::labels::Vocabulary::JobStates, self.as_str())
     }
 }
 

@@ -16,6 +16,7 @@ pub mod escrow;
 pub mod evm;
 pub mod job;
 pub mod jurisdictions;
+pub mod labels;
 pub mod notification;
 pub mod optout;
 pub mod pools;
