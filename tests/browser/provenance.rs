@@ -86,7 +86,7 @@ async fn provider_lists_admin_verifies_buyer_assesses_employment_screening() {
     click(c, "input[name='sectors'][value='employment']").await;
     // With JavaScript the result appears as the answers change ...
     let tier = wait_for_text(c, "#risk-tier", "high").await;
-    assert_eq!(tier.trim().to_lowercase(), "high");
+    assert_eq!(tier.trim().to_lowercase(), "high risk");
     // ... and the plain submit gives the same answer.
     submit(c, "#assessment-form button[type='submit']").await;
     wait_for_path(c, "/assess").await;

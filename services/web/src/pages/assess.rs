@@ -10,19 +10,18 @@ use attune_app::idempotency::IdempotencyKey;
 use attune_app::models;
 use attune_app::models::ModelFilter;
 use attune_domain::FieldError;
-use attune_domain::compliance::SECTORS;
-use attune_domain::compliance::{Assessment, DeploymentContext, Derogation, Hyperparameters, Policy};
+use attune_domain::compliance::{DeploymentContext, Derogation, Hyperparameters};
 use uuid::Uuid;
 
-use super::{Layout, Page, form_pairs, form_value, form_values, page_layout, redirect, usdc};
+use super::assess_result::{ResultFragment, View};
+use super::choices::{self, Choice};
+use super::{Layout, Page, form_pairs, form_value, form_values, human, page_layout, redirect};
 use crate::csrf;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assess", web::get().to(wizard)).route("/assess", web::post().to(submit)).route("/assess/preview", web::post().to(preview));
 }
-
-const JURISDICTIONS: [&str; 6] = ["EU", "UK", "US", "US-CO", "US-CA", "CH"];
 
 struct Answers {
     base_model_id: String,
@@ -161,78 +160,20 @@ impl Answers {
     }
 }
 
-/// The assessment flattened for the template.
-struct View {
-    tier: String,
-    reasons: Vec<(String, String)>,
-    obligations: Vec<(String, String, String, bool)>,
-    flops_estimate: String,
-    formula: String,
-    threshold: String,
-    fallback: String,
-    provider_role: String,
-    substantial: bool,
-    audit_required: bool,
-    duration: String,
-    amount: String,
-    lines: Vec<(String, String, String)>,
-    policy_version: String,
-    policy_sha256: String,
-    /// The legal classification, roles, measures and review flags (see `classification`).
-    classification_html: String,
-}
-
-impl View {
-    fn of(a: &Assessment) -> Self {
-        let secs = a.estimated_duration_s;
-        Self {
-            tier: a.risk_tier.as_str().to_string(),
-            reasons: a.reasons.iter().map(|r| (r.rule.clone(), r.detail.clone())).collect(),
-            obligations: a.obligations.iter().map(|o| (o.id.clone(), o.article.clone(), o.title.clone(), o.blocking)).collect(),
-            flops_estimate: format!("{:.3e}", a.flops.estimate),
-            formula: a.flops.formula.clone(),
-            threshold: format!("{:.3e}", a.flops.threshold),
-            fallback: a.flops.fallback_used.clone().unwrap_or_default(),
-            provider_role: a.provider_role.as_str().to_string(),
-            substantial: a.flops.substantial_modification,
-            audit_required: a.audit_required,
-            duration: if secs >= 3600 {
-                format!("about {:.1} hours", secs as f64 / 3600.0)
-            } else {
-                format!("about {} minutes", secs.div_ceil(60))
-            },
-            amount: usdc(&a.quote.amount.to_string()),
-            lines: a
-                .quote
-                .breakdown
-                .iter()
-                .map(|l| (l.payee.as_str().to_string(), l.role.as_str().to_string(), usdc(&l.amount.to_string())))
-                .collect(),
-            policy_version: a.policy.version.clone(),
-            policy_sha256: a.policy.sha256.clone(),
-            classification_html: super::classification::Classification::html(a),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "assessment_result.html")]
-struct ResultFragment {
-    errors: Vec<FieldError>,
-    assessment: Option<View>,
-}
-
 #[derive(Template)]
 #[template(path = "assess.html")]
 struct WizardPage {
     layout: Layout,
     models: Vec<(String, String)>,
     v: Answers,
-    sectors: Vec<String>,
-    practices: Vec<String>,
-    /// The policy's `functions` vocabulary: (id, description).
-    functions: Vec<(String, String)>,
-    jurisdictions: Vec<String>,
+    sectors: Vec<Choice>,
+    practices: Vec<Choice>,
+    functions: Vec<Choice>,
+    jurisdictions: Vec<Choice>,
+    methods: Vec<Choice>,
+    autonomy: Vec<Choice>,
+    revenue_dependence: Vec<Choice>,
+    derogation_grounds: Vec<Choice>,
     /// The buyer's datasets: (id, label).
     datasets: Vec<(String, String)>,
     /// Makes a double-submitted "Create the job" create one job.
@@ -273,9 +214,10 @@ async fn render_with(req: &HttpRequest, state: &AppState, answers: Option<Answer
             (
                 m.id.to_string(),
                 format!(
-                    "{} {} ({}{})",
+                    "{} {} — {} parameters ({}{})",
                     m.name,
                     m.version,
+                    human::params(&m.parameter_count),
                     m.organization_name,
                     if m.provenance_status == "verified" { ", verified" } else { "" }
                 ),
@@ -291,7 +233,10 @@ async fn render_with(req: &HttpRequest, state: &AppState, answers: Option<Answer
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|d| (d.id.to_string(), format!("{} — {} records, {} tokens ({})", d.name, d.record_count, d.token_count, d.status)))
+        .map(|d| {
+            let tokens = human::count(&d.token_count);
+            (d.id.to_string(), format!("{} — {} records, {tokens} tokens ({})", d.name, human::number(&d.record_count), d.status))
+        })
         .collect();
     let result_html = match outcome {
         Outcome::Nothing => String::new(),
@@ -304,14 +249,15 @@ async fn render_with(req: &HttpRequest, state: &AppState, answers: Option<Answer
     let body = WizardPage {
         layout: page_layout(&page),
         models,
+        sectors: choices::sectors(&answers.sectors),
+        practices: choices::practices(&answers.prohibited_practices),
+        functions: choices::functions(&answers.functions),
+        jurisdictions: choices::jurisdictions(&answers.jurisdictions),
+        methods: choices::training_methods(&answers.method),
+        autonomy: choices::autonomy(&answers.autonomy),
+        revenue_dependence: choices::revenue_dependence(&answers.revenue_dependence),
+        derogation_grounds: choices::derogation_grounds(&answers.derogation_ground),
         v: answers,
-        sectors: SECTORS.iter().map(|s| s.to_string()).collect(),
-        // The questionnaire offers exactly the practices the policy in force knows.
-        practices: Policy::current().map(|p| p.prohibited_practices().iter().map(|pp| pp.id.clone()).collect()).unwrap_or_default(),
-        functions: Policy::current()
-            .map(|p| p.functions().iter().map(|f| (f.id.clone(), f.description.clone())).collect())
-            .unwrap_or_default(),
-        jurisdictions: JURISDICTIONS.iter().map(|s| s.to_string()).collect(),
         datasets,
         idempotency_key: Uuid::new_v4().to_string(),
         result_html,

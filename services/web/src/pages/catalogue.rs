@@ -6,10 +6,13 @@ use askama::Template;
 use attune_app::models::{self, Check};
 use attune_app::models::{Model, ModelFilter};
 use attune_domain::PlatformRole;
+use attune_domain::labels::Vocabulary;
 use attune_domain::provenance::ModelFile;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::choices;
+use super::human;
 use super::{EXPIRED_FORM, Layout, Page, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
 use crate::csrf;
 use crate::state::AppState;
@@ -81,6 +84,10 @@ struct ModelPage {
     checks: Vec<Check>,
     files: Vec<ModelFile>,
     licence_fee: String,
+    /// The intended uses in words.
+    intended_uses: String,
+    /// The base model's name and version, for a derived model.
+    lineage_name: Option<String>,
     owner: bool,
     is_admin: bool,
 }
@@ -113,9 +120,15 @@ async fn model_page(req: HttpRequest, state: web::Data<AppState>, path: web::Pat
         .collect();
     let owner = models::owned_by(&m, actor.scope());
     let licence_fee = usdc(&m.licence_fee.to_string());
+    let intended_uses = m.intended_uses.iter().map(|u| choices::label(Vocabulary::Sectors, u)).collect::<Vec<_>>().join(", ");
+    let lineage_name = match m.lineage_base_model_id {
+        Some(base) => models::get(&state.pool, base).await.ok().map(|b| format!("{} {}", b.name, b.version)),
+        None => None,
+    };
     let mut layout = page_layout(&page);
     layout.title = format!("{} {}", m.name, m.version);
-    let body = ModelPage { layout, checks, files, licence_fee, owner, is_admin: actor.has_role(PlatformRole::Admin), m }.render();
+    let is_admin = actor.has_role(PlatformRole::Admin);
+    let body = ModelPage { layout, checks, files, licence_fee, intended_uses, lineage_name, owner, is_admin, m }.render();
     page.render(StatusCode::OK, body)
 }
 
