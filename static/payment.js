@@ -30,21 +30,26 @@
 
   var status = document.getElementById('payment-status');
   if (!status) return;
+  var labels = {};
+  try { labels = JSON.parse(status.dataset.labels || '{}'); } catch (e) { labels = {}; }
 
   function poll() {
     fetch('/api/v1/jobs/' + job + '/payment', { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
         if (!p) return;
-        if (p.status !== status.textContent) {
-          status.textContent = p.status;
+        if (p.status !== status.dataset.status) {
+          status.dataset.status = p.status;
+          status.textContent = labels[p.status] || p.status;
+          var help = document.getElementById('payment-status-help');
+          if (help) help.textContent = '';
           if (final.indexOf(p.status) >= 0) { window.location.reload(); return; }
         }
         if (final.indexOf(p.status) < 0) setTimeout(poll, 1500);
       })
       .catch(function () { setTimeout(poll, 5000); });
   }
-  if (final.indexOf(status.textContent) < 0) setTimeout(poll, 1500);
+  if (final.indexOf(status.dataset.status) < 0) setTimeout(poll, 1500);
 
   var button = document.getElementById('pay-with-wallet');
   var note = document.getElementById('wallet-status');

@@ -99,7 +99,7 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
     .unwrap();
     c.goto(&app.url(&format!("/admin/cases/{id}"))).await.unwrap();
     assert!(text_of(c, "#four-eyes").await.contains("four eyes"));
-    assert!(text_of(c, "#case-amount").await.contains("20000 USDC"));
+    assert!(text_of(c, "#case-amount").await.contains("20,000.00 USDC"));
     fill(c, "notes", "documents seen").await;
     submit(c, "#decide-approve").await;
     assert_eq!(text_of(c, "#case-status").await, "awaiting_second_approval");

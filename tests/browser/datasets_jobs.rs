@@ -74,6 +74,17 @@ async fn a_buyer_uploads_a_dataset_and_creates_a_job() {
     submit(c, "#create-job").await;
     let job_path = wait_until_path_starts(c, "/jobs/").await;
     assert!(text_of(c, "#job-status").await.to_lowercase().contains("awaiting payment"));
+    // The job names its dataset and its base model, and links to them.
+    let listing: serde_json::Value = app.get(&format!("/api/v1/models/{model}"), Some(&buyer.token)).await.json().await.unwrap();
+    let model_name = listing["name"].as_str().unwrap().to_string();
+    assert!(text_of(c, "#job-dataset").await.contains("Support tickets"), "the dataset by name");
+    assert!(text_of(c, "#job-model").await.contains(&format!("{model_name} 1.0")), "the model by name");
+    assert!(c.find(Locator::Css(&format!("#job-dataset a[href='/datasets/{dataset_id}']"))).await.is_ok());
+    assert!(c.find(Locator::Css(&format!("#job-model a[href='/models/{model}']"))).await.is_ok());
+    // Times show in the reader's time zone (the script marks them), with UTC on hover.
+    let first = c.wait().for_element(Locator::Css("#timeline time[data-local]")).await.unwrap();
+    let utc = first.attr("title").await.unwrap().unwrap_or_default();
+    assert!(utc.ends_with(" UTC") && utc.len() == "2026-12-03 14:52 UTC".len(), "{utc}");
     let timeline = text_of(c, "#timeline").await.to_lowercase();
     assert!(timeline.contains("assessed") && timeline.contains("awaiting payment"), "{timeline}");
     assert!(text_of(c, "#summary-sources").await.contains("crawled_web_content"));

@@ -59,7 +59,7 @@ async fn the_buyer_pays_from_the_payment_page_and_sees_it_clear() {
     assert!(text_of(c, "#pay-card").await.contains("Pay by card"));
     submit(c, "#choose-wallet").await;
     wait_for_path(c, &format!("/jobs/{job_id}/payment")).await;
-    assert_eq!(text_of(c, "#payment-status").await, "awaiting");
+    assert_eq!(text_of(c, "#payment-status").await, "Awaiting payment");
     assert!(text_of(c, "#buyer-address").await.eq_ignore_ascii_case(&key.address().to_checksum(None)));
     assert!(text_of(c, "#payment-amount").await.contains("USDC"));
 
@@ -91,7 +91,7 @@ async fn the_buyer_pays_from_the_payment_page_and_sees_it_clear() {
     loop {
         if let Ok(status) = c.find(fantoccini::Locator::Id("payment-status")).await
             && let Ok(text) = status.text().await
-            && text == "cleared"
+            && text == "Cleared"
         {
             break;
         }

@@ -13,8 +13,10 @@ use uuid::Uuid;
 use crate::Actor;
 use crate::error::AppError;
 
+mod names;
 mod parts;
 
+pub use names::{JobNames, names};
 pub use parts::*;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -4,7 +4,7 @@
 use attune_app::job_view::{self, JobView};
 use attune_domain::compliance::PayeeRole;
 
-use super::{loss_chart, usdc};
+use super::{human, loss_chart, usdc};
 
 /// The training section: per-shard rows, the loss curve, the artifacts and the certificate.
 pub(super) struct Training {
@@ -53,8 +53,8 @@ pub(super) fn training_section(job: &JobView, history: &[job_view::LossSeries]) 
                 percent: (s.progress * 100.0).round().clamp(0.0, 100.0) as u32,
                 slices: format!("{} of {}", s.slices_done, s.slices),
                 loss: s.loss.map(|l| format!("{l:.3}")).unwrap_or_else(|| "—".into()),
-                tokens: format!("{tokens:.0}"),
-                flops: format!("{:.3e}", s.flops),
+                tokens: human::count(&s.tokens),
+                flops: human::flops(&s.flops),
                 cost: usdc(&cost.to_string()),
                 error: s.error.clone().unwrap_or_default(),
             }

@@ -5,16 +5,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::error::AppError;
-use attune_app::job_view::{self, EventNote, JobView};
+use attune_app::job_view::{self, EventNote, JobNames, JobView};
 use attune_domain::FieldError;
 use attune_domain::dataset::GateReason;
 use attune_domain::job::JobStatus;
+use attune_domain::labels::{Labels, Vocabulary};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::job_documents::{DocumentForm, document_fields, form_field};
 use super::job_training::{Training, training_section};
-use super::{EXPIRED_FORM, Layout, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
+use super::{EXPIRED_FORM, Layout, form_pairs, form_value, human, message, page_layout, redirect, signed_in, usdc};
 use crate::csrf;
 use crate::state::AppState;
 
@@ -29,8 +31,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "jobs.html")]
 struct JobsPage {
     layout: Layout,
-    /// (id, status label, risk tier, amount USDC, created)
-    jobs: Vec<(String, String, String, String, String)>,
+    jobs: Vec<JobRow>,
+}
+
+/// A job in the list: named by its purpose, with a short id.
+struct JobRow {
+    id: String,
+    name: String,
+    short_id: String,
+    status: String,
+    tier: String,
+    tier_label: String,
+    /// USDC for people.
+    amount: String,
+    /// A `<time>` element.
+    created: String,
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -42,13 +57,18 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let jobs = items
         .iter()
         .map(|j| {
-            (
-                j.id.to_string(),
-                status_label(&j.status),
-                j.assessed().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default(),
-                usdc(&j.payment.amount),
-                j.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            )
+            let tier = j.assessed().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default();
+            let purpose = j.deployment_context().map(|d| d.purpose).unwrap_or_default();
+            JobRow {
+                id: j.id.to_string(),
+                name: if purpose.trim().is_empty() { "Fine-tune job".to_string() } else { purpose },
+                short_id: human::short_id(&j.id),
+                status: status_label(&j.status),
+                tier_label: Labels::enforced().label(Vocabulary::RiskTiers, &tier).to_string(),
+                tier,
+                amount: usdc(&j.payment.amount),
+                created: human::when(&j.created_at),
+            }
         })
         .collect();
     let body = JobsPage { layout: page_layout(&page), jobs }.render();
@@ -64,8 +84,13 @@ fn status_label(raw: &str) -> String {
 struct JobDetailPage {
     layout: Layout,
     job: JobView,
+    names: JobNames,
     status_label: String,
+    /// What the status means and what happens next.
+    status_help: String,
     tier: String,
+    tier_label: String,
+    payment_label: String,
     /// The legal classification, roles and platform measures, as the wizard shows them.
     classification_html: String,
     /// Erasures that touched the job: (request id, requested, shard, from slice, state).
@@ -73,7 +98,7 @@ struct JobDetailPage {
     amount: String,
     cancellable: bool,
     /// (from, to, when, detail)
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<(String, String, DateTime<Utc>, String)>,
     forms: Vec<DocumentForm>,
     /// (licence kind, opt-out status, records, verdict, reasons)
     gate_groups: Vec<(String, String, String, String, String)>,
@@ -233,11 +258,18 @@ async fn render(
     let history = job_view::loss_history(&state.pool, &actor, id).await.unwrap_or_default();
     let training = training_section(&job, &history);
     let assessed = job.assessed();
+    let names = job_view::names(&state.pool, &actor, &job).await.unwrap_or_default();
+    let tier = assessed.as_ref().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default();
+    let labels = Labels::enforced();
     let body = JobDetailPage {
         training,
         layout: page_layout(&page),
+        names,
         status_label: status_label(&job.status),
-        tier: assessed.as_ref().map(|a| a.risk_tier.as_str().to_string()).unwrap_or_default(),
+        status_help: labels.get(Vocabulary::JobStates, &job.status).map(|w| w.help.clone()).unwrap_or_default(),
+        tier_label: labels.label(Vocabulary::RiskTiers, &tier).to_string(),
+        tier,
+        payment_label: labels.label(Vocabulary::PaymentStates, &job.payment.status).to_string(),
         classification_html: assessed.as_ref().map(super::classification::Classification::html).unwrap_or_default(),
         erasures: attune_app::erasure::for_job(&state.pool, &actor, id)
             .await
@@ -264,7 +296,7 @@ async fn render(
                 (
                     e.from.as_deref().map(status_label).unwrap_or_default(),
                     e.to.as_deref().map(status_label).unwrap_or_default(),
-                    e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    e.at,
                     detail,
                 )
             })

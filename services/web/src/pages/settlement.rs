@@ -7,9 +7,11 @@ use askama::Template;
 use attune_app::error::AppError;
 use attune_app::payments::{self, PaymentDetail, PaymentTx};
 use attune_domain::PlatformRole;
+use attune_domain::labels::{Labels, Vocabulary};
+use attune_domain::settlement::PaymentStatus;
 use uuid::Uuid;
 
-use super::{Layout, message, page_layout, signed_in, usdc};
+use super::{Layout, human, message, page_layout, signed_in, usdc};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +27,10 @@ struct PaymentPage {
     job_id: Uuid,
     p: PaymentDetail,
     amount: String,
+    status_label: String,
+    status_help: String,
+    /// Every payment state's label, for the script that updates the status in place.
+    status_labels: String,
     deadline: String,
     typed_data: String,
     approve_data: String,
@@ -116,11 +122,17 @@ async fn payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<U
             ),
         })
         .collect();
+    let labels = Labels::enforced();
+    let status_labels: serde_json::Map<String, serde_json::Value> =
+        PaymentStatus::ALL.iter().map(|s| (s.as_str().to_string(), labels.label(Vocabulary::PaymentStates, s.as_str()).into())).collect();
     let body = PaymentPage {
         layout: page_layout(&page),
         job_id,
         amount: usdc(&p.amount),
-        deadline: chrono::DateTime::from_timestamp(p.deadline, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+        status_label: labels.label(Vocabulary::PaymentStates, &p.status).to_string(),
+        status_help: labels.get(Vocabulary::PaymentStates, &p.status).map(|w| w.help.clone()).unwrap_or_default(),
+        status_labels: serde_json::Value::Object(status_labels).to_string(),
+        deadline: chrono::DateTime::from_timestamp(p.deadline, 0).map(|d| human::when(&d)).unwrap_or_default(),
         typed_data: serde_json::to_string_pretty(&p.quote).unwrap_or_default(),
         approve_data: p.calldata.as_ref().map(|c| c.approve.data.clone()).unwrap_or_default(),
         fund_data: p.calldata.as_ref().map(|c| c.fund.data.clone()).unwrap_or_default(),
