@@ -17,6 +17,7 @@ pub(crate) struct Market {
     pub(crate) app: TestApp,
     pub(crate) buyer: TestUser,
     pub(crate) buyer_key: alloy::signers::local::PrivateKeySigner,
+    pub(crate) provider: TestUser,
     pub(crate) provider_wallet: Address,
     pub(crate) job: String,
     pub(crate) payment: Value,
@@ -47,7 +48,7 @@ pub(crate) async fn market(confirmations: u64) -> Market {
     let res = app.get(&format!("/api/v1/jobs/{job}/payment"), Some(&buyer.token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let payment: Value = res.json().await.unwrap();
-    Market { app, buyer, buyer_key, provider_wallet: provider_key.address(), job, payment }
+    Market { app, buyer, buyer_key, provider, provider_wallet: provider_key.address(), job, payment }
 }
 
 pub(crate) async fn status_of(m: &Market) -> (String, String) {

@@ -102,7 +102,7 @@ pub async fn log_in(client: &Client, base: &str, email: &str, password: &str) {
     fill(client, "email", email).await;
     fill(client, "password", password).await;
     submit(client, "form[action='/login'] button[type='submit']").await;
-    wait_for_path(client, "/account").await;
+    wait_for_path(client, "/").await;
 }
 
 pub async fn log_out(client: &Client) {

@@ -1,7 +1,9 @@
 //! The UI in a real headless Chromium, driven over WebDriver (chromedriver + fantoccini).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod assessment_wizard;
+mod axe;
 mod card_payment;
 mod cases;
 #[path = "../common/mod.rs"]
@@ -9,9 +11,11 @@ mod common;
 mod datasets_jobs;
 mod driver;
 mod erasure;
+mod home;
 mod payment;
 mod pools;
 mod provenance;
+mod readable;
 mod training;
 
 use fantoccini::Locator;
@@ -65,8 +69,9 @@ async fn a_visitor_registers_logs_out_and_logs_back_in() {
 
     fill(c, "password", common::PASSWORD).await;
     c.find(Locator::Css("form[action='/login'] button[type='submit']")).await.unwrap().click().await.unwrap();
-    wait_for_path(c, "/account").await;
-    assert!(c.find(Locator::Css("main")).await.unwrap().text().await.unwrap().contains("Rosalind Franklin"));
+    wait_for_path(c, "/").await;
+    let home = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(home.contains("What needs you now") && home.contains("Rosalind Franklin"), "{home}");
 
     driver.client.clone().close().await.unwrap();
 }

@@ -27,6 +27,7 @@ pub mod erasure;
 pub mod erasure_retrain;
 pub mod error;
 pub mod graduated_transition;
+pub mod home;
 pub mod idempotency;
 pub mod job_artifacts;
 pub mod job_lifecycle;

@@ -11,6 +11,7 @@ pub mod dataset_gate;
 pub mod datasets;
 pub mod erasure;
 pub mod graduated;
+pub mod home;
 pub mod idempotency;
 pub mod job_obligations;
 pub mod jobs;

@@ -153,8 +153,9 @@ async fn login_submit(req: HttpRequest, state: web::Data<AppState>, form: web::F
         return render_login(&req, &state, StatusCode::FORBIDDEN, form.email, EXPIRED_FORM).await;
     }
     match accounts::login(&state.pool, &state.policy, &form.email, &form.password, client_ip(&req), user_agent(&req)).await {
+        // Home: what needs the person now, by the roles they hold.
         Ok(logged_in) => {
-            let mut response = redirect("/account");
+            let mut response = redirect("/");
             if let Err(e) = response.add_cookie(&session_cookie(&req, &logged_in.token, &state)) {
                 tracing::error!(error = %e, "failed to set the session cookie");
             }

@@ -3,13 +3,17 @@
 mod accounts;
 mod admin;
 mod assess;
+mod assess_result;
 mod audit_tasks;
 mod cases;
 mod catalogue;
+mod choices;
 mod classification;
 mod dataset_review;
 mod datasets;
 mod erasure;
+mod home;
+pub mod human;
 mod identity;
 mod job_documents;
 mod job_training;
@@ -58,9 +62,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pools::configure(cfg);
     obligations::configure(cfg);
     safe_harbour::configure(cfg);
-    cfg.route("/", web::get().to(home))
+    cfg.route("/", web::get().to(home::home))
         .route("/static/style.css", web::get().to(stylesheet))
-        .route("/static/wizard.js", web::get().to(wizard_script));
+        .route("/static/wizard.js", web::get().to(wizard_script))
+        .route("/static/time.js", web::get().to(time_script))
+        .route("/static/live.js", web::get().to(live_script));
 }
 
 pub struct NavUser {
@@ -125,18 +131,6 @@ pub async fn signed_in(req: &HttpRequest, state: &AppState, title: &str) -> Resu
 
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-}
-
-async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let page = Page::new(&req, &state, "Compliant fine-tuning").await;
-    let body = HomePage { layout: Layout { ..page_layout(&page) } }.render();
-    page.render(StatusCode::OK, body)
 }
 
 fn page_layout(page: &Page) -> Layout {
@@ -238,6 +232,20 @@ async fn wizard_script() -> HttpResponse {
         .body(include_str!("../../../../static/wizard.js"))
 }
 
+async fn time_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../../static/time.js"))
+}
+
+async fn live_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../../static/live.js"))
+}
+
 /// Parses an `application/x-www-form-urlencoded` body keeping repeated keys (checkbox groups).
 pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
@@ -251,23 +259,4 @@ pub fn form_values(pairs: &[(String, String)], key: &str) -> Vec<String> {
     pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
 }
 
-/// Integer USDC base units (6 decimals) as a decimal string for people: "1250000" → "1.25".
-pub fn usdc(base_units: &str) -> String {
-    let digits = base_units.trim_start_matches('0');
-    let padded = format!("{digits:0>7}");
-    let (whole, frac) = padded.split_at(padded.len() - 6);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() { whole.to_string() } else { format!("{whole}.{frac}") }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn usdc_amounts_read_as_decimals() {
-        assert_eq!(super::usdc("1250000"), "1.25");
-        assert_eq!(super::usdc("0"), "0");
-        assert_eq!(super::usdc("25000000"), "25");
-        assert_eq!(super::usdc("1"), "0.000001");
-        assert_eq!(super::usdc("123456789012"), "123456.789012");
-    }
-}
+pub use human::usdc;
