@@ -33,6 +33,7 @@ async fn a_buyer_watches_the_shards_train_and_downloads_the_adapters() {
     assert_eq!(bar.attr("max").await.unwrap().as_deref(), Some("100"));
     assert!(bar.attr("aria-label").await.unwrap().unwrap().contains("Shard 0"));
     assert!(text_of(c, "#training").await.contains("refreshes every 5 seconds"));
+    assert!(c.find(Locator::Css("#auto-refresh:checked")).await.is_ok(), "the refresh can be turned off, and is on");
 
     // The page refreshes itself: the loss curve appears once steps are reported.
     wait_for(c, "#loss-chart polyline", "the loss curve", Duration::from_secs(120)).await;
