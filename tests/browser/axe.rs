@@ -59,3 +59,9 @@ pub async fn overflow(c: &Client) -> (i64, String) {
         .expect("measure the page");
     (found[0].as_i64().unwrap_or(0), found[1].as_str().unwrap_or_default().to_string())
 }
+
+/// Fails the test on any serious or critical axe violation of the page shown.
+pub async fn assert_accessible(c: &Client, what: &str) {
+    let found = violations(c).await;
+    assert!(found.is_empty(), "{what}: {} accessibility violation(s):\n{}", found.len(), found.join("\n"));
+}

@@ -48,28 +48,29 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
     log_in(c, &app.address, &admin.email, &admin.password).await;
     c.goto(&app.url("/admin/cases")).await.unwrap();
     let table = text_of(c, "table#cases").await;
-    assert!(table.contains("wallet") && table.contains("open"), "{table}");
+    assert!(table.contains("Wallet being linked") && table.contains("Open"), "{table}");
     submit(c, "table#cases tbody tr a").await;
     let path = c.current_url().await.unwrap().path().to_string();
     assert!(path.starts_with("/admin/cases/"), "{path}");
-    assert_eq!(text_of(c, "#case-status").await, "open");
+    assert_eq!(text_of(c, "#case-status").await, "Open");
     assert!(text_of(c, "#case-reasons").await.contains("sanctions.address_match"));
     assert!(text_of(c, "#case-evidence").await.contains("32001"));
     assert!(text_of(c, "#case-address-match").await.contains("32001"));
+    crate::axe::assert_accessible(c, "the case page").await;
 
     // Whitespace passes the browser's `required` check; the server still refuses it.
     fill(c, "notes", "   ").await;
     submit(c, "#decide-approve").await;
     let alert = text_of(c, "[role='alert']").await;
     assert!(alert.contains("notes"), "{alert}");
-    assert_eq!(text_of(c, "#case-status").await, "open");
+    assert_eq!(text_of(c, "#case-status").await, "Open");
 
     // Clearing a sanctions match is four eyes: the first approval waits for a second admin.
     assert!(text_of(c, "#four-eyes").await.contains("four eyes"));
     fill(c, "notes", "a different party: address re-used by the exchange").await;
     submit(c, "#decide-approve").await;
     wait_for_path(c, &path).await;
-    assert_eq!(text_of(c, "#case-status").await, "awaiting_second_approval");
+    assert_eq!(text_of(c, "#case-status").await, "Awaiting a second approval");
     let second = app.new_admin().await;
     let id = path.trim_start_matches("/admin/cases/");
     let res = app
@@ -81,7 +82,7 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     c.goto(&app.url(&path)).await.unwrap();
-    assert_eq!(text_of(c, "#case-status").await, "approved");
+    assert_eq!(text_of(c, "#case-status").await, "Approved");
     let decisions = text_of(c, "#case-decisions").await;
     assert!(decisions.contains("approve") && decisions.contains("re-used by the exchange"), "{decisions}");
     assert!(c.find(fantoccini::Locator::Id("decision-form")).await.is_err(), "a closed case has no decision form");
@@ -102,11 +103,11 @@ async fn an_admin_reads_a_wallet_case_and_approves_it_with_notes() {
     assert!(text_of(c, "#case-amount").await.contains("20,000.00 USDC"));
     fill(c, "notes", "documents seen").await;
     submit(c, "#decide-approve").await;
-    assert_eq!(text_of(c, "#case-status").await, "awaiting_second_approval");
+    assert_eq!(text_of(c, "#case-status").await, "Awaiting a second approval");
     fill(c, "notes", "still fine").await;
     submit(c, "#decide-approve").await;
     let alert = text_of(c, "[role='alert']").await;
     assert!(alert.contains("second, different admin"), "{alert}");
-    assert_eq!(text_of(c, "#case-status").await, "awaiting_second_approval");
+    assert_eq!(text_of(c, "#case-status").await, "Awaiting a second approval");
     driver.client.clone().close().await.unwrap();
 }

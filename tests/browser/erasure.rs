@@ -33,6 +33,7 @@ async fn an_organisation_previews_and_confirms_an_erasure_on_its_page() {
     assert!(text_of(c, "#erasure-deadline").await.contains("Art. 12(3)"));
     let certificate = text_of(c, "#erasure-certificate").await;
     assert!(certificate.contains("sha256") && certificate.contains("0.0 %"), "{certificate}");
+    crate::axe::assert_accessible(c, "the erasure request page").await;
     click(c, "main a[href='/erasure']").await;
     wait_for_text(c, "#erasure-requests", "completed").await;
     if let Ok(png) = c.screenshot().await {

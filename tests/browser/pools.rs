@@ -72,6 +72,7 @@ async fn an_sme_joins_a_pool_its_auditor_approves_the_job_it_trains_and_earns_th
     c.goto(&app.url("/pools")).await.unwrap();
     c.find(Locator::LinkText("Customer service SMEs")).await.unwrap().click().await.unwrap();
     assert!(text_of(c, "#fee-formula").await.contains("audits a year"));
+    crate::axe::assert_accessible(c, "the pool page").await;
     submit(c, "#join").await;
     assert!(text_of(c, "#my-membership").await.contains("A member since"));
 
@@ -110,11 +111,12 @@ async fn an_sme_joins_a_pool_its_auditor_approves_the_job_it_trains_and_earns_th
     c.goto(&m.app.url("/audit-tasks")).await.unwrap();
     c.find(Locator::Css("#waiting-tasks a")).await.unwrap().click().await.unwrap();
     submit(c, "#claim").await;
-    assert_eq!(text_of(c, "#task-status").await, "claimed");
+    assert_eq!(text_of(c, "#task-status").await, "Claimed");
+    crate::axe::assert_accessible(c, "the audit task page").await;
     assert_eq!(text_of(c, "#provenance-status").await, "verified");
     fill(c, "notes", "Oversight and residual risk described; registration and remediation plan on file.").await;
     submit(c, "#approve").await;
-    assert_eq!(text_of(c, "#task-status").await, "approved");
+    assert_eq!(text_of(c, "#task-status").await, "Approved");
     let decided: Value = m.app.get("/api/v1/audit-tasks?status=approved", Some(&auditor_token)).await.json().await.unwrap();
     let turnaround = decided["items"][0]["turnaround_s"].as_i64().unwrap();
     println!("audit turnaround (task opened to approval, browser-driven): {turnaround} s");
@@ -133,7 +135,8 @@ async fn an_sme_joins_a_pool_its_auditor_approves_the_job_it_trains_and_earns_th
     for id in ["verified_base_model", "pool_registration", "pool_review", "shared_audit_engaged", "remediation_plan"] {
         assert_eq!(text_of(c, &format!("#condition-{id} .met")).await, "Yes", "{id}");
     }
-    assert_eq!(text_of(c, "#certificate-status").await, "active");
+    assert_eq!(text_of(c, "#certificate-status").await, "In force");
+    crate::axe::assert_accessible(c, "the safe-harbour page with its certificate").await;
     let api: Value =
         m.app.get(&format!("/api/v1/orgs/{}/safe-harbour", m.buyer.organization_id), Some(&m.buyer.token)).await.json().await.unwrap();
     assert_eq!(text_of(c, "#certificate-sha256").await, api["certificate"]["sha256"].as_str().unwrap());
@@ -143,5 +146,5 @@ async fn an_sme_joins_a_pool_its_auditor_approves_the_job_it_trains_and_earns_th
     log_out(c).await;
     c.goto(&m.app.url("/registry")).await.unwrap();
     let row = wait_for_text(c, "#registry", "Shop helper").await;
-    assert!(row.contains("medium") && row.contains("pool") && row.contains("active"), "{row}");
+    assert!(row.contains("Medium risk") && row.contains("pool") && row.contains("In force"), "{row}");
 }

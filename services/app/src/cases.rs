@@ -6,6 +6,7 @@
 //! or blocked; an organisation on hold is released or blocked. A reject or block writes a
 //! suspicious-activity report draft. Everything lands in the audit log.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use anyhow::Context;
@@ -58,6 +59,21 @@ view! {
         pub notes: String,
         pub created_at: DateTime<Utc>,
     }
+}
+
+/// The names of the admins who decided a case, for pages (an admin who is gone keeps no name).
+pub async fn decider_names(pool: &PgPool, actor: &Actor, decisions: &[CaseDecision]) -> Result<HashMap<Uuid, String>, AppError> {
+    let scope = actor.admin_scope()?;
+    let mut conn = pool.acquire().await.context("failed to acquire a connection")?;
+    let mut names = HashMap::new();
+    for d in decisions {
+        if !names.contains_key(&d.admin_id)
+            && let Some(user) = attune_db::users::get(&mut conn, scope, d.admin_id).await?
+        {
+            names.insert(d.admin_id, user.name);
+        }
+    }
+    Ok(names)
 }
 
 /// The review policy compiled into this build, loaded once.

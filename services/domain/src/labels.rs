@@ -48,10 +48,12 @@ pub enum Vocabulary {
     ErasureStates,
     AuditTaskStates,
     RecordGates,
+    CaseStates,
+    CertificateStates,
 }
 
 impl Vocabulary {
-    pub const ALL: [Vocabulary; 18] = [
+    pub const ALL: [Vocabulary; 20] = [
         Vocabulary::Sectors,
         Vocabulary::ProhibitedPractices,
         Vocabulary::Functions,
@@ -70,6 +72,8 @@ impl Vocabulary {
         Vocabulary::ErasureStates,
         Vocabulary::AuditTaskStates,
         Vocabulary::RecordGates,
+        Vocabulary::CaseStates,
+        Vocabulary::CertificateStates,
     ];
 }
 
@@ -97,6 +101,8 @@ struct LabelsFile {
     erasure_states: Words,
     audit_task_states: Words,
     record_gates: Words,
+    case_states: Words,
+    certificate_states: Words,
 }
 
 /// The loaded file.
@@ -170,6 +176,8 @@ impl LabelsFile {
             Vocabulary::ErasureStates => &self.erasure_states,
             Vocabulary::AuditTaskStates => &self.audit_task_states,
             Vocabulary::RecordGates => &self.record_gates,
+            Vocabulary::CaseStates => &self.case_states,
+            Vocabulary::CertificateStates => &self.certificate_states,
         }
     }
 }
@@ -184,8 +192,8 @@ mod tests {
     use crate::dataset::record::LicenceKind;
     use crate::erasure::ErasureStatus;
     use crate::job::JobStatus;
-    use crate::pools::AuditTaskStatus;
-    use crate::review::CASE_KINDS;
+    use crate::pools::{AuditTaskStatus, CertificateStatus};
+    use crate::review::{CASE_KINDS, CASE_STATUSES};
     use crate::settlement::PaymentStatus;
 
     fn ids<S: ToString>(items: impl IntoIterator<Item = S>) -> BTreeSet<String> {
@@ -215,6 +223,8 @@ mod tests {
             Vocabulary::ErasureStates => ids(ErasureStatus::ALL.map(ErasureStatus::as_str)),
             Vocabulary::AuditTaskStates => ids(AuditTaskStatus::ALL.map(AuditTaskStatus::as_str)),
             Vocabulary::RecordGates => ids(GateVerdict::ALL.map(GateVerdict::as_str)),
+            Vocabulary::CaseStates => ids(CASE_STATUSES),
+            Vocabulary::CertificateStates => ids([CertificateStatus::Active, CertificateStatus::Lapsed].map(CertificateStatus::as_str)),
         }
     }
 

@@ -10,6 +10,8 @@ use attune_app::cases::{Case, CaseDecision};
 use attune_app::error::AppError;
 use attune_domain::PlatformRole;
 use serde::Deserialize;
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use super::{EXPIRED_FORM, Layout, Page, form_pairs, form_value, message, page_layout, redirect, signed_in, usdc};
@@ -45,8 +47,9 @@ async fn failed(req: &HttpRequest, state: &AppState, e: AppError) -> HttpRespons
         .await
 }
 
+/// A `<time>` element (HTML).
 fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    super::human::when(t)
 }
 
 fn amount_of(case: &Case) -> String {
@@ -153,6 +156,8 @@ struct AddressMatchView {
 
 struct DecisionView {
     admin_id: Uuid,
+    /// The admin's name, where the account still exists.
+    admin: Option<String>,
     decision: String,
     notes: String,
     at: String,
@@ -196,7 +201,13 @@ fn features(list: &[MatchFeature]) -> String {
         .join(", ")
 }
 
-fn case_view(layout: Layout, case: &Case, decisions: &[CaseDecision], errors: Vec<String>, notes: String) -> CasePage {
+fn case_view(
+    layout: Layout,
+    case: &Case,
+    (decisions, deciders): (&[CaseDecision], &HashMap<Uuid, String>),
+    errors: Vec<String>,
+    notes: String,
+) -> CasePage {
     let reasons = case.fired_rules().into_iter().map(|r| ReasonView { rule: r.rule, detail: r.detail, score: score(r.score) }).collect();
     let matches = case
         .name_matches()
@@ -233,7 +244,13 @@ fn case_view(layout: Layout, case: &Case, decisions: &[CaseDecision], errors: Ve
         address_match,
         decisions: decisions
             .iter()
-            .map(|d| DecisionView { admin_id: d.admin_id, decision: d.decision.clone(), notes: d.notes.clone(), at: when(&d.created_at) })
+            .map(|d| DecisionView {
+                admin_id: d.admin_id,
+                admin: deciders.get(&d.admin_id).cloned(),
+                decision: d.decision.clone(),
+                notes: d.notes.clone(),
+                at: when(&d.created_at),
+            })
             .collect(),
         errors,
         notes,
@@ -252,7 +269,8 @@ async fn render_case(
 ) -> HttpResponse {
     match cases::get(&state.pool, actor, id).await {
         Ok((case, decisions, _report)) => {
-            let body = case_view(page_layout(&page), &case, &decisions, errors, notes).render();
+            let deciders = cases::decider_names(&state.pool, actor, &decisions).await.unwrap_or_default();
+            let body = case_view(page_layout(&page), &case, (&decisions, &deciders), errors, notes).render();
             page.render(status, body)
         }
         Err(AppError::NotFound) => super::not_found(req.clone(), state.clone()).await,

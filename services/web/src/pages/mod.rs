@@ -28,6 +28,7 @@ mod reviews;
 mod safe_harbour;
 mod settlement;
 mod wallets;
+mod words;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
