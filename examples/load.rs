@@ -4,6 +4,7 @@
 //!   - the main lists a buyer reads: `GET /api/v1/models`, `/datasets`, `/jobs` and the public `/registry`,
 //!   - `GET /healthz` (the framework floor),
 //!   - `POST /api/v1/assessments` (model read + the compliance engine + quote),
+//!   - the pages `GET /` (the signed-in home), `GET /assess` (the wizard) and `GET /models`;
 //!   - `POST /api/v1/auth/login` (argon2id dominates, by design).
 //!
 //! Each phase runs `--concurrency` workers for `--seconds` (capped at 60) and prints throughput and
@@ -168,6 +169,16 @@ async fn main() {
     for path in ["/api/v1/models?limit=50", "/api/v1/datasets", "/api/v1/jobs", "/api/v1/registry"] {
         let (h, b, t) = (http.clone(), base.clone(), token.clone());
         phase(&format!("GET {}", path.split('?').next().unwrap_or(path)), a.seconds, a.concurrency, move || {
+            let (h, b, t) = (h.clone(), b.clone(), t.clone());
+            async move { h.get(format!("{b}{path}")).bearer_auth(t).send().await.is_ok_and(|r| r.status() == 200) }
+        })
+        .await;
+    }
+    // Pages: the signed-in home (one query per role section), the wizard (every vocabulary in words)
+    // and the catalogue (numbers for people).
+    for path in ["/", "/assess", "/models"] {
+        let (h, b, t) = (http.clone(), base.clone(), token.clone());
+        phase(&format!("GET {path} (page)"), a.seconds, a.concurrency, move || {
             let (h, b, t) = (h.clone(), b.clone(), t.clone());
             async move { h.get(format!("{b}{path}")).bearer_auth(t).send().await.is_ok_and(|r| r.status() == 200) }
         })

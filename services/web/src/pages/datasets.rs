@@ -2,7 +2,6 @@
 //! streamed to the JSON API by `static/upload.js`), and a dataset's gate verdicts with evidence.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use attune_app::Actor;
@@ -28,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // the app-wide form limit.
     cfg.service(web::resource("/datasets").route(web::get().to(list_page)).route(web::post().to(upload)))
         .route("/datasets/{id}", web::get().to(dataset_page))
-        .route("/static/upload.js", web::get().to(upload_script));
+        .route("/static/upload.js", web::get().to(|| async { super::asset(super::JS, include_str!("../../../../static/upload.js")) }));
 }
 
 #[derive(Template)]
@@ -318,11 +317,4 @@ pub(super) async fn failed(req: &HttpRequest, state: &AppState, e: AppError) -> 
     tracing::error!(error = %e, "a dataset page failed");
     message(req, state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The page could not be loaded. Please try again.", None)
         .await
-}
-
-async fn upload_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/upload.js"))
 }

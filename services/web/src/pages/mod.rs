@@ -64,10 +64,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     obligations::configure(cfg);
     safe_harbour::configure(cfg);
     cfg.route("/", web::get().to(home::home))
-        .route("/static/style.css", web::get().to(stylesheet))
-        .route("/static/wizard.js", web::get().to(wizard_script))
-        .route("/static/time.js", web::get().to(time_script))
-        .route("/static/live.js", web::get().to(live_script));
+        .route("/static/style.css", web::get().to(|| async { asset(CSS, include_str!("../../../../static/style.css")) }))
+        .route("/static/wizard.js", web::get().to(|| async { asset(JS, include_str!("../../../../static/wizard.js")) }))
+        .route("/static/time.js", web::get().to(|| async { asset(JS, include_str!("../../../../static/time.js")) }))
+        .route("/static/live.js", web::get().to(|| async { asset(JS, include_str!("../../../../static/live.js")) }));
 }
 
 pub struct NavUser {
@@ -219,32 +219,12 @@ pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         .await
 }
 
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/style.css"))
-}
+pub const CSS: &str = "text/css; charset=utf-8";
+pub const JS: &str = "text/javascript; charset=utf-8";
 
-async fn wizard_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/wizard.js"))
-}
-
-async fn time_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/time.js"))
-}
-
-async fn live_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/live.js"))
+/// A file compiled into the binary (`static/`), cacheable for an hour.
+pub fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).insert_header((header::CACHE_CONTROL, "public, max-age=3600")).body(body)
 }
 
 /// Parses an `application/x-www-form-urlencoded` body keeping repeated keys (checkbox groups).

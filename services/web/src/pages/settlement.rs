@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/jobs/{id}/payment", web::get().to(payment))
         .route("/admin/chain", web::get().to(admin_chain))
-        .route("/static/payment.js", web::get().to(script));
+        .route("/static/payment.js", web::get().to(|| async { super::asset(super::JS, include_str!("../../../../static/payment.js")) }));
 }
 
 #[derive(Template)]
@@ -205,11 +205,4 @@ async fn admin_chain(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         .collect();
     let body = ChainPage { layout: page_layout(&page), facts, alerts }.render();
     page.render(StatusCode::OK, body)
-}
-
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../../static/payment.js"))
 }
