@@ -91,7 +91,19 @@ async fn the_fee_falls_as_members_join_and_only_small_organisations_join_one_poo
     );
     assert_eq!(
         app.api.delete(app.url(&format!("/api/v1/pools/{other}/members"))).bearer_auth(&sme.token).send().await.unwrap().status(),
-        StatusCode::NOT_FOUND
+        StatusCode::CONFLICT,
+        "leaving a pool the organisation is not in"
+    );
+    assert_eq!(
+        app.api
+            .delete(app.url(&format!("/api/v1/pools/{}/members", uuid::Uuid::new_v4())))
+            .bearer_auth(&sme.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND,
+        "leaving a pool that does not exist"
     );
     let res = app.api.delete(app.url(&format!("/api/v1/pools/{pool}/members"))).bearer_auth(&sme.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

@@ -258,8 +258,14 @@ pub async fn join(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Joined, AppE
 /// membership lapse with it.
 pub async fn leave(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await.context("failed to begin leaving a pool")?;
-    let member =
-        attune_db::pools::membership(&mut tx, actor.organization_id).await?.filter(|m| m.pool_id == id).ok_or(AppError::NotFound)?;
+    let Some(member) = attune_db::pools::membership(&mut tx, actor.organization_id).await?.filter(|m| m.pool_id == id) else {
+        // The pool exists but the organisation is not in it: a conflict with its state, not a
+        // missing resource (a pool just created has no members yet).
+        if attune_db::pools::get(&mut tx, id).await?.is_some() {
+            return Err(AppError::conflict("not-a-member", "This organisation is not a member of the pool."));
+        }
+        return Err(AppError::NotFound);
+    };
     if !attune_db::pools::leave(&mut tx, member.id).await? {
         return Err(AppError::conflict("wrong-state", "The membership has already ended."));
     }

@@ -93,7 +93,8 @@ pub async fn join(
 
 /// The caller's organisation leaves the pool; its safe-harbour certificates lapse.
 #[utoipa::path(delete, path = "/api/v1/pools/{id}/members", tag = "pools", params(("id" = Uuid, Path, description = "Pool id")),
-    responses((status = 204), (status = 404, description = "Not a member", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204), (status = 404, description = "No such pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a member of the pool, or the membership already ended", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn leave(
     state: web::Data<AppState>,
